@@ -1,0 +1,50 @@
+"""pyN core: a spiking neural network simulator.
+
+Examples
+--------
+>>> from pyn_core import *
+>>> one_neuron = IzhikevichPopulation(name="Charly the Neuron", N=1)
+>>> brain = Network(populations=[one_neuron])
+>>> stim = [{"start": 10, "stop": 100, "mV": 14, "neurons": [0]}]
+>>> results = brain.simulate(experiment_name="tonic spiking", T=100, dt=0.25,
+...                          I_ext={"Charly the Neuron": stim}, save_data=None,
+...                          properties_to_save=["v", "u", "psc", "I_ext"])
+>>> results["Charly the Neuron"].v.shape
+(400, 1)
+"""
+import logging as _logging
+
+__version__ = "0.1.0"
+
+from .engine import Simulation, SimulationError, SpikeBatch  # noqa: E402
+from .models import get_model, models, presets, register_model  # noqa: E402
+from .network import Network  # noqa: E402
+from .population import (  # noqa: E402
+    AdExPopulation, HHPopulation, IzhikevichPopulation, LIFPopulation, PoissonPopulation, Population,
+    SourcePopulation, SpikeSourcePopulation)
+from .results import Results, load_results  # noqa: E402
+
+
+def izhikevich_presets() -> list:
+    """The 20 published Izhikevich (2004) pattern names."""
+    return presets("izhikevich")
+
+
+def show_data(results, **kw):
+    """Plot results: one panel per population and saved property (needs matplotlib)."""
+    from .plotting import show_data as _show
+    return _show(results, **kw)
+
+
+def save_plots(results, path, **kw):
+    """Write the :func:`show_data` figure(s) as PNG files under ``path``."""
+    from .plotting import save_plots as _save
+    return _save(results, path, **kw)
+
+
+_logging.getLogger("pyn_core").addHandler(_logging.NullHandler())
+
+__all__ = ["Network", "Population", "IzhikevichPopulation", "AdExPopulation", "HHPopulation",
+           "LIFPopulation", "PoissonPopulation", "SpikeSourcePopulation", "SourcePopulation",
+           "Simulation", "SimulationError", "SpikeBatch", "Results", "load_results", "show_data",
+           "save_plots", "models", "presets", "get_model", "register_model", "izhikevich_presets"]

@@ -1,0 +1,136 @@
+"""Build: a Network description compiled into preallocated arrays.
+
+Everything a backend's step needs lives here, as plain numpy arrays grouped
+in small classes; the arrays are allocated once and updated in place.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..connectivity import to_csr
+from ..plasticity import STDP_DEFAULTS
+from ..population import SourcePopulation
+from ..synapses import receptor_key
+
+CURRENT_KINDS = ("pulse", "exp", "alpha")
+
+
+class PopArrays:
+    """State, parameters and per-step inputs of one population."""
+
+    def __init__(self, index, pop, dt):
+        self.index, self.name, self.N, self.desc = index, pop.name, pop.N, pop
+        self.is_source = isinstance(pop, SourcePopulation)
+        self.spiked = np.zeros(pop.N, dtype=bool)
+        self.I_ext = np.zeros(pop.N)
+        self.has_ext = False
+        if self.is_source:
+            self.model = None
+            self.state, self.params = {}, {}
+            return
+        m = self.model = pop.model
+        self.state = pop.initial_state()
+        self.params = {k: pop.param_array(k) for k in m.params}
+        self.state_list = [self.state[k] for k in m.state]
+        self.param_list = [self.params[k] for k in m.params]
+        self.options = tuple(pop.options[k] for k in m.options)
+        self.reset_state_idx = [m.state.index(k) for k in m.reset_state]
+        self.reset_param_list = [self.params[k] for k in m.reset_params]
+        self.threshold = self.params[m.threshold]
+        self.v = self.state[m.voltage]
+        self.v_prev = self.v.copy()
+        self.I = np.zeros(pop.N)           # current-type input
+        self.G = np.zeros(pop.N)           # summed conductance
+        self.GE = np.zeros(pop.N)          # summed conductance x reversal potential
+        self.has_cond = False
+        if m.refractory:
+            self.ref_steps = np.rint(self.params[m.refractory] / dt).astype(np.int64)
+            self.ref_count = np.zeros(pop.N, dtype=np.int64)
+            self.clamp = self.params[m.clamp_to]
+        else:
+            self.ref_steps = None
+
+
+class Receptor:
+    """Shared synaptic state of one kind / time constant / reversal onto one population."""
+
+    def __init__(self, post, key, N, ring_len, dt):
+        self.post = post
+        self.kind, self.tau, self.E = key
+        self.ring = np.zeros((ring_len, N))
+        self.s = np.zeros(N)              # current (exp, pulse, alpha output) or conductance
+        self.x = np.zeros(N) if self.kind == "alpha" else None
+        self.decay = 0.0 if self.kind == "pulse" else (math.exp(-dt / self.tau) if self.tau else 1.0)
+        self.h_over_tau = dt / self.tau if self.tau else 0.0
+        self.jump = math.e if self.kind == "alpha" else 1.0
+
+
+class ProjArrays:
+    """CSR synapses (by presynaptic neuron) of one projection."""
+
+    def __init__(self, index, proj, pre, post, receptor, pre_idx, post_idx, weight, delay, sign):
+        self.index, self.name, self.desc = index, proj.name, proj
+        self.pre, self.post, self.receptor = pre, post, receptor
+        self.enabled = proj.enabled
+        self.indptr = to_csr(pre_idx, pre.N)
+        self.post_idx = post_idx.astype(np.int32)
+        self.weight = weight
+        self.n = weight.size
+        dmin = int(delay.min()) if delay.size else 1
+        dmax = int(delay.max()) if delay.size else 1
+        self.uniform_delay = dmin if dmin == dmax else None
+        self.delay = None if self.uniform_delay is not None else delay.astype(np.int32)
+        self.max_delay = dmax
+        self.sign = sign
+        self.stdp = None
+
+    def enable_stdp(self, params, scale, dt):
+        """Prepare traces and the column (by postsynaptic neuron) index for STDP."""
+        p = dict(STDP_DEFAULTS)
+        p.update(params)
+        if p["w_max"] is None:
+            p["w_max"] = float(max(np.max(self.weight, initial=0.0), abs(scale)))
+        self.stdp = p
+        self.decay_plus = math.exp(-dt / p["tau_plus"])
+        self.decay_minus = math.exp(-dt / p["tau_minus"])
+        self.x_pre = np.zeros(self.pre.N)
+        self.y_post = np.zeros(self.post.N)
+        self.pre_of = np.repeat(np.arange(self.pre.N, dtype=np.int32), np.diff(self.indptr))
+        self.col_syn = np.argsort(self.post_idx, kind="stable").astype(np.int64)
+        self.col_ptr = to_csr(self.post_idx[self.col_syn], self.post.N)
+
+
+def compile_network(net, dt, rng, stdp):
+    """Populations, receptors and projections of ``net`` as arrays."""
+    pops = [PopArrays(i, p, dt) for i, p in enumerate(net.populations)]
+    by_name = {p.name: p for p in pops}
+    drawn = []
+    for q in net.projections:
+        pre, post = by_name[q.pre], by_name[q.post]
+        pre_idx, post_idx, w, steps = q.instantiate(pre.desc, post.desc, dt, rng)
+        drawn.append((q, pre, post, pre_idx, post_idx, w, steps))
+    ring_len = 1 + max([int(d[6].max()) for d in drawn if d[6].size] + [1])
+    receptors: list[Receptor] = []
+    rec_index: dict = {}
+
+    def receptor_for(post, syn):
+        key = (post.index,) + receptor_key(syn)
+        if key not in rec_index:
+            rec_index[key] = len(receptors)
+            receptors.append(Receptor(post, receptor_key(syn), post.N, ring_len, dt))
+            if syn["kind"] == "cond_exp":
+                post.has_cond = True
+        return receptors[rec_index[key]]
+
+    projs = []
+    for q, pre, post, pre_idx, post_idx, w, steps in drawn:
+        syn = q.resolved_synapse(post.desc)
+        sign = -1.0 if (q.mode == "inhibitory" and syn["kind"] != "cond_exp") else 1.0
+        pa = ProjArrays(len(projs), q, pre, post, receptor_for(post, syn), pre_idx, post_idx, w, steps, sign)
+        plastic = q.plasticity
+        if stdp and plastic is not None:
+            pa.enable_stdp({} if plastic == "default" else plastic, q.scale, dt)
+        projs.append(pa)
+    return pops, receptors, projs, ring_len, receptor_for

@@ -1,0 +1,118 @@
+"""Recording: spikes always, traces on request, in preallocated chunks."""
+from __future__ import annotations
+
+import numpy as np
+
+#: Recordable names besides the models' state variables.
+DERIVED = ("I_ext", "I_syn", "psc", "I_rec", "spike_raster")
+
+
+def resolve_record(record, pops) -> dict[str, list[str]]:
+    """``{population: [variables]}`` from a dict, or a list applied to every population."""
+    if not record:
+        return {}
+    neuron_pops = [p for p in pops if not p.is_source]
+    if isinstance(record, dict):
+        names = {p.name for p in pops}
+        out = {}
+        for name, variables in record.items():
+            if name not in names:
+                raise LookupError(f"cannot record population {name!r}: no such population; "
+                                  f"populations: {', '.join(sorted(names))}")
+            pop = next(p for p in pops if p.name == name)
+            variables = [variables] if isinstance(variables, str) else list(variables)
+            for v in variables:
+                if pop.is_source and v != "spike_raster":
+                    raise ValueError(f"population {name!r} is a spike source: only spikes are recorded")
+                if not pop.is_source and v not in pop.model.state and v not in DERIVED:
+                    raise ValueError(f"cannot record {v!r} of population {name!r}; allowed: "
+                                     f"{', '.join(pop.model.state + DERIVED)}")
+            out[name] = [v for v in variables if v != "spike_raster"]
+        return out
+    variables = [record] if isinstance(record, str) else list(record)
+    allowed = set(DERIVED)
+    for p in neuron_pops:
+        allowed.update(p.model.state)
+    for v in variables:
+        if v not in allowed:
+            raise ValueError(f"unknown property to save {v!r}; allowed: {', '.join(sorted(allowed))}")
+    return {p.name: [v for v in variables if v != "spike_raster" and (v in DERIVED or v in p.model.state)]
+            for p in neuron_pops}
+
+
+class Recorder:
+    """Holds what a simulation recorded; chunks are preallocated per run call."""
+
+    def __init__(self, pops, record, every: int):
+        self.pops = pops
+        self.every = every
+        self.vars = {p.index: record.get(p.name, []) for p in pops}
+        self.chunks: list[tuple[np.ndarray, dict]] = []   # (steps, {(pop, var): array})
+        self._steps = None
+        self._data = None
+        self._fill = 0
+        self.spike_steps = {p.index: [] for p in pops}
+        self.spike_ids = {p.index: [] for p in pops}
+
+    @property
+    def any_traces(self) -> bool:
+        return any(self.vars.values())
+
+    def reserve(self, k0: int, n_steps: int):
+        """Preallocate room for the samples of steps ``k0 .. k0+n_steps-1``."""
+        self.close()
+        if not self.any_traces or n_steps <= 0:
+            return
+        first = -(-k0 // self.every) * self.every
+        steps = np.arange(first, k0 + n_steps, self.every, dtype=np.int64)
+        self._steps = steps
+        self._data = {(p.index, v): np.empty((steps.size, p.N)) for p in self.pops for v in self.vars[p.index]}
+        self._fill = 0
+
+    def sample(self, k: int):
+        """Record the traces at the start of step ``k`` (if it is a sampling step)."""
+        if self._data is None or self._fill >= self._steps.size or self._steps[self._fill] != k:
+            return
+        row = self._fill
+        for (i, var), arr in self._data.items():
+            p = self.pops[i]
+            if var in p.state:
+                arr[row] = p.state[var]
+            elif var == "I_ext":
+                arr[row] = p.I_ext
+            else:   # I_syn, psc, I_rec: synaptic current
+                arr[row] = p.I - p.I_ext + p.GE - p.G * p.v if p.has_ext else p.I + p.GE - p.G * p.v
+        self._fill += 1
+
+    def close(self):
+        """Keep what the current chunk holds (also after an interruption)."""
+        if self._data is not None and self._fill:
+            self.chunks.append((self._steps[:self._fill],
+                                {key: arr[:self._fill] for key, arr in self._data.items()}))
+        self._data = None
+        self._fill = 0
+
+    def spikes(self, pop_index: int, k: int, ids: np.ndarray):
+        self.spike_steps[pop_index].append(np.full(ids.size, k, dtype=np.int64))
+        self.spike_ids[pop_index].append(ids.astype(np.int64))
+
+    def spike_arrays(self, pop_index: int) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, ids) of every spike of a population, in time order."""
+        steps, ids = self.spike_steps[pop_index], self.spike_ids[pop_index]
+        if not steps:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if len(steps) > 1:
+            self.spike_steps[pop_index] = [np.concatenate(steps)]
+            self.spike_ids[pop_index] = [np.concatenate(ids)]
+        return self.spike_steps[pop_index][0], self.spike_ids[pop_index][0]
+
+    def traces(self) -> tuple[np.ndarray, dict]:
+        """All recorded samples: (steps, {(pop, var): (n, N) array})."""
+        pending = list(self.chunks)
+        if self._data is not None and self._fill:
+            pending.append((self._steps[:self._fill], {k: a[:self._fill] for k, a in self._data.items()}))
+        if not pending:
+            return np.zeros(0, np.int64), {}
+        steps = np.concatenate([c[0] for c in pending])
+        data = {key: np.concatenate([c[1][key] for c in pending]) for key in pending[0][1]}
+        return steps, data

@@ -1,0 +1,322 @@
+"""The Network: populations, projections and stimuli (a description, no state)."""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from ._checks import check_name, check_real
+from .population import Population, SourcePopulation
+from .projection import LEGACY, Projection
+from .stimuli import CurrentStimulus, NoiseStimulus, PoissonStimulus, parse_I_ext
+
+log = logging.getLogger("pyn_core")
+
+DEFAULT_SETTINGS = {"dt": 0.1, "seed": None, "stdp": True}
+
+
+class Network:
+    """A spiking network: populations, the projections between them and stimuli.
+
+    Parameters
+    ----------
+    populations : list of Population, optional
+        Populations to add (more can be added later with :meth:`add`).
+    name : str
+        Name of the network (kept in the spec and in saved results).
+
+    Examples
+    --------
+    >>> from pyn_core import Network, IzhikevichPopulation
+    >>> A = IzhikevichPopulation(name="thalamus", N=20)
+    >>> B = IzhikevichPopulation(name="cortex", N=10)
+    >>> brain = Network(populations=[A, B])
+    >>> proj = brain.connect(pre="thalamus", post="cortex", delay=2.0, std=0.25)
+    >>> res = brain.simulate(T=50, dt=0.25, save_data=None, stdp=False, seed=1,
+    ...                      I_ext={"thalamus": [{"start": 10, "stop": 40, "mV": 20, "neurons": [0, 1]}]})
+    >>> res["thalamus"].spike_times.size > 0
+    True
+    """
+
+    def __init__(self, populations=None, name: str = "network"):
+        self.name = check_name(name, "network name")
+        self.populations: list = []
+        self.projections: list[Projection] = []
+        self.stimuli: list = []
+        self.settings = dict(DEFAULT_SETTINGS)
+        self.view: dict = {}
+        self.last_simulation = None
+        for pop in populations or []:
+            self.add(pop)
+
+    # -- populations -------------------------------------------------------
+    def add(self, *populations):
+        """Add populations; a population's ``connectivity`` connects it to itself."""
+        for pop in populations:
+            if not isinstance(pop, (Population, SourcePopulation)):
+                raise TypeError(f"Network.add expects Population objects, got {type(pop).__name__}")
+            if any(p.name == pop.name for p in self.populations):
+                raise ValueError(f"a population named {pop.name!r} is already in the network; "
+                                 "population names must be unique")
+            self.populations.append(pop)
+            if getattr(pop, "connectivity", None):
+                proj = self.connect(pop.name, pop.name, synapses=pop.connectivity, scale=pop.scale)
+                proj.auto = True
+        return self
+
+    add_population = add
+
+    def get(self, name):
+        """The population called ``name``."""
+        if isinstance(name, (Population, SourcePopulation)):
+            name = name.name
+        for p in self.populations:
+            if p.name == name:
+                return p
+        raise LookupError(f"no population named {name!r}; populations: "
+                          f"{', '.join(p.name for p in self.populations) or 'none'}")
+
+    def index_of(self, name) -> int:
+        """Position of population ``name`` in :attr:`populations`."""
+        return self.populations.index(self.get(name))
+
+    # -- connections -------------------------------------------------------
+    def connect(self, pre, post, synapses="sparse-random", mode="excitatory", delay_matrix=None,
+                delay=0.25, std=0.05, scale=1.0, *, rule=None, p=None, k=None, weight=None,
+                synapse=None, plasticity="default", allow_autapses=False, name=None):
+        """Connect population ``pre`` to ``post``.
+
+        Parameters
+        ----------
+        pre, post : str or Population
+        synapses : str or ndarray
+            The original pyN names — ``"sparse-random"`` (each pair with p=0.1,
+            weight uniform [0, 1)·scale), ``"full-random"`` (all pairs, weight
+            uniform [0, 1)·scale), ``"none"`` (all pairs, weight 0, to be
+            learned) — or a named rule (``all_to_all``, ``one_to_one``,
+            ``pairwise_bernoulli``, ``fixed_indegree``, ``fixed_outdegree``), or
+            a weight matrix of shape (pre.N, post.N).
+        mode : {"excitatory", "inhibitory"}
+            Inhibitory connections subtract current (current synapses) or use
+            the inhibitory reversal potential (conductance synapses).
+        delay_matrix : ndarray, optional
+            Per-pair delays (ms), shape (pre.N, post.N).
+        delay, std : float
+            Delays drawn from normal(delay, std) per synapse, in ms, rounded to
+            the step and at least one step.
+        scale : float
+            Multiplies every weight.
+        rule : str or dict, optional
+            A named rule with its parameters (overrides ``synapses``).
+        p, k : optional
+            Probability (``pairwise_bernoulli``, default 0.1) or degree.
+        weight : float, array or dict, optional
+            Weights: a number, one value per synapse, or a distribution
+            ``{"dist": "uniform"|"normal"|"lognormal", ...}``.
+        synapse : str or dict, optional
+            Synapse kind (see :mod:`pyn_core.synapses`); default: the post
+            population's (alpha current with ``tau_psc`` for Izhikevich,
+            conductance for AdEx, exponential current for LIF and HH).
+        plasticity : None, "default", "stdp" or dict
+            ``"default"``: pair STDP when the run has ``stdp=True``;
+            ``None``: static; a dict sets the STDP parameters.
+        allow_autapses : bool
+            Allow a neuron to connect to itself (same population only).
+
+        Returns
+        -------
+        Projection
+        """
+        pre_pop, post_pop = self.get(pre), self.get(post)
+        if isinstance(post_pop, SourcePopulation):
+            raise ValueError(f"population {post_pop.name!r} is a spike source and cannot receive connections")
+        weight_matrix = None
+        if isinstance(synapses, np.ndarray) or isinstance(synapses, (list, tuple)):
+            weight_matrix = np.asarray(synapses, dtype=float)
+            if weight_matrix.shape != (pre_pop.N, post_pop.N):
+                raise ValueError(f"weight matrix for {pre_pop.name!r} -> {post_pop.name!r} must have shape "
+                                 f"({pre_pop.N}, {post_pop.N}) (pre, post), got {weight_matrix.shape}")
+            if not np.all(np.isfinite(weight_matrix)):
+                raise ValueError("weight matrix values must be finite")
+            the_rule, the_weight = {"name": "all_to_all"}, 0.0
+        elif rule is not None:
+            the_rule, the_weight = rule, 1.0
+        elif synapses in LEGACY:
+            the_rule, the_weight = LEGACY[synapses]
+            the_rule = dict(the_rule)
+        elif isinstance(synapses, str):
+            the_rule, the_weight = synapses, 1.0
+        else:
+            raise TypeError(f"synapses must be a rule name or a weight matrix, got {type(synapses).__name__}")
+        the_rule = {"name": the_rule} if isinstance(the_rule, str) else dict(the_rule)
+        if p is not None:
+            the_rule["p"] = p
+        if k is not None:
+            the_rule["k"] = k
+        if allow_autapses:
+            the_rule["allow_autapses"] = True
+        if weight is not None:
+            the_weight = weight
+        if delay_matrix is not None:
+            delay_matrix = np.asarray(delay_matrix, dtype=float)
+            if delay_matrix.shape != (pre_pop.N, post_pop.N):
+                raise ValueError(f"delay_matrix must have shape ({pre_pop.N}, {post_pop.N}), got {delay_matrix.shape}")
+            if np.any(delay_matrix < 0) or not np.all(np.isfinite(delay_matrix)):
+                raise ValueError("delay_matrix values must be finite and >= 0 ms")
+        proj = Projection(pre_pop.name, post_pop.name, the_rule, the_weight, scale=scale, delay=delay,
+                          delay_std=std, mode=mode, synapse=synapse, plasticity=plasticity, name=name,
+                          weight_matrix=weight_matrix, delay_matrix=delay_matrix)
+        if any(q.name == proj.name for q in self.projections):
+            proj.name = f"{proj.name}#{len(self.projections)}"
+        proj.resolved_synapse(post_pop)  # validate now, not at build
+        self.projections.append(proj)
+        return proj
+
+    def _projections_between(self, pre, post):
+        pre, post = self.get(pre).name, self.get(post).name
+        found = [q for q in self.projections if q.pre == pre and q.post == post]
+        if not found:
+            raise LookupError(f"no connection from {pre!r} to {post!r}")
+        return found
+
+    def disconnect(self, pre, post):
+        """Switch the connections ``pre -> post`` off (their weights are kept)."""
+        for q in self._projections_between(pre, post):
+            q.enabled = False
+
+    def reconnect(self, pre, post):
+        """Switch the connections ``pre -> post`` on again."""
+        for q in self._projections_between(pre, post):
+            q.enabled = True
+
+    # -- stimuli -----------------------------------------------------------
+    def _add_stimulus(self, stim):
+        pop = self.get(stim.target)
+        if stim.neurons is not None:
+            from ._checks import check_indices
+            check_indices(stim.neurons, pop.N, f"stimulus on {pop.name!r}")
+        if isinstance(pop, SourcePopulation):
+            raise ValueError(f"population {pop.name!r} is a spike source and cannot be stimulated")
+        self.stimuli.append(stim)
+        return stim
+
+    def add_current(self, target, amplitude, start=0.0, stop=None, neurons=None):
+        """A current window (DC when ``start=0, stop=None``); see :mod:`pyn_core.stimuli`."""
+        return self._add_stimulus(CurrentStimulus(target, start, stop, amplitude, neurons))
+
+    def add_noise(self, target, mean=0.0, std=1.0, start=0.0, stop=None, neurons=None):
+        """A Gaussian current drawn every step."""
+        return self._add_stimulus(NoiseStimulus(target, mean, std, start, stop, neurons))
+
+    def add_poisson(self, target, rate, weight=1.0, start=0.0, stop=None, neurons=None, synapse=None):
+        """Independent Poisson spike drive (rate in Hz per neuron)."""
+        return self._add_stimulus(PoissonStimulus(target, rate, weight, start, stop, neurons, synapse))
+
+    # -- spec --------------------------------------------------------------
+    def to_spec(self) -> dict:
+        """The network as a versioned, JSON-compatible dict (see :mod:`pyn_core.spec`)."""
+        from .spec import network_to_spec
+        return network_to_spec(self)
+
+    @classmethod
+    def from_spec(cls, spec: dict) -> "Network":
+        """Rebuild a network from :meth:`to_spec`'s output (older versions are upgraded)."""
+        from .spec import network_from_spec
+        return network_from_spec(spec)
+
+    # -- running -----------------------------------------------------------
+    def build(self, dt=None, seed=None, backend="auto", I_ext=None, record=None, stdp=None,
+              record_every=None, experiment_name=None):
+        """Compile the network into a :class:`~pyn_core.engine.Simulation`.
+
+        Parameters
+        ----------
+        dt : float, optional
+            Time step in ms (default: ``settings["dt"]``, 0.1).
+        seed : int, optional
+            Seed of every random draw (connectivity, delays, noise); the same
+            seed gives identical results.  Default: ``settings["seed"]``, or a
+            fresh one (recorded in the results).
+        backend : {"auto", "numpy", "numba"}
+        I_ext : dict, optional
+            Extra current stimuli in the original format.
+        record : dict or list, optional
+            Traces to record: ``{population: [variables]}`` or a list applied
+            to every population that has them.
+        stdp : bool, optional
+            Whether plastic connections learn (default ``settings["stdp"]``).
+        record_every : float, optional
+            Sampling interval of traces in ms (default: every step).
+        """
+        from .engine import Simulation
+        dt = self.settings["dt"] if dt is None else dt
+        seed = self.settings["seed"] if seed is None else seed
+        stdp = self.settings["stdp"] if stdp is None else stdp
+        extra = parse_I_ext(I_ext)
+        for s in extra:
+            pop = self.get(s.target)
+            if s.neurons is not None:
+                from ._checks import check_indices
+                check_indices(s.neurons, pop.N, f"I_ext[{pop.name!r}] neurons")
+        return Simulation(self, dt=dt, seed=seed, backend=backend, stimuli=self.stimuli + extra,
+                          record=record, stdp=bool(stdp), record_every=record_every,
+                          experiment_name=experiment_name or self.name)
+
+    def simulate(self, experiment_name="My Experiment", T=50, dt=0.125, integration_time=30, I_ext=None,
+                 spike_delta=50, save_data="./", properties_to_save=(), stdp=True, *, seed=None,
+                 backend="auto", progress=None, record_every=None):
+        """Run the network for ``T`` ms — the original pyN call.
+
+        Parameters
+        ----------
+        experiment_name : str
+            Title of the plots and name of the saved run.
+        T : float
+            Duration in ms.
+        dt : float
+            Time step in ms.
+        integration_time : float
+            Accepted for compatibility and ignored: synaptic currents are now
+            integrated exactly instead of convolving the spike history.
+        I_ext : dict
+            ``{population: [{'start', 'stop', 'mV', 'neurons'}, ...]}``.
+        spike_delta : float
+            Accepted for compatibility (the height of drawn spikes in old plots).
+        save_data : str or None
+            Folder under which the run is saved atomically in its own folder;
+            ``None`` or ``False`` saves nothing.
+        properties_to_save : list of str
+            Traces to record: state variables (``'v'``, ``'u'``, ``'w'``, ...),
+            ``'I_ext'``, ``'I_syn'`` (alias ``'psc'``, ``'I_rec'``) and
+            ``'spike_raster'`` (spikes are always recorded).
+        stdp : bool
+            Plastic connections learn (the original default is True).
+        seed, backend, progress, record_every
+            See :meth:`build` and :meth:`Simulation.run`.
+
+        Returns
+        -------
+        Results
+        """
+        T = check_real(T, "T", minimum=0.0)
+        sim = self.build(dt=dt, seed=seed, backend=backend, I_ext=I_ext, record=list(properties_to_save),
+                         stdp=stdp, record_every=record_every, experiment_name=experiment_name)
+        self.last_simulation = sim
+        try:
+            sim.run(T, progress=progress)
+        finally:
+            if save_data:
+                sim.results.save(save_data)
+        return sim.results
+
+    def setup(self, experiment_name="My Experiment", T=50, dt=0.125, integration_time=30, I_ext=None,
+              spike_delta=50, save_data="./", properties_to_save=(), stdp=True, *, seed=None, backend="auto"):
+        """Prepare a run that is then advanced step by step (``sim.advance(ms)``); the original pyN call."""
+        sim = self.build(dt=dt, seed=seed, backend=backend, I_ext=I_ext, record=list(properties_to_save),
+                         stdp=stdp, experiment_name=experiment_name)
+        self.last_simulation = sim
+        return sim
+
+    def __repr__(self):
+        return (f"Network({self.name!r}: {len(self.populations)} populations, "
+                f"{len(self.projections)} projections, {len(self.stimuli)} stimuli)")

@@ -1,0 +1,307 @@
+"""Populations: groups of neurons sharing a model (parameters may differ per neuron).
+
+The user-facing classes keep the original pyN call shapes
+(``IzhikevichPopulation(name, a, b, c, d, v0, u0, N, tau_psc, connectivity, ...)``)
+and add named presets, heterogeneous parameters and 3-D positions.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_count, check_name, check_param_value, check_real
+from .models import get_model
+from .models.base import NeuronModel
+from .space import layout_positions, normalise_layout
+
+RECURRENT_RULES = (None, "sparse-random", "full-random")
+
+
+class Population:
+    """A group of ``N`` neurons of one model.
+
+    Parameters
+    ----------
+    name : str
+        Unique name within a network.
+    N : int
+        Number of neurons (>= 1).
+    model : str or NeuronModel
+        Registered model name (see :func:`pyn_core.models`) or a model object.
+    params : dict, optional
+        Parameter values: a scalar or an array of length ``N`` each.
+    preset : str, optional
+        A named parameter set of the model; explicit ``params`` override it.
+    initial : dict, optional
+        Initial state values (scalar or length-``N`` array) by state name.
+    positions : str, dict or array, optional
+        3-D layout (see :mod:`pyn_core.space`); default a grid.
+    connectivity : {None, "sparse-random", "full-random"}
+        Recurrent connection of the population to itself, made when it is
+        added to a network (the original pyN option).
+    color : sequence of 3 floats, optional
+        Display colour (used by the Blender view, kept in the spec).
+    options : dict, optional
+        Integer integration options of the model (e.g. ``v_substeps``).
+    scale : float
+        Weight scale of the recurrent connectivity.
+
+    Examples
+    --------
+    >>> p = Population("exc", 4, "lif", params={"tau_m": [10, 20, 30, 40]})
+    >>> p.param_array("tau_m").tolist()
+    [10.0, 20.0, 30.0, 40.0]
+    """
+
+    kind = "neuron"
+
+    def __init__(self, name, N, model, params=None, preset=None, initial=None, positions=None,
+                 connectivity=None, color=None, options=None, scale=1.0, synapse_defaults=None):
+        self.name = check_name(name, "population name")
+        self.N = check_count(N, f"N of population {name!r}")
+        self.model: NeuronModel = model if isinstance(model, NeuronModel) else get_model(model)
+        self.preset = preset
+        values: dict = {}
+        initial = dict(initial or {})
+        if preset is not None:
+            if preset not in self.model.presets:
+                raise ValueError(
+                    f"unknown preset {preset!r} for model {self.model.name!r}; valid presets: "
+                    + ", ".join(self.model.presets))
+            for k, v in self.model.presets[preset].items():
+                if k.endswith("0") and k[:-1] in self.model.state:
+                    initial.setdefault(k[:-1], v)
+                else:
+                    values[k] = v
+        for k, v in (params or {}).items():
+            if k not in self.model.params:
+                raise ValueError(f"unknown parameter {k!r} for model {self.model.name!r}; "
+                                 f"allowed: {', '.join(self.model.params)}")
+            values[k] = v
+        self.params = {k: check_param_value(v, f"parameter {k!r} of population {name!r}", self.N)
+                       for k, v in values.items()}
+        self.initial = {}
+        for k, v in initial.items():
+            if k not in self.model.state:
+                raise ValueError(f"unknown state variable {k!r} for model {self.model.name!r}; "
+                                 f"allowed: {', '.join(self.model.state)}")
+            if v is not None:
+                self.initial[k] = check_param_value(v, f"initial {k} of population {name!r}", self.N)
+        self.options = dict(self.model.options)
+        for k, v in (options or {}).items():
+            if k not in self.model.options:
+                raise ValueError(f"unknown option {k!r} for model {self.model.name!r}; "
+                                 f"allowed: {', '.join(self.model.options) or 'none'}")
+            self.options[k] = check_count(v, f"option {k!r} of population {name!r}")
+        if connectivity not in RECURRENT_RULES:
+            raise ValueError(f"connectivity of population {name!r} must be one of "
+                             f"{RECURRENT_RULES}, got {connectivity!r}")
+        self.connectivity = connectivity
+        self.scale = check_real(scale, f"scale of population {name!r}")
+        self.layout = normalise_layout(positions, self.N, self.name)
+        self.color = None if color is None else [float(c) for c in color]
+        self.synapse_defaults = dict(synapse_defaults or {})
+
+    # -- parameters --------------------------------------------------------
+    def param_array(self, name: str) -> np.ndarray:
+        """Parameter ``name`` as a float64 array of length N."""
+        value = self.params.get(name, self.model.params[name].default)
+        return np.broadcast_to(np.asarray(value, dtype=float), (self.N,)).copy()
+
+    def initial_state(self) -> dict[str, np.ndarray]:
+        """Initial state arrays (model defaults, then user values)."""
+        p = {k: self.param_array(k) for k in self.model.params}
+        given = {k: np.broadcast_to(np.asarray(v, dtype=float), (self.N,)).copy()
+                 for k, v in self.initial.items()}
+        return {k: np.broadcast_to(np.asarray(v, dtype=float), (self.N,)).copy()
+                for k, v in self.model.initial(p, self.N, given).items()}
+
+    @property
+    def positions(self) -> np.ndarray:
+        """(N, 3) positions of the neurons."""
+        return layout_positions(self.layout, self.N)
+
+    def default_synapse(self, mode: str) -> dict:
+        """Synapse used by connections onto this population unless told otherwise."""
+        syn = dict(self.model.default_synapse)
+        syn.update(self.synapse_defaults)
+        if syn["kind"] == "cond_exp":
+            suffix = "E" if mode == "excitatory" else "I"
+            p = self.params
+            syn.setdefault("tau", float(np.mean(p.get(f"tau_syn_{suffix}", 5.0))))
+            syn.setdefault("E", float(np.mean(p.get(f"e_rev_{suffix}", 0.0 if suffix == "E" else -80.0))))
+        return syn
+
+    def to_spec(self) -> dict:
+        """JSON-compatible description."""
+        def plain(v):
+            return v.tolist() if isinstance(v, np.ndarray) else v
+        out = {"name": self.name, "model": self.model.name, "N": self.N, "preset": self.preset,
+               "params": {k: plain(v) for k, v in self.params.items() if not (
+                   self.preset and k in self.model.presets[self.preset]
+                   and np.all(v == self.model.presets[self.preset][k]))},
+               "initial": {k: plain(v) for k, v in self.initial.items()},
+               "options": {k: v for k, v in self.options.items() if v != self.model.options[k]},
+               "positions": self.layout, "connectivity": self.connectivity, "scale": self.scale}
+        if self.synapse_defaults:
+            out["synapse_defaults"] = dict(self.synapse_defaults)
+        if self.color is not None:
+            out["color"] = list(self.color)
+        return out
+
+    def __repr__(self):
+        return f"{type(self).__name__}(name={self.name!r}, N={self.N}, model={self.model.name!r})"
+
+
+def IzhikevichPopulation(name, a=None, b=None, c=None, d=None, v0=None, u0=None, N=10, tau_psc=5.0,
+                         connectivity=None, spike_delta=None, scale=1.0, *, preset=None,
+                         positions=None, color=None, v_substeps=1, **params):
+    """Izhikevich neurons, with the original pyN signature.
+
+    Defaults ``a=0.02, b=0.2, c=-65, d=6, v0=-70, u0=b*v0``; ``preset`` selects
+    one of the 20 published patterns (its a, b, c, d, v0, u0 and equation
+    variant), and explicit arguments override it.  ``tau_psc`` (ms) is the time
+    constant of the alpha-shaped synaptic current of connections onto this
+    population; ``spike_delta`` is the spike cut-off (``v_peak``, 30 mV).
+
+    Examples
+    --------
+    >>> p = IzhikevichPopulation("cell", N=1, preset="phasic_bursting")
+    >>> float(p.param_array("d")[0]), float(p.initial_state()["v"][0])
+    (0.05, -64.0)
+    """
+    given = dict(params)
+    for key, val in (("a", a), ("b", b), ("c", c), ("d", d), ("v_peak", spike_delta)):
+        if val is not None:
+            given[key] = val
+    initial = {}
+    if v0 is not None:
+        initial["v"] = v0
+    if u0 is not None:
+        initial["u"] = u0
+    return Population(name, N, "izhikevich", params=given, preset=preset, initial=initial,
+                      positions=positions, connectivity=connectivity, color=color,
+                      options={"v_substeps": v_substeps}, scale=scale,
+                      synapse_defaults={"kind": "alpha",
+                                        "tau": check_real(tau_psc, "tau_psc", strictly_positive=True)})
+
+
+def AdExPopulation(name, N=1, *, preset=None, connectivity=None, positions=None, color=None,
+                   scale=1.0, v0=None, w0=None, **params):
+    """Adaptive exponential integrate-and-fire neurons (PyNN parameter names and units).
+
+    Examples
+    --------
+    >>> p = AdExPopulation("adex", N=2, preset="adapting")
+    >>> round(float(p.param_array("i_offset")[0]), 3)
+    0.5
+    """
+    initial = {k: v for k, v in (("v", v0), ("w", w0)) if v is not None}
+    return Population(name, N, "adex", params=params, preset=preset, initial=initial,
+                      positions=positions, connectivity=connectivity, color=color, scale=scale)
+
+
+def HHPopulation(name, N=1, *, connectivity=None, positions=None, color=None, scale=1.0, v0=None, **params):
+    """Hodgkin-Huxley (1952) neurons; injected current in µA/cm².
+
+    Examples
+    --------
+    >>> HHPopulation("axon", N=3).N
+    3
+    """
+    initial = {"v": v0} if v0 is not None else {}
+    return Population(name, N, "hh", params=params, initial=initial, positions=positions,
+                      connectivity=connectivity, color=color, scale=scale)
+
+
+def LIFPopulation(name, N=1, *, connectivity=None, positions=None, color=None, scale=1.0, v0=None, **params):
+    """Leaky integrate-and-fire neurons; input current in nA (1 nA = 1 mV with R = 1 MΩ).
+
+    Examples
+    --------
+    >>> LIFPopulation("lif", N=2, tau_m=10.0).param_array("tau_m").tolist()
+    [10.0, 10.0]
+    """
+    initial = {"v": v0} if v0 is not None else {}
+    return Population(name, N, "lif", params=params, initial=initial, positions=positions,
+                      connectivity=connectivity, color=color, scale=scale)
+
+
+class SourcePopulation:
+    """Neurons without dynamics whose spikes are given: Poisson or explicit times.
+
+    Parameters
+    ----------
+    name : str
+    N : int
+    rate : float or array, optional
+        Poisson rate in Hz (scalar or per neuron) — a Poisson source.
+    spike_times : list of arrays, optional
+        Explicit spike times (ms) per neuron — a spike generator.
+    start, stop : float, optional
+        Poisson sources are active for ``start <= t < stop`` (ms).
+
+    Examples
+    --------
+    >>> PoissonPopulation("inputs", 10, rate=15.0).N
+    10
+    """
+
+    kind = "source"
+    model = None
+
+    def __init__(self, name, N, rate=None, spike_times=None, start=0.0, stop=None, positions=None, color=None):
+        self.name = check_name(name, "population name")
+        self.N = check_count(N, f"N of population {name!r}")
+        if (rate is None) == (spike_times is None):
+            raise ValueError(f"source population {name!r} needs exactly one of rate= (Poisson) or spike_times=")
+        self.rate = None if rate is None else check_param_value(rate, f"rate of population {name!r}", self.N)
+        if self.rate is not None and np.any(np.asarray(self.rate) < 0):
+            raise ValueError(f"rate of population {name!r} must be >= 0 Hz")
+        if spike_times is not None:
+            if len(spike_times) != self.N:
+                raise ValueError(f"spike_times of population {name!r} must hold one sequence per neuron "
+                                 f"({self.N}), got {len(spike_times)}")
+            spike_times = [np.sort(np.asarray(s, dtype=float).reshape(-1)) for s in spike_times]
+            for s in spike_times:
+                if s.size and (not np.all(np.isfinite(s)) or s[0] < 0):
+                    raise ValueError(f"spike_times of population {name!r} must be finite and >= 0 ms")
+        self.spike_times = spike_times
+        self.start = check_real(start, f"start of population {name!r}", minimum=0.0)
+        self.stop = check_real(stop, f"stop of population {name!r}", allow_none=True)
+        self.layout = normalise_layout(positions, self.N, self.name)
+        self.color = None if color is None else [float(c) for c in color]
+        self.connectivity = None
+        self.preset = None
+
+    @property
+    def positions(self) -> np.ndarray:
+        """(N, 3) positions of the sources."""
+        return layout_positions(self.layout, self.N)
+
+    def default_synapse(self, mode):  # sources never receive connections
+        raise ValueError(f"population {self.name!r} is a spike source and cannot receive connections")
+
+    def to_spec(self) -> dict:
+        """JSON-compatible description."""
+        out = {"name": self.name, "model": "poisson_source" if self.rate is not None else "spike_source",
+               "N": self.N, "positions": self.layout, "start": self.start, "stop": self.stop}
+        if self.rate is not None:
+            out["rate"] = self.rate.tolist() if isinstance(self.rate, np.ndarray) else self.rate
+        else:
+            out["spike_times"] = [s.tolist() for s in self.spike_times]
+        if self.color is not None:
+            out["color"] = list(self.color)
+        return out
+
+    def __repr__(self):
+        return f"SourcePopulation(name={self.name!r}, N={self.N})"
+
+
+def PoissonPopulation(name, N, rate, start=0.0, stop=None, **kw):
+    """``N`` independent Poisson spike sources at ``rate`` Hz."""
+    return SourcePopulation(name, N, rate=rate, start=start, stop=stop, **kw)
+
+
+def SpikeSourcePopulation(name, spike_times, **kw):
+    """Spike generators: ``spike_times[i]`` are the spike times (ms) of source ``i``."""
+    return SourcePopulation(name, len(spike_times), spike_times=spike_times, **kw)

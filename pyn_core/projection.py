@@ -1,0 +1,143 @@
+"""Projections: the description of the synapses from one population to another."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_real
+from .connectivity import connect_indices, normalise_rule
+from .plasticity import normalise_plasticity
+from .synapses import normalise_synapse
+
+MODES = ("excitatory", "inhibitory")
+DISTRIBUTIONS = ("uniform", "normal", "lognormal")
+
+#: The original pyN ``synapses=`` names.
+LEGACY = {
+    "sparse-random": ({"name": "pairwise_bernoulli", "p": 0.1}, {"dist": "uniform", "low": 0.0, "high": 1.0}),
+    "full-random": ({"name": "all_to_all"}, {"dist": "uniform", "low": 0.0, "high": 1.0}),
+    "none": ({"name": "all_to_all"}, 0.0),
+}
+
+
+def normalise_value(value, where: str):
+    """A weight or delay given as a number, an array or a distribution dict."""
+    if isinstance(value, dict):
+        dist = value.get("dist")
+        if dist not in DISTRIBUTIONS:
+            raise ValueError(f"{where}: distribution must be one of {', '.join(DISTRIBUTIONS)}, got {dist!r}")
+        need = {"uniform": ("low", "high"), "normal": ("mean", "std"), "lognormal": ("mean", "std")}[dist]
+        out = {"dist": dist}
+        for k in need:
+            if k not in value:
+                raise ValueError(f"{where}: a {dist} distribution needs {', '.join(need)}")
+            out[k] = check_real(value[k], f"{where}: {k}")
+        if dist == "uniform" and out["high"] < out["low"]:
+            raise ValueError(f"{where}: uniform high must be >= low")
+        return out
+    if isinstance(value, (list, tuple, np.ndarray)):
+        arr = np.asarray(value, dtype=float)
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{where}: values must be finite")
+        return arr
+    return check_real(value, where)
+
+
+def draw(value, n: int, rng) -> np.ndarray:
+    """``n`` values of a normalised weight/delay specification."""
+    if isinstance(value, dict):
+        if value["dist"] == "uniform":
+            return rng.uniform(value["low"], value["high"], n)
+        if value["dist"] == "normal":
+            return rng.normal(value["mean"], value["std"], n)
+        return rng.lognormal(value["mean"], value["std"], n)
+    if isinstance(value, np.ndarray):
+        return value
+    return np.full(n, float(value))
+
+
+class Projection:
+    """Synapses from population ``pre`` to ``post`` (a description: no state).
+
+    See :meth:`pyn_core.Network.connect` for the parameters.
+    """
+
+    def __init__(self, pre, post, rule, weight, scale=1.0, delay=0.25, delay_std=0.0,
+                 mode="excitatory", synapse=None, plasticity="default", enabled=True, name=None,
+                 weight_matrix=None, delay_matrix=None):
+        where = f"connection {pre!r} -> {post!r}"
+        self.pre, self.post = pre, post
+        self.name = name or f"{pre}->{post}"
+        if mode not in MODES:
+            raise ValueError(f"{where}: mode must be one of {MODES}, got {mode!r}")
+        self.mode = mode
+        self.rule = normalise_rule(rule, where)
+        self.weight = normalise_value(weight, f"{where}: weight")
+        self.scale = check_real(scale, f"{where}: scale")
+        self.delay = check_real(delay, f"{where}: delay", minimum=0.0) if not isinstance(
+            delay, (list, tuple, np.ndarray)) else normalise_value(delay, f"{where}: delay")
+        if isinstance(self.delay, np.ndarray) and np.any(self.delay < 0):
+            raise ValueError(f"{where}: delays must be >= 0 ms")
+        self.delay_std = check_real(delay_std, f"{where}: std of the delay", minimum=0.0)
+        self.synapse = None if synapse is None else normalise_synapse(synapse, where)
+        self.plasticity = normalise_plasticity(plasticity, where)
+        self.enabled = bool(enabled)
+        self.weight_matrix = weight_matrix
+        self.delay_matrix = delay_matrix
+
+    def resolved_synapse(self, post_pop) -> dict:
+        """The synapse dict, the post population's default where none was given."""
+        syn = self.synapse
+        if syn is None:
+            syn = normalise_synapse(post_pop.default_synapse(self.mode), f"connection {self.name!r}")
+        if syn["kind"] == "cond_exp" and "E" not in syn:
+            syn = dict(syn, E=0.0 if self.mode == "excitatory" else -80.0)
+        return syn
+
+    def instantiate(self, pre_pop, post_pop, dt: float, rng):
+        """Draw the synapses.
+
+        Returns
+        -------
+        pre, post : int64 arrays, sorted by pre
+        weight : float64 array (sign not applied: magnitude for rule-drawn weights)
+        delay_steps : int64 array (>= 1)
+        """
+        same = pre_pop is post_pop
+        if self.weight_matrix is not None:
+            W = self.weight_matrix
+            pre, post = np.nonzero(np.ones_like(W, dtype=bool))
+            if same and not self.rule.get("allow_autapses", False):
+                keep = pre != post
+                pre, post = pre[keep], post[keep]
+            w = W[pre, post] * self.scale
+        else:
+            pre, post = connect_indices(self.rule, pre_pop.N, post_pop.N, same, rng)
+            w = draw(self.weight, pre.size, rng)
+            if isinstance(self.weight, np.ndarray) and w.size != pre.size:
+                raise ValueError(f"connection {self.name!r}: {w.size} weights given for {pre.size} synapses")
+            w = w * self.scale
+        if self.delay_matrix is not None:
+            d = np.asarray(self.delay_matrix, dtype=float)[pre, post]
+        elif isinstance(self.delay, np.ndarray):
+            if self.delay.size != pre.size:
+                raise ValueError(f"connection {self.name!r}: {self.delay.size} delays given for {pre.size} synapses")
+            d = self.delay
+        else:
+            d = self.delay if self.delay_std == 0 else rng.normal(self.delay, self.delay_std, pre.size)
+        steps = np.maximum(1, np.rint(np.broadcast_to(d, pre.shape) / dt)).astype(np.int64)
+        return pre.astype(np.int64), post.astype(np.int64), np.asarray(w, dtype=float), steps
+
+    def to_spec(self) -> dict:
+        """JSON-compatible description."""
+        def plain(v):
+            return v.tolist() if isinstance(v, np.ndarray) else v
+        out = {"name": self.name, "pre": self.pre, "post": self.post, "rule": {
+            k: plain(v) for k, v in self.rule.items()}, "weight": plain(self.weight),
+            "scale": self.scale, "delay": plain(self.delay), "delay_std": self.delay_std,
+            "mode": self.mode, "synapse": self.synapse, "plasticity": self.plasticity,
+            "enabled": self.enabled}
+        if self.weight_matrix is not None:
+            out["weight_matrix"] = np.asarray(self.weight_matrix).tolist()
+        if self.delay_matrix is not None:
+            out["delay_matrix"] = np.asarray(self.delay_matrix).tolist()
+        return out

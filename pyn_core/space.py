@@ -1,0 +1,93 @@
+"""Positions of neurons in 3-D space (µm-free: scene units).
+
+A layout is a small dict, so it round-trips through the network spec:
+
+``{"layout": "grid", "spacing": 1.0, "center": [0, 0, 0]}``
+    the most cubic grid holding N points.
+``{"layout": "sphere", "radius": 5.0, "center": [...]}``
+    N points spread evenly over a sphere's volume (a Fibonacci spiral per shell).
+``{"layout": "box", "size": [sx, sy, sz], "center": [...], "seed": 0}``
+    N points uniformly at random in a box (reproducible).
+``{"layout": "explicit", "xyz": [[x, y, z], ...]}``
+    given positions.
+
+Examples
+--------
+>>> import numpy as np
+>>> xyz = layout_positions({"layout": "grid", "spacing": 2.0}, 8)
+>>> xyz.shape, float(np.ptp(xyz[:, 0]))
+((8, 3), 2.0)
+"""
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+LAYOUTS = ("grid", "sphere", "box", "explicit")
+
+
+def normalise_layout(layout, N: int, name: str = "") -> dict:
+    """Validate a layout given as None, a name, a dict or an (N, 3) array."""
+    if layout is None:
+        layout = "grid"
+    if isinstance(layout, str):
+        layout = {"layout": layout}
+    if isinstance(layout, (np.ndarray, list, tuple)):
+        layout = {"layout": "explicit", "xyz": np.asarray(layout, dtype=float).tolist()}
+    if not isinstance(layout, dict):
+        raise TypeError(f"positions of population {name!r} must be a layout name, dict or (N, 3) array")
+    kind = layout.get("layout")
+    if kind not in LAYOUTS:
+        raise ValueError(f"unknown layout {kind!r} for population {name!r}; allowed: {', '.join(LAYOUTS)}")
+    out = dict(layout)
+    out.setdefault("center", [0.0, 0.0, 0.0])
+    if len(out["center"]) != 3:
+        raise ValueError(f"layout center of population {name!r} must have 3 coordinates")
+    if kind == "grid":
+        out.setdefault("spacing", 1.0)
+        if float(out["spacing"]) <= 0:
+            raise ValueError(f"grid spacing of population {name!r} must be > 0")
+    elif kind == "sphere":
+        out.setdefault("radius", max(1.0, 0.6 * N ** (1 / 3)))
+        if float(out["radius"]) <= 0:
+            raise ValueError(f"sphere radius of population {name!r} must be > 0")
+    elif kind == "box":
+        out.setdefault("size", [float(N ** (1 / 3))] * 3)
+        out.setdefault("seed", zlib.crc32(name.encode()) & 0x7FFFFFFF)
+        if len(out["size"]) != 3 or min(out["size"]) < 0:
+            raise ValueError(f"box size of population {name!r} must be 3 non-negative numbers")
+    else:
+        xyz = np.asarray(out.get("xyz"), dtype=float)
+        if xyz.shape != (N, 3) or not np.all(np.isfinite(xyz)):
+            raise ValueError(f"explicit positions of population {name!r} must be finite with shape ({N}, 3), got {xyz.shape}")
+    return out
+
+
+def layout_positions(layout: dict, N: int) -> np.ndarray:
+    """The (N, 3) float64 positions of a normalised layout."""
+    layout = normalise_layout(layout, N)
+    center = np.asarray(layout["center"], dtype=float)
+    kind = layout["layout"]
+    if kind == "grid":
+        nx = int(np.ceil(N ** (1 / 3) - 1e-9))
+        ny = int(np.ceil(np.sqrt(N / nx) - 1e-9))
+        nz = int(np.ceil(N / (nx * ny)))
+        i = np.arange(N)
+        ijk = np.stack([i % nx, (i // nx) % ny, i // (nx * ny)], axis=1).astype(float)
+        ijk -= (np.array([nx, ny, nz]) - 1) / 2.0
+        xyz = ijk * float(layout["spacing"])
+    elif kind == "sphere":
+        i = np.arange(N) + 0.5
+        r = float(layout["radius"]) * np.cbrt(i / N)
+        golden = np.pi * (3.0 - np.sqrt(5.0))
+        z = 1.0 - 2.0 * ((i * 0.618033988749895) % 1.0)
+        rho = np.sqrt(1.0 - z * z)
+        phi = golden * i
+        xyz = r[:, None] * np.stack([rho * np.cos(phi), rho * np.sin(phi), z], axis=1)
+    elif kind == "box":
+        rng = np.random.default_rng(int(layout["seed"]))
+        xyz = (rng.random((N, 3)) - 0.5) * np.asarray(layout["size"], dtype=float)
+    else:
+        return np.asarray(layout["xyz"], dtype=float).reshape(N, 3)
+    return xyz + center

@@ -1,0 +1,117 @@
+"""The versioned, JSON-compatible network spec.
+
+``Network.to_spec()`` writes and ``Network.from_spec()`` reads::
+
+    {"format": "pyn-network", "version": 1, "name": ...,
+     "populations": [...], "projections": [...], "stimuli": [...],
+     "settings": {"dt": ..., "seed": ..., "stdp": ...}, "view": {...}}
+
+``view`` is free-form (display settings of the Blender add-on) and is kept as
+it is.  Older versions are upgraded step by step by :data:`UPGRADES`.
+
+Examples
+--------
+>>> from pyn_core import Network, LIFPopulation
+>>> net = Network([LIFPopulation("a", N=3)])
+>>> spec = net.to_spec()
+>>> spec["format"], spec["version"], spec["populations"][0]["model"]
+('pyn-network', 1, 'lif')
+>>> Network.from_spec(spec).to_spec() == spec
+True
+"""
+from __future__ import annotations
+
+import copy
+import json
+
+from .population import Population, SourcePopulation
+from .stimuli import stimulus_from_spec
+
+FORMAT = "pyn-network"
+VERSION = 1
+#: version -> function upgrading a spec of that version to the next one
+UPGRADES: dict = {}
+_TOP_KEYS = {"format", "version", "name", "populations", "projections", "stimuli", "settings", "view"}
+
+
+def network_to_spec(net) -> dict:
+    """The spec of ``net`` (see the module docstring)."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": net.name,
+        "populations": [p.to_spec() for p in net.populations],
+        "projections": [q.to_spec() for q in net.projections if not getattr(q, "auto", False)],
+        "stimuli": [s.to_spec() for s in net.stimuli],
+        "settings": dict(net.settings),
+        "view": copy.deepcopy(net.view),
+    }
+
+
+def upgrade(spec: dict) -> dict:
+    """Bring an older spec up to :data:`VERSION`."""
+    version = spec.get("version")
+    if not isinstance(version, int) or version < 1 or version > VERSION:
+        raise ValueError(f"unsupported network spec version {version!r}; this pyN reads versions 1..{VERSION}")
+    while version < VERSION:
+        spec = UPGRADES[version](spec)
+        version = spec["version"]
+    return spec
+
+
+def _population(d: dict):
+    d = dict(d)
+    model = d.pop("model", None)
+    name, N = d.pop("name", None), d.pop("N", None)
+    if model in ("poisson_source", "spike_source"):
+        return SourcePopulation(name, N, rate=d.get("rate"), spike_times=d.get("spike_times"),
+                                start=d.get("start", 0.0), stop=d.get("stop"),
+                                positions=d.get("positions"), color=d.get("color"))
+    allowed = {"preset", "params", "initial", "options", "positions", "connectivity", "scale", "color",
+               "synapse_defaults"}
+    unknown = set(d) - allowed
+    if unknown:
+        raise ValueError(f"population {name!r}: unknown spec field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    return Population(name, N, model, params=d.get("params"), preset=d.get("preset"), initial=d.get("initial"),
+                      positions=d.get("positions"), connectivity=d.get("connectivity"), color=d.get("color"),
+                      options=d.get("options"), scale=d.get("scale", 1.0),
+                      synapse_defaults=d.get("synapse_defaults"))
+
+
+def network_from_spec(spec) -> "Network":  # noqa: F821
+    """A :class:`~pyn_core.network.Network` from a spec dict or JSON string."""
+    from .network import DEFAULT_SETTINGS, Network
+    if isinstance(spec, str):
+        spec = json.loads(spec)
+    if not isinstance(spec, dict) or spec.get("format") != FORMAT:
+        raise ValueError(f"not a pyN network spec: expected a dict with format={FORMAT!r}")
+    spec = upgrade(copy.deepcopy(spec))
+    unknown = set(spec) - _TOP_KEYS
+    if unknown:
+        raise ValueError(f"unknown network spec field(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
+    net = Network(name=spec.get("name", "network"))
+    for d in spec.get("populations", []):
+        net.add(_population(d))
+    for d in spec.get("projections", []):
+        d = dict(d)
+        pre, post = d.pop("pre"), d.pop("post")
+        wm, dm = d.pop("weight_matrix", None), d.pop("delay_matrix", None)
+        kw = dict(rule=d.get("rule"), weight=d.get("weight", 1.0), scale=d.get("scale", 1.0),
+                  delay=d.get("delay", 0.25), std=d.get("delay_std", 0.0), mode=d.get("mode", "excitatory"),
+                  synapse=d.get("synapse"), plasticity=d.get("plasticity", "default"), name=d.get("name"))
+        if wm is not None:
+            kw.pop("rule")
+            proj = net.connect(pre, post, synapses=wm, delay_matrix=dm, **kw)
+        else:
+            proj = net.connect(pre, post, delay_matrix=dm, **kw)
+        proj.enabled = bool(d.get("enabled", True))
+    for d in spec.get("stimuli", []):
+        net._add_stimulus(stimulus_from_spec(d))
+    settings = dict(DEFAULT_SETTINGS)
+    settings.update(spec.get("settings", {}))
+    unknown = set(settings) - set(DEFAULT_SETTINGS)
+    if unknown:
+        raise ValueError(f"unknown settings {sorted(unknown)}; allowed: {sorted(DEFAULT_SETTINGS)}")
+    net.settings = settings
+    net.view = copy.deepcopy(spec.get("view", {}))
+    return net
