@@ -1,0 +1,288 @@
+"""What the panel's buttons do, as plain functions of a scene.
+
+Operators only check that they can run and call these; scripts, the example
+scenes and the tests call them directly.  Errors are raised as ``ValueError``
+(or the core's exceptions) with a message fit to show the user.
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from . import driver, view
+from . import spec_convert as sc
+from .properties import scene_spec, set_scene_spec, write_fields
+from .runtime import NetworkRuntime, bake_network, frame_to_ms
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------------------
+# editing the network
+# ---------------------------------------------------------------------------
+
+def _unique(name: str, taken) -> str:
+    taken = set(taken)
+    if name not in taken:
+        return name
+    i = 1
+    while f"{name}.{i:03d}" in taken:
+        i += 1
+    return f"{name}.{i:03d}"
+
+
+def add_population(scene, name: str = "pop", **fields):
+    """Append a population with default settings (overridden by ``fields``)."""
+    pyn = scene.pyn
+    data = sc.default_population(len(pyn.populations))
+    data["name"] = _unique(name, (p.name for p in pyn.populations))
+    data.update(fields)
+    item = pyn.populations.add()
+    write_fields(item, data)
+    pyn.active_population = len(pyn.populations) - 1
+    return item
+
+
+def remove_population(scene, index: int) -> tuple[int, int]:
+    """Remove a population and the connections and stimuli that use it.
+
+    Returns
+    -------
+    (int, int)
+        Number of connections and of stimuli removed with it.
+    """
+    pyn = scene.pyn
+    name = pyn.populations[index].name
+    n_proj = _remove_where(pyn.projections, lambda p: name in (p.pre, p.post))
+    n_stim = _remove_where(pyn.stimuli, lambda s: s.target == name)
+    pyn.populations.remove(index)
+    pyn.active_population = max(0, min(index, len(pyn.populations) - 1))
+    pyn.active_projection = max(0, min(pyn.active_projection, len(pyn.projections) - 1))
+    pyn.active_stimulus = max(0, min(pyn.active_stimulus, len(pyn.stimuli) - 1))
+    return n_proj, n_stim
+
+
+def add_projection(scene, pre: str | None = None, post: str | None = None, **fields):
+    """Append a connection (from and to the active population unless given)."""
+    pyn = scene.pyn
+    default = pyn.populations[pyn.active_population].name if len(pyn.populations) else ""
+    data = sc.default_projection(pre if pre is not None else default, post if post is not None else default)
+    data.update(fields)
+    item = pyn.projections.add()
+    write_fields(item, data)
+    pyn.active_projection = len(pyn.projections) - 1
+    return item
+
+
+def remove_projection(scene, index: int) -> None:
+    """Remove a connection."""
+    pyn = scene.pyn
+    pyn.projections.remove(index)
+    pyn.active_projection = max(0, min(index, len(pyn.projections) - 1))
+
+
+def add_stimulus(scene, target: str | None = None, kind: str = "current", **fields):
+    """Append a stimulus (to the active population unless given)."""
+    pyn = scene.pyn
+    default = pyn.populations[pyn.active_population].name if len(pyn.populations) else ""
+    data = sc.default_stimulus(target if target is not None else default, kind)
+    data.update(fields)
+    item = pyn.stimuli.add()
+    write_fields(item, data)
+    pyn.active_stimulus = len(pyn.stimuli) - 1
+    return item
+
+
+def remove_stimulus(scene, index: int) -> None:
+    """Remove a stimulus."""
+    pyn = scene.pyn
+    pyn.stimuli.remove(index)
+    pyn.active_stimulus = max(0, min(index, len(pyn.stimuli) - 1))
+
+
+def add_param(scene, name: str = "a", value: float = 0.0) -> None:
+    """Give the active population an explicit parameter value."""
+    pop = scene.pyn.populations[scene.pyn.active_population]
+    item = pop.params.add()
+    item.name = name
+    item.value = value
+    pop.active_param = len(pop.params) - 1
+
+
+def remove_param(scene, index: int) -> None:
+    """Remove an explicit parameter value of the active population."""
+    pop = scene.pyn.populations[scene.pyn.active_population]
+    pop.params.remove(index)
+    pop.active_param = max(0, min(index, len(pop.params) - 1))
+
+
+def _remove_where(collection, predicate) -> int:
+    doomed = [i for i, item in enumerate(collection) if predicate(item)]
+    for i in reversed(doomed):
+        collection.remove(i)
+    return len(doomed)
+
+
+# ---------------------------------------------------------------------------
+# spec files
+# ---------------------------------------------------------------------------
+
+def load_spec(scene, spec: dict, build_view: bool = True) -> None:
+    """Fill the panel from a network spec (checked by the core first) and optionally build it."""
+    import pyn_core
+    pyn_core.Network.from_spec(spec)  # raises with the core's message if invalid
+    set_scene_spec(scene, spec)
+    if build_view:
+        build(scene)
+
+
+def import_spec(scene, path, build_view: bool = True) -> dict:
+    """Read a network spec (JSON) into the panel."""
+    spec = sc.read_spec_file(path)
+    load_spec(scene, spec, build_view)
+    return spec
+
+
+def export_spec(scene, path) -> dict:
+    """Write the panel's network as a spec (JSON), after the core has checked it."""
+    import pyn_core
+    spec = scene_spec(scene)
+    pyn_core.Network.from_spec(spec)
+    sc.write_spec_file(spec, path)
+    return spec
+
+
+# ---------------------------------------------------------------------------
+# building, baking, playing
+# ---------------------------------------------------------------------------
+
+def connection_segments(rt: NetworkRuntime, max_curves: int, seed: int = 0) -> np.ndarray:
+    """Start and end points of up to ``max_curves`` synapses, shape (M, 2, 3).
+
+    Uses the core's built connectivity when it offers it (``sim.connections``);
+    otherwise returns no segments.
+    """
+    getter = getattr(rt.sim, "connections", None)
+    if getter is None or max_curves <= 0:
+        return np.zeros((0, 2, 3))
+    segs = []
+    for pr in rt.spec.get("projections", []):
+        try:
+            pre_ids, post_ids = getter(pr["pre"], pr["post"])[:2]
+        except Exception as exc:  # the core could not say: draw nothing for this one
+            log.debug("no synapse list for %s->%s: %s", pr.get("pre"), pr.get("post"), exc)
+            continue
+        a = rt.positions(pr["pre"])[np.asarray(pre_ids, dtype=np.intp)]
+        b = rt.positions(pr["post"])[np.asarray(post_ids, dtype=np.intp)]
+        segs.append(np.stack([a, b], axis=1))
+    if not segs:
+        return np.zeros((0, 2, 3))
+    segs = np.concatenate(segs)
+    if len(segs) > max_curves:
+        pick = np.random.default_rng(seed).choice(len(segs), max_curves, replace=False)
+        segs = segs[np.sort(pick)]
+    return segs
+
+
+def build(scene, frame_camera: bool | None = None) -> NetworkRuntime:
+    """Build the panel's network: the core's network, one object per population, the look.
+
+    Parameters
+    ----------
+    scene : bpy.types.Scene
+    frame_camera : bool, optional
+        Aim the pyN camera at the network.  By default this happens when the
+        scene has no camera or uses the pyN camera.
+
+    Returns
+    -------
+    NetworkRuntime
+        The scene's simulation, at time 0.
+    """
+    pyn = scene.pyn
+    if not len(pyn.populations):
+        raise ValueError("the network has no population: add one first")
+    spec = scene_spec(scene)
+    rt = NetworkRuntime(spec)
+    keep = {view.object_name(n) for n in rt.names}
+    for ob in view.population_objects(scene):
+        if ob.name not in keep:
+            view._remove_object(ob)
+    colors = {p["name"]: p.get("color") or (1.0, 1.0, 1.0) for p in spec["populations"]}
+    points = []
+    for name, n in zip(rt.names, rt.sizes):
+        xyz = rt.positions(name)
+        points.append(xyz)
+        view.population_object_build(
+            scene, name, xyz, colors[name], radius=pyn.neuron_radius, as_points=n > pyn.point_cloud_above,
+            glow=pyn.glow_strength, idle=pyn.base_strength)
+    if pyn.show_connections:
+        view.build_connections(scene, connection_segments(rt, pyn.max_connection_curves, pyn.seed))
+    else:
+        view.build_connections(scene, np.zeros((0, 2, 3)))
+    if frame_camera is None:
+        frame_camera = scene.camera is None or scene.camera.name == view.CAMERA
+    view.setup_look(scene, np.concatenate(points) if frame_camera else None)
+    driver.install_runtime(scene, rt)
+    driver.update_scene(scene)
+    log.info("built %s: %d populations, %d neurons", spec.get("name"), len(rt.names), rt.n)
+    return rt
+
+
+def reset(scene) -> None:
+    """Restart the simulation from time 0 and show the current frame."""
+    driver.stop_live(scene)
+    driver.runtime(scene).reset()
+    driver.update_scene(scene)
+
+
+def bake(scene, progress=None):
+    """Simulate the scene's frame range once and save every spike in the .blend.
+
+    Parameters
+    ----------
+    progress : callable, optional
+        ``progress(fraction)`` with a number in [0, 1].
+
+    Returns
+    -------
+    Bake
+    """
+    pyn = scene.pyn
+    if not pyn.built_hash:
+        build(scene)
+    rt = driver.runtime(scene)
+    t_end = frame_to_ms(scene.frame_end, scene.frame_start, pyn.ms_per_frame)
+    result = bake_network(rt.spec, t_end, progress=progress, runtime=rt)
+    driver.store_bake(scene, result)
+    driver.update_scene(scene)
+    return result
+
+
+def clear_bake(scene) -> bool:
+    """Delete the bake; frames are simulated again."""
+    found = driver.clear_bake(scene)
+    if scene.pyn.built_hash:
+        driver.update_scene(scene)
+    return found
+
+
+def status(scene) -> dict:
+    """What the panel shows about the built network and the bake."""
+    pyn = scene.pyn
+    out = {"built": bool(pyn.built_hash), "changed": False, "bake": None, "t": None}
+    if pyn.built_hash:
+        try:
+            out["changed"] = sc.spec_hash(scene_spec(scene)) != pyn.built_hash
+        except ValueError:
+            out["changed"] = True
+    bake_ = driver.stored_bake(scene)
+    if bake_ is not None:
+        out["bake"] = {"spikes": len(bake_.record), "t_end": bake_.t_end,
+                       "valid": bake_.spec_hash == pyn.built_hash}
+    rt = driver.CACHE.runtimes.get(int(scene.session_uid))
+    if rt is not None:
+        out["t"] = rt.t
+    return out
+

@@ -1,0 +1,270 @@
+"""Frame -> simulated time -> activity: the frame-change handler, bakes and Live mode.
+
+At every frame change :func:`update_scene` maps the frame to simulated time
+(``(frame - frame_start) * ms_per_frame``), takes the glow of every neuron from
+the bake when one covers that time, or else advances the scene's
+:class:`~.runtime.NetworkRuntime` (restarting it from 0 when the frame went
+backwards), and writes the activities into the population objects.
+
+A running simulation cannot be saved in a .blend, so runtimes live in a small
+per-session cache keyed by the scene's ``session_uid``; it is emptied when a
+file is loaded, and a runtime is rebuilt from ``Scene.pyn`` when first needed.
+Bakes are saved with the .blend as an ID property of the scene
+(:data:`BAKE_KEY`, int32 arrays as bytes).
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+
+import bpy
+from bpy.app.handlers import persistent
+
+from . import view
+from .glow import GlowParams
+from .properties import scene_spec
+from .runtime import Bake, NetworkRuntime, frame_to_ms
+
+log = logging.getLogger(__name__)
+
+#: ID property of the scene holding the bake (hidden from the UI by its leading underscore).
+BAKE_KEY = "_pyn_bake"
+#: Seconds between two Live-mode steps.
+LIVE_INTERVAL = 1.0 / 30.0
+
+
+class RuntimeCache:
+    """Simulations and decoded bakes of the open scenes (not saved; rebuilt on demand)."""
+
+    def __init__(self) -> None:
+        self.runtimes: dict[int, NetworkRuntime] = {}
+        self.bakes: dict[int, tuple[str, Bake]] = {}
+
+    def clear(self) -> None:
+        self.runtimes.clear()
+        self.bakes.clear()
+
+
+CACHE = RuntimeCache()
+
+
+def _key(scene) -> int:
+    return int(scene.session_uid)
+
+
+def glow_params(scene) -> GlowParams:
+    """Glow settings of a scene's panel."""
+    pyn = scene.pyn
+    return GlowParams(decay_frames=pyn.glow_decay_frames, ms_per_frame=pyn.ms_per_frame)
+
+
+def scene_time(scene, frame: float | None = None) -> float:
+    """Simulated time (ms) shown at ``frame`` (default: the current frame)."""
+    if frame is None:
+        frame = scene.frame_current_final
+    return frame_to_ms(frame, scene.frame_start, scene.pyn.ms_per_frame)
+
+
+def install_runtime(scene, rt: NetworkRuntime) -> None:
+    """Make ``rt`` the scene's simulation and mark its network as built."""
+    CACHE.runtimes[_key(scene)] = rt
+    scene.pyn.built_hash = rt.hash
+
+
+def runtime(scene) -> NetworkRuntime:
+    """The scene's simulation, built from ``Scene.pyn`` if there is none yet."""
+    rt = CACHE.runtimes.get(_key(scene))
+    if rt is None:
+        rt = NetworkRuntime(scene_spec(scene))
+        if scene.pyn.built_hash and rt.hash != scene.pyn.built_hash:
+            log.warning("the pyN network of scene %r changed since it was built; press Build", scene.name)
+        CACHE.runtimes[_key(scene)] = rt
+    return rt
+
+
+def drop_runtime(scene) -> None:
+    """Forget the scene's simulation (it is rebuilt when next needed)."""
+    CACHE.runtimes.pop(_key(scene), None)
+
+
+# ---------------------------------------------------------------------------
+# bakes
+# ---------------------------------------------------------------------------
+
+def store_bake(scene, bake: Bake) -> None:
+    """Save a bake in the scene (and so in the .blend)."""
+    data = bake.to_storage()
+    data["token"] = uuid.uuid4().hex
+    data["frame_start"] = int(scene.frame_start)
+    data["ms_per_frame"] = float(scene.pyn.ms_per_frame)
+    scene[BAKE_KEY] = data
+    CACHE.bakes[_key(scene)] = (data["token"], bake)
+
+
+def clear_bake(scene) -> bool:
+    """Delete the scene's bake; True if there was one."""
+    CACHE.bakes.pop(_key(scene), None)
+    if BAKE_KEY in scene.keys():
+        del scene[BAKE_KEY]
+        return True
+    return False
+
+
+def stored_bake(scene) -> Bake | None:
+    """The scene's bake, decoded once per session."""
+    raw = scene.get(BAKE_KEY)
+    if raw is None:
+        return None
+    token = raw.get("token", "")
+    cached = CACHE.bakes.get(_key(scene))
+    if cached is not None and cached[0] == token:
+        return cached[1]
+    try:
+        bake = Bake.from_storage(raw.to_dict() if hasattr(raw, "to_dict") else dict(raw))
+    except (ValueError, KeyError) as exc:
+        log.error("ignoring the pyN bake of scene %r: %s", scene.name, exc)
+        return None
+    CACHE.bakes[_key(scene)] = (token, bake)
+    return bake
+
+
+def usable_bake(scene, t_ms: float | None = None) -> Bake | None:
+    """The bake if it belongs to the built network (and covers ``t_ms`` when given)."""
+    bake = stored_bake(scene)
+    if bake is None or bake.spec_hash != scene.pyn.built_hash:
+        return None
+    if t_ms is not None and not bake.covers(t_ms):
+        return None
+    return bake
+
+
+# ---------------------------------------------------------------------------
+# per frame
+# ---------------------------------------------------------------------------
+
+def _write_all(names, offsets, activity) -> None:
+    for i, name in enumerate(names):
+        if not view.write_activity(name, activity[offsets[i]:offsets[i + 1]]):
+            log.debug("no object (or a stale one) for population %r; press Build", name)
+
+
+def update_scene(scene, frame: float | None = None) -> str | None:
+    """Show the activity of ``frame`` (default: the current frame).
+
+    Returns
+    -------
+    str or None
+        ``"bake"`` or ``"simulation"``: where the activity came from; None if
+        the scene has no built network.
+    """
+    pyn = scene.pyn
+    if not pyn.built_hash or not len(pyn.populations):
+        return None
+    params = glow_params(scene)
+    t = scene_time(scene, frame)
+    bake = usable_bake(scene, t)
+    if bake is not None:
+        _write_all(bake.names, bake.offsets, bake.activity(t, params))
+        return "bake"
+    rt = runtime(scene)
+    rt.advance_to(t)
+    _write_all(rt.names, rt.offsets, rt.glow.activity(rt.t, params))
+    return "simulation"
+
+
+@persistent
+def on_frame_change(scene, depsgraph=None) -> None:
+    """``frame_change_pre`` handler: runs before the frame is evaluated or rendered."""
+    if getattr(scene, "pyn", None) is None or scene.pyn.live or not scene.pyn.built_hash:
+        return
+    try:
+        update_scene(scene)
+    except Exception:  # a handler must never break playback or rendering
+        log.exception("pyN could not update frame %s of scene %r", scene.frame_current, scene.name)
+
+
+@persistent
+def on_load_post(*_args) -> None:
+    """After a file is loaded: forget the simulations of the previous file."""
+    CACHE.clear()
+    for scene in bpy.data.scenes:
+        pyn = getattr(scene, "pyn", None)
+        if pyn is not None:
+            from .properties import upgrade
+            upgrade(pyn)
+            pyn.live = False
+
+
+# ---------------------------------------------------------------------------
+# Live mode
+# ---------------------------------------------------------------------------
+
+def live_step(scene) -> float:
+    """Advance the scene's simulation by one frame's worth of time and show it.
+
+    Returns the simulated time reached (ms).
+    """
+    rt = runtime(scene)
+    n_steps = max(1, int(round(scene.pyn.ms_per_frame / rt.dt)))
+    rt.advance(n_steps * rt.dt)
+    _write_all(rt.names, rt.offsets, rt.glow.activity(rt.t, glow_params(scene)))
+    return rt.t
+
+
+def _redraw() -> None:
+    wm = bpy.context.window_manager
+    for window in getattr(wm, "windows", []):
+        for area in window.screen.areas:
+            if area.type == "VIEW_3D":
+                area.tag_redraw()
+
+
+def _live_tick():
+    live = [s for s in bpy.data.scenes if getattr(s, "pyn", None) is not None and s.pyn.live]
+    for scene in live:
+        try:
+            live_step(scene)
+        except Exception:
+            log.exception("pyN Live mode stopped in scene %r", scene.name)
+            scene.pyn.live = False
+    if not live:
+        return None
+    _redraw()
+    return LIVE_INTERVAL
+
+
+def start_live(scene) -> None:
+    """Keep advancing the scene's simulation while the interface runs (a timer)."""
+    scene.pyn.live = True
+    if not bpy.app.timers.is_registered(_live_tick):
+        bpy.app.timers.register(_live_tick, first_interval=0.0)
+
+
+def stop_live(scene) -> None:
+    """Stop Live mode; the next frame change shows the timeline's time again."""
+    scene.pyn.live = False
+
+
+# ---------------------------------------------------------------------------
+# registration
+# ---------------------------------------------------------------------------
+
+def _remove_handler(handlers, name: str) -> None:
+    for fn in list(handlers):
+        if getattr(fn, "__name__", "") == name and getattr(fn, "__module__", "") == __name__:
+            handlers.remove(fn)
+
+
+def register() -> None:
+    _remove_handler(bpy.app.handlers.frame_change_pre, "on_frame_change")
+    _remove_handler(bpy.app.handlers.load_post, "on_load_post")
+    bpy.app.handlers.frame_change_pre.append(on_frame_change)
+    bpy.app.handlers.load_post.append(on_load_post)
+
+
+def unregister() -> None:
+    _remove_handler(bpy.app.handlers.frame_change_pre, "on_frame_change")
+    _remove_handler(bpy.app.handlers.load_post, "on_load_post")
+    if bpy.app.timers.is_registered(_live_tick):
+        bpy.app.timers.unregister(_live_tick)
+    CACHE.clear()

@@ -1,0 +1,260 @@
+"""The pyN panel: 3D View > Sidebar > pyN.  Drawing only; buttons call operators."""
+from __future__ import annotations
+
+import bpy
+
+from . import actions
+
+
+class PYN_UL_populations(bpy.types.UIList):
+    """Populations: name, size and colour."""
+
+    def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index):
+        row = layout.row(align=True)
+        row.prop(item, "color", text="", emboss=True)
+        row.prop(item, "name", text="", emboss=False)
+        row.label(text=f"{item.N} {item.model}")
+
+
+class PYN_UL_projections(bpy.types.UIList):
+    """Connections as ``pre -> post``."""
+
+    def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index):
+        sign = "−" if item.mode == "inhibitory" else "+"
+        layout.label(text=f"{item.pre} → {item.post}  ({sign}, {item.rule})",
+                     icon="CHECKBOX_HLT" if item.enabled else "CHECKBOX_DEHLT")
+
+
+class PYN_UL_stimuli(bpy.types.UIList):
+    """Stimuli as ``kind: target, window``."""
+
+    def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index):
+        stop = f"{item.stop:g}" if (item.kind == "current" or item.has_stop) else "∞"
+        what = f"{item.amplitude:g}" if item.kind == "current" else f"{item.rate:g} Hz"
+        layout.label(text=f"{item.target}: {what}, {item.start:g}–{stop} ms")
+
+
+class PYN_UL_params(bpy.types.UIList):
+    """Explicit parameter values of a population."""
+
+    def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index):
+        row = layout.row(align=True)
+        row.prop(item, "name", text="", emboss=False)
+        row.prop(item, "value", text="")
+
+
+class _PynPanel:
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "pyN"
+
+
+class PYN_PT_network(_PynPanel, bpy.types.Panel):
+    bl_label = "pyN Network"
+    bl_idname = "PYN_PT_network"
+
+    def draw(self, context):
+        layout = self.layout
+        pyn = context.scene.pyn
+        layout.prop(pyn, "network_name")
+        col = layout.column(align=True)
+        col.prop(pyn, "dt")
+        col.prop(pyn, "seed")
+        col.prop(pyn, "ms_per_frame")
+        layout.prop(pyn, "stdp")
+        row = layout.row(align=True)
+        row.operator("pyn.import_spec", icon="IMPORT", text="Import")
+        row.operator("pyn.export_spec", icon="EXPORT", text="Export")
+
+
+class PYN_PT_populations(_PynPanel, bpy.types.Panel):
+    bl_label = "Populations"
+    bl_parent_id = "PYN_PT_network"
+
+    def draw(self, context):
+        layout = self.layout
+        pyn = context.scene.pyn
+        row = layout.row()
+        row.template_list("PYN_UL_populations", "", pyn, "populations", pyn, "active_population", rows=3)
+        col = row.column(align=True)
+        col.operator("pyn.population_add", icon="ADD", text="")
+        col.operator("pyn.population_remove", icon="REMOVE", text="")
+        if not len(pyn.populations):
+            return
+        pop = pyn.populations[pyn.active_population]
+        col = layout.column()
+        col.prop(pop, "name")
+        col.prop(pop, "model")
+        col.prop(pop, "preset")
+        col.prop(pop, "N")
+        col.prop(pop, "color")
+        col.prop(pop, "layout")
+        if pop.layout == "grid":
+            col.prop(pop, "spacing")
+        elif pop.layout == "sphere":
+            col.prop(pop, "radius")
+        elif pop.layout == "box":
+            col.prop(pop, "size")
+            col.prop(pop, "seed")
+        else:
+            col.label(text="Positions given explicitly (imported)")
+        if pop.layout != "explicit":
+            col.prop(pop, "center")
+        layout.label(text="Parameters (override the preset)")
+        row = layout.row()
+        row.template_list("PYN_UL_params", "", pop, "params", pop, "active_param", rows=2)
+        col = row.column(align=True)
+        col.operator("pyn.param_add", icon="ADD", text="")
+        col.operator("pyn.param_remove", icon="REMOVE", text="")
+
+
+class PYN_PT_connections(_PynPanel, bpy.types.Panel):
+    bl_label = "Connections"
+    bl_parent_id = "PYN_PT_network"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        pyn = context.scene.pyn
+        row = layout.row()
+        row.template_list("PYN_UL_projections", "", pyn, "projections", pyn, "active_projection", rows=3)
+        col = row.column(align=True)
+        col.operator("pyn.projection_add", icon="ADD", text="")
+        col.operator("pyn.projection_remove", icon="REMOVE", text="")
+        if not len(pyn.projections):
+            return
+        pr = pyn.projections[pyn.active_projection]
+        col = layout.column()
+        col.prop(pr, "enabled")
+        col.prop(pr, "pre")
+        col.prop(pr, "post")
+        col.prop(pr, "rule")
+        if pr.rule in ("pairwise_bernoulli", "sparse-random"):
+            col.prop(pr, "p")
+        elif pr.rule in ("fixed_indegree", "fixed_outdegree"):
+            col.prop(pr, "k")
+        col.prop(pr, "allow_autapses")
+        col.prop(pr, "weight_dist")
+        sub = col.column(align=True)
+        if pr.weight_dist == "constant":
+            sub.prop(pr, "weight")
+        elif pr.weight_dist == "uniform":
+            sub.prop(pr, "weight_low")
+            sub.prop(pr, "weight_high")
+        else:
+            sub.prop(pr, "weight_mean")
+            sub.prop(pr, "weight_std")
+        col.prop(pr, "scale")
+        sub = col.row(align=True)
+        sub.prop(pr, "delay")
+        sub.prop(pr, "delay_std")
+        col.prop(pr, "mode", expand=True)
+        col.prop(pr, "synapse")
+        if pr.synapse != "default":
+            col.prop(pr, "synapse_tau")
+            if pr.synapse == "cond_exp":
+                col.prop(pr, "synapse_E")
+        col.prop(pr, "stdp")
+
+
+class PYN_PT_stimuli(_PynPanel, bpy.types.Panel):
+    bl_label = "Stimuli"
+    bl_parent_id = "PYN_PT_network"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        pyn = context.scene.pyn
+        row = layout.row()
+        row.template_list("PYN_UL_stimuli", "", pyn, "stimuli", pyn, "active_stimulus", rows=3)
+        col = row.column(align=True)
+        col.operator("pyn.stimulus_add", icon="ADD", text="").kind = "current"
+        col.operator("pyn.stimulus_add", icon="FORCE_FORCE", text="").kind = "poisson"
+        col.operator("pyn.stimulus_remove", icon="REMOVE", text="")
+        if not len(pyn.stimuli):
+            return
+        st = pyn.stimuli[pyn.active_stimulus]
+        col = layout.column()
+        col.prop(st, "kind")
+        col.prop(st, "target")
+        col.prop(st, "neurons")
+        sub = col.row(align=True)
+        sub.prop(st, "start")
+        if st.kind == "poisson":
+            sub.prop(st, "has_stop", text="")
+        sub2 = sub.row(align=True)
+        sub2.enabled = st.kind == "current" or st.has_stop
+        sub2.prop(st, "stop")
+        if st.kind == "current":
+            col.prop(st, "amplitude")
+        else:
+            col.prop(st, "rate")
+            col.prop(st, "weight")
+            col.prop(st, "synapse")
+
+
+class PYN_PT_view(_PynPanel, bpy.types.Panel):
+    bl_label = "View"
+    bl_parent_id = "PYN_PT_network"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        pyn = context.scene.pyn
+        col = layout.column()
+        col.prop(pyn, "glow_decay_frames")
+        col.prop(pyn, "glow_strength")
+        col.prop(pyn, "base_strength")
+        col.prop(pyn, "neuron_radius")
+        col.prop(pyn, "point_cloud_above")
+        row = col.row()
+        row.prop(pyn, "show_connections")
+        sub = row.row()
+        sub.enabled = pyn.show_connections
+        sub.prop(pyn, "max_connection_curves", text="Max")
+
+
+class PYN_PT_simulate(_PynPanel, bpy.types.Panel):
+    bl_label = "Simulate"
+    bl_parent_id = "PYN_PT_network"
+
+    def draw(self, context):
+        layout = self.layout
+        scene = context.scene
+        pyn = scene.pyn
+        state = actions.status(scene)
+        layout.operator("pyn.build", icon="OUTLINER_OB_POINTCLOUD",
+                        text="Rebuild" if state["built"] else "Build")
+        if state["changed"]:
+            layout.label(text="Network changed since it was built", icon="ERROR")
+        row = layout.row(align=True)
+        row.operator("pyn.live", icon="PAUSE" if pyn.live else "PLAY", text="Stop" if pyn.live else "Live",
+                     depress=pyn.live)
+        row.operator("pyn.reset", icon="LOOP_BACK", text="Reset")
+        row = layout.row(align=True)
+        row.operator("pyn.bake", icon="REC")
+        row.operator("pyn.bake_clear", icon="TRASH", text="")
+        bake = state["bake"]
+        if bake is not None:
+            icon = "CHECKMARK" if bake["valid"] else "ERROR"
+            text = f"Bake: {bake['spikes']} spikes, 0–{bake['t_end']:g} ms"
+            layout.label(text=text if bake["valid"] else text + " (out of date)", icon=icon)
+        frames = scene.frame_end - scene.frame_start
+        layout.label(text=f"Frames {scene.frame_start}–{scene.frame_end}: {frames * pyn.ms_per_frame:g} ms")
+        if state["t"] is not None:
+            layout.label(text=f"Simulated to t = {state['t']:.2f} ms")
+
+
+CLASSES = (PYN_UL_populations, PYN_UL_projections, PYN_UL_stimuli, PYN_UL_params,
+           PYN_PT_network, PYN_PT_populations, PYN_PT_connections, PYN_PT_stimuli,
+           PYN_PT_view, PYN_PT_simulate)
+
+
+def register() -> None:
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+
+
+def unregister() -> None:
+    for cls in reversed(CLASSES):
+        bpy.utils.unregister_class(cls)

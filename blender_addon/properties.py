@@ -1,0 +1,276 @@
+"""The panel's state: one root PropertyGroup, ``Scene.pyn``, saved with the .blend.
+
+Every field here is named like a key of the panel data of
+:mod:`.spec_convert`; :func:`panel_data` and :func:`load_panel_data` copy
+between the two, so the conversion to and from the core's network spec stays
+plain Python.
+"""
+from __future__ import annotations
+
+import logging
+
+import bpy
+from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty,
+                       FloatVectorProperty, IntProperty, PointerProperty, StringProperty)
+from bpy.types import PropertyGroup
+
+from . import spec_convert as sc
+
+log = logging.getLogger(__name__)
+
+#: Version of the layout of ``Scene.pyn``; files saved with an older one are upgraded on load.
+DATA_VERSION = 1
+
+
+def _items(values, labels=None):
+    labels = labels or {}
+    return [(v, labels.get(v, v.replace("_", " ").replace("-", " ").capitalize()), "") for v in values]
+
+
+def _search_models(self, context, edit_text):
+    try:
+        import pyn_core
+        names = list(pyn_core.models())
+    except Exception:  # the core not importable: offer the shipped models
+        names = list(sc.MODELS)
+    return [n for n in names if edit_text.lower() in n.lower()]
+
+
+def _search_presets(self, context, edit_text):
+    try:
+        import pyn_core
+        names = list(pyn_core.presets(self.model))
+    except Exception:
+        names = []
+    return [n for n in names if edit_text.lower() in n.lower()]
+
+
+def _search_populations(self, context, edit_text):
+    return [p.name for p in context.scene.pyn.populations if edit_text.lower() in p.name.lower()]
+
+
+def _refresh_materials(self, context):
+    from . import view
+    view.refresh_materials(context.scene)
+
+
+class PynParam(PropertyGroup):
+    """One parameter value of a population (``name`` is the parameter)."""
+
+    value: FloatProperty(name="Value", description="Parameter value (in the model's units)")
+
+
+class PynPopulation(PropertyGroup):
+    """A group of neurons of one model (``name`` is the population's name)."""
+
+    model: StringProperty(name="Model", default="izhikevich", search=_search_models,
+                          description="Neuron model (izhikevich, adex, hh, lif or a registered one)")
+    preset: StringProperty(name="Preset", default="tonic_spiking", search=_search_presets,
+                           description="Named parameter set of the model; empty for the model defaults")
+    N: IntProperty(name="N", default=100, min=1, soft_max=100000, description="Number of neurons")
+    color: FloatVectorProperty(name="Colour", subtype="COLOR", size=3, min=0.0, max=1.0,
+                               default=(0.1, 0.55, 1.0), update=_refresh_materials,
+                               description="Colour of the neurons' glow")
+    layout: EnumProperty(name="Layout", items=_items(sc.LAYOUTS, {"box": "Random box"}), default="grid",
+                         description="How the neurons are placed in space")
+    spacing: FloatProperty(name="Spacing", default=1.0, min=1e-3, description="Grid spacing")
+    radius: FloatProperty(name="Radius", default=4.0, min=1e-3, description="Sphere radius")
+    size: FloatVectorProperty(name="Size", size=3, default=(8.0, 8.0, 8.0), min=0.0, subtype="XYZ",
+                              description="Box size")
+    center: FloatVectorProperty(name="Location", size=3, default=(0.0, 0.0, 0.0), subtype="TRANSLATION",
+                                description="Centre of the layout")
+    seed: IntProperty(name="Layout seed", default=-1, min=-1,
+                      description="Seed of the random box; -1 derives it from the name")
+    xyz_json: StringProperty(name="Explicit positions", default="",
+                             description="Explicit positions as JSON [[x, y, z], ...]")
+    params: CollectionProperty(type=PynParam)
+    active_param: IntProperty(default=0)
+    params_json: StringProperty(name="Per-neuron parameters", default="",
+                                description="Parameters given per neuron, as JSON {name: [values]}")
+    extra_json: StringProperty(name="Other fields", default="",
+                               description="Spec fields the panel has no control for, kept as JSON")
+
+
+class PynProjection(PropertyGroup):
+    """Synapses from one population to another."""
+
+    pre: StringProperty(name="From", search=_search_populations, description="Presynaptic population")
+    post: StringProperty(name="To", search=_search_populations, description="Postsynaptic population")
+    rule: EnumProperty(name="Rule", items=_items(sc.RULES), default="sparse-random",
+                       description="Connection rule")
+    p: FloatProperty(name="p", default=0.1, min=0.0, max=1.0, description="Connection probability")
+    k: IntProperty(name="k", default=10, min=0, description="Synapses per neuron (in- or out-degree)")
+    allow_autapses: BoolProperty(name="Autapses", default=False,
+                                 description="Allow a neuron to connect to itself")
+    weight_dist: EnumProperty(name="Weight", items=_items(sc.WEIGHT_DISTS), default="uniform",
+                              description="Constant weight or drawn from a distribution")
+    weight: FloatProperty(name="Weight", default=1.0)
+    weight_low: FloatProperty(name="Low", default=0.0)
+    weight_high: FloatProperty(name="High", default=1.0)
+    weight_mean: FloatProperty(name="Mean", default=0.5)
+    weight_std: FloatProperty(name="Std", default=0.1, min=0.0)
+    scale: FloatProperty(name="Scale", default=1.0, description="Factor on all weights")
+    delay: FloatProperty(name="Delay", default=0.25, min=0.0, unit="NONE", description="Mean delay, ms")
+    delay_std: FloatProperty(name="± std", default=0.05, min=0.0, description="Spread of the delays, ms")
+    mode: EnumProperty(name="Mode", items=_items(sc.MODES), default="excitatory")
+    synapse: EnumProperty(name="Synapse", items=_items(sc.SYNAPSES, {"cond_exp": "Conductance (exp)"}),
+                          default="default", description="Synapse kind; Default uses the model's")
+    synapse_tau: FloatProperty(name="τ", default=5.0, min=1e-3, description="Synaptic time constant, ms")
+    synapse_E: FloatProperty(name="E", default=0.0, description="Reversal potential, mV")
+    stdp: BoolProperty(name="STDP", default=False, description="Plastic synapses (when STDP is on)")
+    plasticity_json: StringProperty(name="Plasticity", default="",
+                                    description="STDP parameters as JSON (empty for defaults)")
+    enabled: BoolProperty(name="Enabled", default=True)
+    extra_json: StringProperty(name="Other fields", default="")
+
+
+class PynStimulus(PropertyGroup):
+    """External input to a population: a current window or Poisson drive."""
+
+    kind: EnumProperty(name="Kind", items=_items(sc.STIMULUS_KINDS, {"current": "Current window",
+                                                                      "poisson": "Poisson drive"}),
+                       default="current")
+    target: StringProperty(name="Target", search=_search_populations, description="Population stimulated")
+    start: FloatProperty(name="Start", default=10.0, min=0.0, description="Start, ms")
+    stop: FloatProperty(name="Stop", default=100.0, min=0.0, description="End, ms (inclusive)")
+    has_stop: BoolProperty(name="Stops", default=True, description="Poisson drive ends at Stop")
+    amplitude: FloatProperty(name="Amplitude", default=10.0,
+                             description="Injected current (the original I_ext 'mV')")
+    rate: FloatProperty(name="Rate", default=20.0, min=0.0, description="Poisson rate per neuron, Hz")
+    weight: FloatProperty(name="Weight", default=1.0, description="Weight of each Poisson event")
+    neurons: StringProperty(name="Neurons", default="",
+                            description="Neurons stimulated, e.g. '0-9, 12'; empty for all")
+    synapse: EnumProperty(name="Synapse", items=_items(sc.SYNAPSES, {"cond_exp": "Conductance (exp)"}),
+                          default="default")
+    synapse_tau: FloatProperty(name="τ", default=5.0, min=1e-3)
+    synapse_E: FloatProperty(name="E", default=0.0)
+    extra_json: StringProperty(name="Other fields", default="")
+
+
+class PynSettings(PropertyGroup):
+    """The root of the pyN state of a scene: network, simulation and view settings."""
+
+    data_version: IntProperty(default=DATA_VERSION)
+    network_name: StringProperty(name="Name", default="network")
+    populations: CollectionProperty(type=PynPopulation)
+    projections: CollectionProperty(type=PynProjection)
+    stimuli: CollectionProperty(type=PynStimulus)
+    active_population: IntProperty(default=0)
+    active_projection: IntProperty(default=0)
+    active_stimulus: IntProperty(default=0)
+    dt: FloatProperty(name="dt", default=0.25, min=1e-4, soft_max=1.0, precision=3,
+                      description="Integration step, ms")
+    seed: IntProperty(name="Seed", default=0, min=0, description="Random seed (same seed, same spikes)")
+    stdp: BoolProperty(name="STDP", default=False, description="Spike-timing-dependent plasticity")
+    ms_per_frame: FloatProperty(name="ms per frame", default=1.0, min=1e-3, soft_max=100.0,
+                                description="Simulated milliseconds per animation frame")
+    glow_decay_frames: FloatProperty(name="Glow decay", default=3.0, min=0.05, soft_max=30.0,
+                                     description="Frames for a spike's flash to fade to 37%")
+    glow_strength: FloatProperty(name="Glow", default=30.0, min=0.0, update=_refresh_materials,
+                                 description="Emission strength of a neuron at the moment it spikes")
+    base_strength: FloatProperty(name="Idle glow", default=0.6, min=0.0, update=_refresh_materials,
+                                 description="Emission strength of a silent neuron")
+    neuron_radius: FloatProperty(name="Neuron radius", default=0.25, min=1e-4,
+                                 description="Radius of the sphere drawn for each neuron")
+    show_connections: BoolProperty(name="Connections", default=False,
+                                   description="Draw synapses as curves (small networks only)")
+    max_connection_curves: IntProperty(name="Max curves", default=2000, min=0,
+                                       description="Most synapses drawn as curves")
+    point_cloud_above: IntProperty(name="Points above", default=20000, min=1,
+                                   description="Populations larger than this are drawn as a point cloud")
+    view_json: StringProperty(default="")
+    extra_json: StringProperty(default="")
+    built_hash: StringProperty(default="", description="Fingerprint of the network last built")
+    live: BoolProperty(name="Live", default=False, description="Keep simulating while you watch")
+
+
+CLASSES = (PynParam, PynPopulation, PynProjection, PynStimulus, PynSettings)
+
+# ---------------------------------------------------------------------------
+# panel data <-> PropertyGroup
+# ---------------------------------------------------------------------------
+
+_ITEM_DEFAULTS = {
+    "populations": sc.default_population,
+    "projections": sc.default_projection,
+    "stimuli": sc.default_stimulus,
+}
+
+
+def read_fields(pg, keys) -> dict:
+    """Plain-data copy of the properties ``keys`` of a PropertyGroup (collections recursively)."""
+    out = {}
+    for key in keys:
+        value = getattr(pg, key)
+        if key == "params":
+            value = [{"name": q.name, "value": float(q.value)} for q in value]
+        elif key in _ITEM_DEFAULTS:
+            item_keys = list(_ITEM_DEFAULTS[key]())
+            value = [read_fields(item, item_keys) for item in value]
+        elif hasattr(value, "__len__") and not isinstance(value, str):
+            value = [float(x) for x in value]
+        out[key] = value
+    return out
+
+
+def write_fields(pg, data: dict) -> None:
+    """Set the properties of a PropertyGroup from plain data (collections are replaced)."""
+    for key, value in data.items():
+        if key == "params":
+            pg.params.clear()
+            for q in value:
+                item = pg.params.add()
+                item.name = q["name"]
+                item.value = q["value"]
+        elif key in _ITEM_DEFAULTS:
+            coll = getattr(pg, key)
+            coll.clear()
+            for entry in value:
+                write_fields(coll.add(), entry)
+        else:
+            setattr(pg, key, value)
+
+
+def panel_data(pyn) -> dict:
+    """The panel data (plain dicts) of a ``Scene.pyn`` PropertyGroup."""
+    return read_fields(pyn, list(sc.default_panel()))
+
+
+def load_panel_data(pyn, data: dict) -> None:
+    """Replace the content of ``Scene.pyn`` with panel data."""
+    write_fields(pyn, data)
+    pyn.active_population = min(pyn.active_population, max(0, len(pyn.populations) - 1))
+    pyn.active_projection = min(pyn.active_projection, max(0, len(pyn.projections) - 1))
+    pyn.active_stimulus = min(pyn.active_stimulus, max(0, len(pyn.stimuli) - 1))
+
+
+def scene_spec(scene) -> dict:
+    """The network spec of a scene's panel."""
+    return sc.spec_from_panel(panel_data(scene.pyn))
+
+
+def set_scene_spec(scene, spec: dict) -> None:
+    """Fill a scene's panel from a network spec."""
+    load_panel_data(scene.pyn, sc.panel_from_spec(spec))
+
+
+def upgrade(pyn) -> None:
+    """Bring a ``Scene.pyn`` saved by an older add-on up to :data:`DATA_VERSION`, step by step."""
+    steps: dict = {}  # {from_version: function(pyn)}; none yet
+    while pyn.data_version < DATA_VERSION:
+        step = steps.get(pyn.data_version)
+        if step is not None:
+            step(pyn)
+        pyn.data_version += 1
+
+
+def register() -> None:
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+    bpy.types.Scene.pyn = PointerProperty(type=PynSettings)
+
+
+def unregister() -> None:
+    del bpy.types.Scene.pyn
+    for cls in reversed(CLASSES):
+        bpy.utils.unregister_class(cls)

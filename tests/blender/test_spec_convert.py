@@ -1,0 +1,138 @@
+"""Panel data <-> network spec, without Blender."""
+import json
+
+import pytest
+
+from blender_addon import spec_convert as sc
+
+FULL_SPEC = {
+    "format": "pyn-network", "version": 1, "name": "loop",
+    "populations": [
+        {"name": "thalamus", "model": "izhikevich", "N": 100, "preset": "tonic_spiking",
+         "params": {"d": 6.0, "c": [-65.0] * 100},
+         "positions": {"layout": "grid", "spacing": 1.0, "center": [0.0, 0.0, -3.0]},
+         "color": [0.1, 0.5, 1.0], "initial": {"v": -70.0}},
+        {"name": "cortex", "model": "izhikevich", "N": 50, "preset": None, "params": {},
+         "positions": {"layout": "box", "size": [4.0, 4.0, 1.0], "center": [0.0, 0.0, 4.0], "seed": 7},
+         "color": [1.0, 0.3, 0.1]},
+        {"name": "few", "model": "lif", "N": 2, "preset": None, "params": {},
+         "positions": {"layout": "explicit", "xyz": [[0.0, 0.0, 0.0], [1.0, 2.0, 3.0]]},
+         "color": [1.0, 1.0, 1.0]},
+    ],
+    "projections": [
+        {"pre": "thalamus", "post": "cortex", "rule": {"name": "sparse-random", "p": 0.1, "allow_autapses": False},
+         "weight": {"dist": "uniform", "low": 0.0, "high": 1.0}, "scale": 1.0, "delay": 0.25,
+         "delay_std": 0.05, "mode": "excitatory", "synapse": {"kind": "alpha", "tau": 5.0},
+         "plasticity": None, "enabled": True},
+        {"pre": "cortex", "post": "thalamus", "rule": {"name": "fixed_indegree", "k": 5, "allow_autapses": False},
+         "weight": 0.5, "scale": 2.0, "delay": 2.25, "delay_std": 0.25, "mode": "inhibitory",
+         "synapse": {"kind": "cond_exp", "tau": 10.0, "E": -80.0},
+         "plasticity": {"rule": "stdp", "A_plus": 0.01}, "enabled": False},
+    ],
+    "stimuli": [
+        {"kind": "current", "target": "thalamus", "start": 10.0, "stop": 200.0, "amplitude": 20.0,
+         "neurons": [0]},
+        {"kind": "poisson", "target": "cortex", "rate": 40.0, "weight": 2.0, "start": 0.0, "stop": None,
+         "neurons": None, "synapse": {"kind": "exp", "tau": 2.0}},
+        {"kind": "spike_generator", "target": "cortex", "times": [1.0, 2.0]},
+    ],
+    "settings": {"dt": 0.25, "seed": 3, "stdp": True, "backend": "numpy"},
+    "view": {"ms_per_frame": 2.0, "glow_decay_frames": 4.0, "camera_hint": "top"},
+    "recording": {"thalamus": ["v"]},
+}
+
+
+def test_round_trip_is_exact_for_a_full_spec():
+    data = sc.panel_from_spec(FULL_SPEC)
+    back = sc.spec_from_panel(json.loads(json.dumps(data)))
+    for key in ("populations", "projections", "stimuli", "settings", "recording", "name"):
+        assert back[key] == FULL_SPEC[key], key
+    assert back["view"]["camera_hint"] == "top"
+    assert back["view"]["ms_per_frame"] == 2.0
+
+
+def test_panel_fields_are_flat():
+    data = sc.panel_from_spec(FULL_SPEC)
+    pop = data["populations"][0]
+    assert pop["N"] == 100 and pop["layout"] == "grid" and pop["center"] == [0.0, 0.0, -3.0]
+    assert pop["params"] == [{"name": "d", "value": 6.0}]
+    assert json.loads(pop["params_json"]) == {"c": [-65.0] * 100}
+    pr = data["projections"][1]
+    assert (pr["rule"], pr["k"], pr["mode"], pr["synapse"], pr["synapse_E"]) == \
+        ("fixed_indegree", 5, "inhibitory", "cond_exp", -80.0)
+    assert pr["stdp"] and not pr["enabled"]
+    st = data["stimuli"][1]
+    assert st["kind"] == "poisson" and not st["has_stop"] and st["neurons"] == ""
+    assert data["ms_per_frame"] == 2.0 and data["seed"] == 3
+
+
+def test_panel_keys_match_defaults():
+    data = sc.panel_from_spec(FULL_SPEC)
+    assert set(data) == set(sc.default_panel())
+    assert set(data["populations"][0]) == set(sc.default_population())
+    assert set(data["projections"][0]) == set(sc.default_projection())
+    assert set(data["stimuli"][0]) == set(sc.default_stimulus())
+
+
+def test_new_items_make_a_valid_looking_spec():
+    data = sc.default_panel()
+    data["populations"].append(sc.default_population(0, "A"))
+    data["projections"].append(sc.default_projection("A", "A"))
+    data["stimuli"].append(sc.default_stimulus("A"))
+    spec = sc.spec_from_panel(data)
+    assert spec["format"] == "pyn-network" and spec["version"] == 1
+    assert spec["projections"][0]["rule"] == {"name": "sparse-random", "p": 0.1, "allow_autapses": False}
+    assert spec["stimuli"][0] == {"kind": "current", "target": "A", "start": 10.0, "stop": 100.0,
+                                  "amplitude": 10.0, "neurons": None}
+
+
+@pytest.mark.parametrize("text, ids", [("", None), ("3", [3]), ("0-2, 5", [0, 1, 2, 5]),
+                                       ("[1, 2]", [1, 2]), ("7-7", [7])])
+def test_index_lists(text, ids):
+    assert sc.parse_index_list(text) == ids
+    if ids is not None:
+        assert sc.parse_index_list(sc.format_index_list(ids)) == ids
+
+
+@pytest.mark.parametrize("text", ["a", "-2", "1-2-3"])
+def test_bad_index_lists_say_what_to_write(text):
+    with pytest.raises(ValueError, match="0-9, 12"):
+        sc.parse_index_list(text)
+
+
+def test_refuses_other_formats_and_newer_versions():
+    with pytest.raises(ValueError, match="not a pyN network spec"):
+        sc.panel_from_spec({"format": "something"})
+    with pytest.raises(ValueError, match="newer"):
+        sc.panel_from_spec({"format": "pyn-network", "version": 99})
+
+
+def test_bad_json_field_names_the_item():
+    data = sc.panel_from_spec(FULL_SPEC)
+    data["populations"][0]["params_json"] = "{oops"
+    with pytest.raises(ValueError, match="thalamus"):
+        sc.spec_from_panel(data)
+
+
+def test_hash_ignores_view_and_colour_only():
+    a = sc.spec_hash(FULL_SPEC)
+    b = json.loads(json.dumps(FULL_SPEC))
+    b["view"]["glow_decay_frames"] = 9
+    b["populations"][0]["color"] = [0, 0, 0]
+    assert sc.spec_hash(b) == a
+    b["settings"]["seed"] = 4
+    assert sc.spec_hash(b) != a
+
+
+def test_spec_files(tmp_path):
+    path = tmp_path / "net.json"
+    sc.write_spec_file(FULL_SPEC, path)
+    assert sc.read_spec_file(path) == FULL_SPEC
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        sc.read_spec_file(path)
+
+
+def test_backwards_range_suggests_the_fix():
+    with pytest.raises(ValueError, match="write it as 1-3"):
+        sc.parse_index_list("3-1")
