@@ -305,9 +305,10 @@ class Network:
         try:
             sim.run(T, progress=progress)
         finally:
+            results = sim.results
             if save_data:
-                sim.results.save(save_data)
-        return sim.results
+                results.save(save_data)
+        return results
 
     def setup(self, experiment_name="My Experiment", T=50, dt=0.125, integration_time=30, I_ext=None,
               spike_delta=50, save_data="./", properties_to_save=(), stdp=True, *, seed=None, backend="auto"):

@@ -1,0 +1,49 @@
+"""Command line: ``python -m pyn_core demo`` runs the README example; ``info`` lists models."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="pyn", description="pyN spiking network simulator")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("demo", help="run the thalamocortical example, save data and a PNG")
+    d.add_argument("--out", default="pyn-demo", help="output folder (default: ./pyn-demo)")
+    d.add_argument("--seed", type=int, default=1)
+    sub.add_parser("models", help="list the neuron models and their presets")
+    r = sub.add_parser("run", help="run a network spec (JSON) and save the results")
+    r.add_argument("spec")
+    r.add_argument("--T", type=float, required=True, help="duration in ms")
+    r.add_argument("--out", default="pyn-runs")
+    r.add_argument("--record", nargs="*", default=[])
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.cmd == "demo":
+        from .demo import run_demo
+        results, png = run_demo(args.out, args.seed)
+        sys.stdout.write(results.summary() + f"\n  data:   {results.path}\n  figure: {png}\n")
+    elif args.cmd == "models":
+        from .models import get_model, models
+        for name in models():
+            m = get_model(name)
+            sys.stdout.write(f"{name}  (input: {m.input_unit})\n{m.parameter_table()}\n")
+            if m.presets:
+                sys.stdout.write("  presets: " + ", ".join(m.presets) + "\n")
+            sys.stdout.write("\n")
+    else:
+        from .network import Network
+        with open(args.spec, encoding="utf-8") as f:
+            net = Network.from_spec(json.load(f))
+        sim = net.build(record=args.record)
+        sim.run(args.T, progress=True)
+        res = sim.results
+        res.save(args.out)
+        sys.stdout.write(res.summary() + f"\n  data: {res.path}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
