@@ -110,8 +110,8 @@ class PYN_OT_stimulus_add(_PynOperator):
 
     bl_idname = "pyn.stimulus_add"
     bl_label = "Add Stimulus"
-    kind: EnumProperty(items=[("current", "Current window", ""), ("poisson", "Poisson drive", "")],
-                       default="current")
+    kind: EnumProperty(items=[("current", "Current window", ""), ("noise", "Noise current", ""),
+                              ("poisson", "Poisson drive", "")], default="current")
 
     @classmethod
     def poll(cls, context):

@@ -29,8 +29,9 @@ class PYN_UL_stimuli(bpy.types.UIList):
     """Stimuli as ``kind: target, window``."""
 
     def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index):
-        stop = f"{item.stop:g}" if (item.kind == "current" or item.has_stop) else "∞"
-        what = f"{item.amplitude:g}" if item.kind == "current" else f"{item.rate:g} Hz"
+        stop = f"{item.stop:g}" if item.has_stop else "∞"
+        what = {"current": f"{item.amplitude:g}", "noise": f"noise {item.mean:g}±{item.std:g}",
+                "poisson": f"{item.rate:g} Hz"}[item.kind]
         layout.label(text=f"{item.target}: {what}, {item.start:g}–{stop} ms")
 
 
@@ -41,6 +42,25 @@ class PYN_UL_params(bpy.types.UIList):
         row = layout.row(align=True)
         row.prop(item, "name", text="", emboss=False)
         row.prop(item, "value", text="")
+
+
+def _draw_synapse(col, item) -> None:
+    col.prop(item, "synapse")
+    if item.synapse in ("exp", "alpha", "cond_exp"):
+        col.prop(item, "synapse_tau")
+    if item.synapse == "cond_exp":
+        row = col.row(align=True)
+        row.prop(item, "synapse_set_E", text="")
+        sub = row.row(align=True)
+        sub.enabled = item.synapse_set_E
+        sub.prop(item, "synapse_E")
+
+
+def _draw_extra(layout, item) -> None:
+    if item.extra_json:
+        box = layout.box()
+        box.label(text="Other spec fields (JSON)")
+        box.prop(item, "extra_json", text="")
 
 
 class _PynPanel:
@@ -100,6 +120,7 @@ class PYN_PT_populations(_PynPanel, bpy.types.Panel):
             col.label(text="Positions given explicitly (imported)")
         if pop.layout != "explicit":
             col.prop(pop, "center")
+        _draw_extra(layout, pop)
         layout.label(text="Parameters (override the preset)")
         row = layout.row()
         row.template_list("PYN_UL_params", "", pop, "params", pop, "active_param", rows=2)
@@ -129,7 +150,7 @@ class PYN_PT_connections(_PynPanel, bpy.types.Panel):
         col.prop(pr, "pre")
         col.prop(pr, "post")
         col.prop(pr, "rule")
-        if pr.rule in ("pairwise_bernoulli", "sparse-random"):
+        if pr.rule == "pairwise_bernoulli":
             col.prop(pr, "p")
         elif pr.rule in ("fixed_indegree", "fixed_outdegree"):
             col.prop(pr, "k")
@@ -149,12 +170,11 @@ class PYN_PT_connections(_PynPanel, bpy.types.Panel):
         sub.prop(pr, "delay")
         sub.prop(pr, "delay_std")
         col.prop(pr, "mode", expand=True)
-        col.prop(pr, "synapse")
-        if pr.synapse != "default":
-            col.prop(pr, "synapse_tau")
-            if pr.synapse == "cond_exp":
-                col.prop(pr, "synapse_E")
-        col.prop(pr, "stdp")
+        _draw_synapse(col, pr)
+        col.prop(pr, "plasticity")
+        if pr.plasticity == "stdp":
+            col.prop(pr, "plasticity_json", text="")
+        _draw_extra(layout, pr)
 
 
 class PYN_PT_stimuli(_PynPanel, bpy.types.Panel):
@@ -180,17 +200,20 @@ class PYN_PT_stimuli(_PynPanel, bpy.types.Panel):
         col.prop(st, "neurons")
         sub = col.row(align=True)
         sub.prop(st, "start")
-        if st.kind == "poisson":
-            sub.prop(st, "has_stop", text="")
+        sub.prop(st, "has_stop", text="")
         sub2 = sub.row(align=True)
-        sub2.enabled = st.kind == "current" or st.has_stop
+        sub2.enabled = st.has_stop
         sub2.prop(st, "stop")
         if st.kind == "current":
             col.prop(st, "amplitude")
+        elif st.kind == "noise":
+            col.prop(st, "mean")
+            col.prop(st, "std")
         else:
             col.prop(st, "rate")
             col.prop(st, "weight")
-            col.prop(st, "synapse")
+            _draw_synapse(col, st)
+        _draw_extra(layout, st)
 
 
 class PYN_PT_view(_PynPanel, bpy.types.Panel):

@@ -96,8 +96,11 @@ class PynProjection(PropertyGroup):
 
     pre: StringProperty(name="From", search=_search_populations, description="Presynaptic population")
     post: StringProperty(name="To", search=_search_populations, description="Postsynaptic population")
-    rule: EnumProperty(name="Rule", items=_items(sc.RULES), default="sparse-random",
-                       description="Connection rule")
+    rule: EnumProperty(name="Rule", items=_items(sc.RULES, {"pairwise_bernoulli": "Random (p)",
+                                                            "fixed_indegree": "Fixed in-degree (k)",
+                                                            "fixed_outdegree": "Fixed out-degree (k)"}),
+                       default="pairwise_bernoulli",
+                       description="Connection rule (the original 'sparse-random' is Random with p = 0.1)")
     p: FloatProperty(name="p", default=0.1, min=0.0, max=1.0, description="Connection probability")
     k: IntProperty(name="k", default=10, min=0, description="Synapses per neuron (in- or out-degree)")
     allow_autapses: BoolProperty(name="Autapses", default=False,
@@ -116,10 +119,15 @@ class PynProjection(PropertyGroup):
     synapse: EnumProperty(name="Synapse", items=_items(sc.SYNAPSES, {"cond_exp": "Conductance (exp)"}),
                           default="default", description="Synapse kind; Default uses the model's")
     synapse_tau: FloatProperty(name="τ", default=5.0, min=1e-3, description="Synaptic time constant, ms")
+    synapse_set_E: BoolProperty(name="Set E", default=False,
+                                description="Give the reversal potential (else the core picks it from the mode)")
     synapse_E: FloatProperty(name="E", default=0.0, description="Reversal potential, mV")
-    stdp: BoolProperty(name="STDP", default=False, description="Plastic synapses (when STDP is on)")
-    plasticity_json: StringProperty(name="Plasticity", default="",
-                                    description="STDP parameters as JSON (empty for defaults)")
+    plasticity: EnumProperty(name="Plasticity", items=[
+        ("default", "Follows STDP switch", "Learns when the network's STDP switch is on"),
+        ("none", "Static", "Never learns"),
+        ("stdp", "STDP (own parameters)", "Pair STDP with the parameters given as JSON")], default="default")
+    plasticity_json: StringProperty(name="STDP parameters", default="",
+                                    description="STDP parameters as JSON, e.g. {\"A_plus\": 0.02}")
     enabled: BoolProperty(name="Enabled", default=True)
     extra_json: StringProperty(name="Other fields", default="")
 
@@ -128,14 +136,17 @@ class PynStimulus(PropertyGroup):
     """External input to a population: a current window or Poisson drive."""
 
     kind: EnumProperty(name="Kind", items=_items(sc.STIMULUS_KINDS, {"current": "Current window",
+                                                                      "noise": "Noise current",
                                                                       "poisson": "Poisson drive"}),
                        default="current")
     target: StringProperty(name="Target", search=_search_populations, description="Population stimulated")
     start: FloatProperty(name="Start", default=10.0, min=0.0, description="Start, ms")
     stop: FloatProperty(name="Stop", default=100.0, min=0.0, description="End, ms (inclusive)")
-    has_stop: BoolProperty(name="Stops", default=True, description="Poisson drive ends at Stop")
+    has_stop: BoolProperty(name="Stops", default=True, description="The stimulus ends at Stop (else runs on)")
     amplitude: FloatProperty(name="Amplitude", default=10.0,
                              description="Injected current (the original I_ext 'mV')")
+    mean: FloatProperty(name="Mean", default=0.0, description="Mean of the noise current")
+    std: FloatProperty(name="Std", default=1.0, min=0.0, description="Standard deviation per step")
     rate: FloatProperty(name="Rate", default=20.0, min=0.0, description="Poisson rate per neuron, Hz")
     weight: FloatProperty(name="Weight", default=1.0, description="Weight of each Poisson event")
     neurons: StringProperty(name="Neurons", default="",
@@ -143,6 +154,7 @@ class PynStimulus(PropertyGroup):
     synapse: EnumProperty(name="Synapse", items=_items(sc.SYNAPSES, {"cond_exp": "Conductance (exp)"}),
                           default="default")
     synapse_tau: FloatProperty(name="τ", default=5.0, min=1e-3)
+    synapse_set_E: BoolProperty(name="Set E", default=False)
     synapse_E: FloatProperty(name="E", default=0.0)
     extra_json: StringProperty(name="Other fields", default="")
 
@@ -158,10 +170,11 @@ class PynSettings(PropertyGroup):
     active_population: IntProperty(default=0)
     active_projection: IntProperty(default=0)
     active_stimulus: IntProperty(default=0)
-    dt: FloatProperty(name="dt", default=0.25, min=1e-4, soft_max=1.0, precision=3,
+    dt: FloatProperty(name="dt", default=0.1, min=1e-4, soft_max=1.0, precision=3,
                       description="Integration step, ms")
     seed: IntProperty(name="Seed", default=0, min=0, description="Random seed (same seed, same spikes)")
-    stdp: BoolProperty(name="STDP", default=False, description="Spike-timing-dependent plasticity")
+    stdp: BoolProperty(name="STDP", default=True,
+                       description="Spike-timing-dependent plasticity of the connections that follow the switch")
     ms_per_frame: FloatProperty(name="ms per frame", default=1.0, min=1e-3, soft_max=100.0,
                                 description="Simulated milliseconds per animation frame")
     glow_decay_frames: FloatProperty(name="Glow decay", default=3.0, min=0.05, soft_max=30.0,
@@ -197,18 +210,25 @@ _ITEM_DEFAULTS = {
 }
 
 
+def _short(x: float) -> float:
+    """A float property's value as typed (Blender stores float32: 0.1 reads back as 0.10000000149)."""
+    return float(f"{x:.7g}")
+
+
 def read_fields(pg, keys) -> dict:
     """Plain-data copy of the properties ``keys`` of a PropertyGroup (collections recursively)."""
     out = {}
     for key in keys:
         value = getattr(pg, key)
         if key == "params":
-            value = [{"name": q.name, "value": float(q.value)} for q in value]
+            value = [{"name": q.name, "value": _short(q.value)} for q in value]
         elif key in _ITEM_DEFAULTS:
             item_keys = list(_ITEM_DEFAULTS[key]())
             value = [read_fields(item, item_keys) for item in value]
         elif hasattr(value, "__len__") and not isinstance(value, str):
-            value = [float(x) for x in value]
+            value = [_short(x) for x in value]
+        elif isinstance(value, float):
+            value = _short(value)
         out[key] = value
     return out
 

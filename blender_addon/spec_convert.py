@@ -39,15 +39,19 @@ SPEC_VERSION = 1
 #: Neuron models the core ships (the panel also accepts any other registered name).
 MODELS = ("izhikevich", "adex", "hh", "lif")
 LAYOUTS = ("grid", "sphere", "box", "explicit")
-RULES = ("sparse-random", "full-random", "all_to_all", "one_to_one", "pairwise_bernoulli",
-         "fixed_indegree", "fixed_outdegree", "none")
+#: Connection rules of the core (the original ``sparse-random`` is pairwise_bernoulli, p=0.1).
+RULES = ("pairwise_bernoulli", "all_to_all", "one_to_one", "fixed_indegree", "fixed_outdegree")
 #: Rules that take a connection probability ``p`` / a count ``k``.
-RULES_WITH_P = ("pairwise_bernoulli", "sparse-random")
+RULES_WITH_P = ("pairwise_bernoulli",)
 RULES_WITH_K = ("fixed_indegree", "fixed_outdegree")
-WEIGHT_DISTS = ("constant", "uniform", "normal")
+WEIGHT_DISTS = ("constant", "uniform", "normal", "lognormal")
 MODES = ("excitatory", "inhibitory")
-SYNAPSES = ("default", "alpha", "exp", "delta", "cond_exp")
-STIMULUS_KINDS = ("current", "poisson")
+#: ``default`` leaves the choice to the core (the target model's usual synapse).
+SYNAPSES = ("default", "alpha", "exp", "delta", "pulse", "cond_exp")
+#: ``default``: learns when the run's STDP switch is on; ``none``: static; ``stdp``: own parameters.
+PLASTICITY = ("default", "none", "stdp")
+SYNAPSES_WITH_TAU = ("exp", "alpha", "cond_exp")
+STIMULUS_KINDS = ("current", "noise", "poisson")
 
 #: Colours given to new populations in turn (linear RGB).
 PALETTE = ((0.10, 0.55, 1.00), (1.00, 0.35, 0.08), (0.20, 1.00, 0.30), (1.00, 0.15, 0.60),
@@ -65,7 +69,9 @@ VIEW_DEFAULTS = {
     "point_cloud_above": 20000,
 }
 
-SETTINGS_DEFAULTS = {"dt": 0.25, "seed": 0, "stdp": False}
+#: Defaults of the core for settings a spec leaves out (a missing seed becomes 0: a view
+#: must replay the same spikes every time it restarts).
+SETTINGS_DEFAULTS = {"dt": 0.1, "seed": 0, "stdp": True}
 
 
 def default_population(index: int = 0, name: str | None = None) -> dict:
@@ -82,20 +88,21 @@ def default_population(index: int = 0, name: str | None = None) -> dict:
 def default_projection(pre: str = "", post: str = "") -> dict:
     """Panel data of a new connection (the original pyN ``connect`` defaults)."""
     return {
-        "pre": pre, "post": post, "rule": "sparse-random", "p": 0.1, "k": 10, "allow_autapses": False,
+        "pre": pre, "post": post, "rule": "pairwise_bernoulli", "p": 0.1, "k": 10, "allow_autapses": False,
         "weight_dist": "uniform", "weight": 1.0, "weight_low": 0.0, "weight_high": 1.0,
         "weight_mean": 0.5, "weight_std": 0.1, "scale": 1.0, "delay": 0.25, "delay_std": 0.05,
-        "mode": "excitatory", "synapse": "default", "synapse_tau": 5.0, "synapse_E": 0.0,
-        "stdp": False, "plasticity_json": "", "enabled": True, "extra_json": "",
+        "mode": "excitatory", "synapse": "default", "synapse_tau": 5.0, "synapse_set_E": False,
+        "synapse_E": 0.0, "plasticity": "default", "plasticity_json": "", "enabled": True, "extra_json": "",
     }
 
 
 def default_stimulus(target: str = "", kind: str = "current") -> dict:
-    """Panel data of a new stimulus: a current window or Poisson drive."""
+    """Panel data of a new stimulus: a current window, a noise current or Poisson drive."""
     return {
         "kind": kind, "target": target, "start": 10.0, "stop": 100.0, "has_stop": True,
-        "amplitude": 10.0, "rate": 20.0, "weight": 1.0, "neurons": "",
-        "synapse": "default", "synapse_tau": 5.0, "synapse_E": 0.0, "extra_json": "",
+        "amplitude": 10.0, "mean": 0.0, "std": 1.0, "rate": 20.0, "weight": 1.0, "neurons": "",
+        "synapse": "default", "synapse_tau": 5.0, "synapse_set_E": False, "synapse_E": 0.0,
+        "extra_json": "",
     }
 
 
@@ -188,24 +195,34 @@ def _floats(seq, n: int, where: str) -> list[float]:
     return vals
 
 
-def _synapse_from_spec(syn) -> tuple[str, float, float, str]:
-    """Panel fields (kind, tau, E, extra) of a spec synapse dict (or None)."""
+def _synapse_from_spec(syn, data: dict, extra: dict) -> None:
+    """Set the panel's synapse fields from a spec synapse (a dict, a kind name or None)."""
     if not syn:
-        return "default", 5.0, 0.0, ""
+        data["synapse"] = "default"
+        return
     if isinstance(syn, str):
         syn = {"kind": syn}
-    extra = _rest(syn, ("kind", "tau", "E"))
-    return (str(syn.get("kind", "alpha")), float(syn.get("tau", 5.0)), float(syn.get("E", 0.0)),
-            _dumps(extra))
+    data["synapse"] = str(syn.get("kind", "alpha"))
+    data["synapse_tau"] = float(syn.get("tau", 5.0))
+    data["synapse_set_E"] = syn.get("E") is not None
+    data["synapse_E"] = float(syn.get("E") or 0.0)
+    rest = _rest(syn, ("kind", "tau", "E"))
+    if rest:
+        extra["synapse"] = rest
 
 
-def _synapse_to_spec(kind: str, tau: float, E: float, extra: dict):
+def _synapse_to_spec(data: dict, extra: dict):
+    """The spec synapse of the panel's synapse fields (None for the core's default)."""
+    kind = data["synapse"]
+    rest = extra.pop("synapse", None) or {}
     if kind == "default":
-        return extra.pop("synapse", None)
-    out = {"kind": kind, "tau": float(tau)}
-    if kind == "cond_exp":
-        out["E"] = float(E)
-    out.update(extra.pop("synapse", None) or {})
+        return None
+    out = {"kind": kind}
+    if kind in SYNAPSES_WITH_TAU:
+        out["tau"] = float(data["synapse_tau"])
+    if kind == "cond_exp" and data.get("synapse_set_E"):
+        out["E"] = float(data["synapse_E"])
+    out.update(rest)
     return out
 
 
@@ -288,57 +305,64 @@ def population_to_spec(data: dict) -> dict:
 # projections
 # ---------------------------------------------------------------------------
 
-_PROJ_KEYS = ("pre", "post", "rule", "weight", "scale", "delay", "delay_std", "mode",
+_PROJ_KEYS = ("name", "pre", "post", "rule", "weight", "scale", "delay", "delay_std", "mode",
               "synapse", "plasticity", "enabled")
 _RULE_KEYS = ("name", "p", "k", "allow_autapses")
+_DIST_KEYS = {"uniform": ("low", "high"), "normal": ("mean", "std"), "lognormal": ("mean", "std")}
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def projection_from_spec(pr: dict) -> dict:
     """Panel data of one projection of a spec."""
     data = default_projection(str(pr.get("pre", "")), str(pr.get("post", "")))
     extra = _rest(pr, _PROJ_KEYS)
-    rule = pr.get("rule", "sparse-random")
+    if pr.get("name") not in (None, f"{data['pre']}->{data['post']}"):
+        extra["name"] = pr["name"]  # a chosen name; the default one is made again by the core
+    rule = pr.get("rule") or {"name": "pairwise_bernoulli"}
     if isinstance(rule, str):
         rule = {"name": rule}
-    data["rule"] = str(rule.get("name", "sparse-random"))
+    data["rule"] = str(rule.get("name", "pairwise_bernoulli"))
     if "p" in rule:
         data["p"] = float(rule["p"])
     if "k" in rule:
         data["k"] = int(rule["k"])
     data["allow_autapses"] = bool(rule.get("allow_autapses", False))
     rule_extra = _rest(rule, _RULE_KEYS)
+    if data["rule"] not in RULES:  # a rule the panel does not list: keep it whole
+        rule_extra = dict(rule)
     if rule_extra:
         extra["rule"] = rule_extra
     w = pr.get("weight", 1.0)
-    if isinstance(w, dict):
-        dist = w.get("dist")
+    if isinstance(w, dict) and w.get("dist") in _DIST_KEYS and set(w) == {"dist", *_DIST_KEYS[w["dist"]]}:
+        dist = w["dist"]
+        data["weight_dist"] = dist
         if dist == "uniform":
-            data.update(weight_dist="uniform", weight_low=float(w.get("low", 0.0)),
-                        weight_high=float(w.get("high", 1.0)))
-        elif dist == "normal":
-            data.update(weight_dist="normal", weight_mean=float(w.get("mean", 0.0)),
-                        weight_std=float(w.get("std", 0.0)))
+            data.update(weight_low=float(w["low"]), weight_high=float(w["high"]))
         else:
-            raise ValueError(f"projection {data['pre']}->{data['post']}: unknown weight distribution {dist!r}")
-        w_extra = _rest(w, ("dist", "low", "high", "mean", "std"))
-        if w_extra:
-            extra["weight"] = w_extra
-    elif isinstance(w, (int, float)):
+            data.update(weight_mean=float(w["mean"]), weight_std=float(w["std"]))
+    elif _is_number(w):
         data.update(weight_dist="constant", weight=float(w))
-    else:  # a weight matrix or another form the panel cannot edit: keep it whole
-        data["weight_dist"] = "constant"
+    else:  # per-synapse values or another form the panel cannot edit: keep it whole
         extra["weight_value"] = w
     for key in ("scale", "delay", "delay_std"):
-        if key in pr:
+        if _is_number(pr.get(key)):
             data[key] = float(pr[key])
+        elif key in pr:
+            extra[key + "_value"] = pr[key]
     data["mode"] = str(pr.get("mode", "excitatory"))
-    kind, tau, E, syn_extra = _synapse_from_spec(pr.get("synapse"))
-    data.update(synapse=kind, synapse_tau=tau, synapse_E=E)
-    if syn_extra:
-        extra["synapse"] = json.loads(syn_extra)
-    plast = pr.get("plasticity")
-    data["stdp"] = bool(plast)
-    data["plasticity_json"] = _dumps(plast)
+    _synapse_from_spec(pr.get("synapse"), data, extra)
+    plast = pr.get("plasticity", "default")
+    if plast is None or plast is False:
+        data["plasticity"] = "none"
+    elif plast == "default":
+        data["plasticity"] = "default"
+    else:
+        data["plasticity"] = "stdp"
+        params = {} if plast in ("stdp", True) else _rest(plast, ("rule",))
+        data["plasticity_json"] = _dumps(params)
     data["enabled"] = bool(pr.get("enabled", True))
     data["extra_json"] = _dumps(extra)
     return data
@@ -348,13 +372,18 @@ def projection_to_spec(data: dict) -> dict:
     """Spec dict of one projection's panel data."""
     where = f"connection {data['pre']}->{data['post']}"
     extra = _loads(data.get("extra_json", ""), f"extra fields of {where}", {})
+    name = extra.pop("name", None) or f"{data['pre']}->{data['post']}"
     rule = {"name": data["rule"]}
     if data["rule"] in RULES_WITH_P:
         rule["p"] = float(data["p"])
     if data["rule"] in RULES_WITH_K:
         rule["k"] = int(data["k"])
     rule["allow_autapses"] = bool(data["allow_autapses"])
-    rule.update(extra.pop("rule", {}))
+    rule_extra = extra.pop("rule", {})
+    if "name" in rule_extra:
+        rule = rule_extra
+    else:
+        rule.update(rule_extra)
     dist = data["weight_dist"]
     if "weight_value" in extra:
         weight = extra.pop("weight_value")
@@ -362,23 +391,24 @@ def projection_to_spec(data: dict) -> dict:
         weight = float(data["weight"])
     elif dist == "uniform":
         weight = {"dist": "uniform", "low": float(data["weight_low"]), "high": float(data["weight_high"])}
-    elif dist == "normal":
-        weight = {"dist": "normal", "mean": float(data["weight_mean"]), "std": float(data["weight_std"])}
+    elif dist in ("normal", "lognormal"):
+        weight = {"dist": dist, "mean": float(data["weight_mean"]), "std": float(data["weight_std"])}
     else:
         raise ValueError(f"{where}: unknown weight distribution {dist!r}; allowed: {', '.join(WEIGHT_DISTS)}")
-    if isinstance(weight, dict):
-        weight.update(extra.pop("weight", {}))
-    plasticity = None
-    if data.get("stdp"):
-        plasticity = _loads(data.get("plasticity_json", ""), f"plasticity of {where}", {}) or {}
-        plasticity.setdefault("rule", "stdp")
-    out = {"pre": data["pre"], "post": data["post"], "rule": rule, "weight": weight,
-           "scale": float(data["scale"]), "delay": float(data["delay"]),
-           "delay_std": float(data["delay_std"]), "mode": data["mode"]}
-    synapse = _synapse_to_spec(data["synapse"], data["synapse_tau"], data["synapse_E"], extra)
-    out["synapse"] = synapse
-    out["plasticity"] = plasticity
-    out["enabled"] = bool(data["enabled"])
+    kind = data.get("plasticity", "default")
+    if kind == "none":
+        plasticity = None
+    elif kind == "default":
+        plasticity = "default"
+    else:
+        plasticity = {"rule": "stdp"}
+        plasticity.update(_loads(data.get("plasticity_json", ""), f"STDP parameters of {where}", {}))
+    out = {"name": name, "pre": data["pre"], "post": data["post"], "rule": rule, "weight": weight,
+           "scale": extra.pop("scale_value", float(data["scale"])),
+           "delay": extra.pop("delay_value", float(data["delay"])),
+           "delay_std": extra.pop("delay_std_value", float(data["delay_std"])),
+           "mode": data["mode"], "synapse": _synapse_to_spec(data, extra), "plasticity": plasticity,
+           "enabled": bool(data["enabled"])}
     out.update(extra)
     return out
 
@@ -388,36 +418,33 @@ def projection_to_spec(data: dict) -> dict:
 # ---------------------------------------------------------------------------
 
 _STIM_KEYS = {"current": ("kind", "target", "start", "stop", "amplitude", "neurons"),
+              "noise": ("kind", "target", "start", "stop", "mean", "std", "neurons"),
               "poisson": ("kind", "target", "start", "stop", "rate", "weight", "neurons", "synapse")}
 
 
 def stimulus_from_spec(s: dict) -> dict:
     """Panel data of one stimulus of a spec."""
     kind = str(s.get("kind", "current"))
-    if kind not in STIMULUS_KINDS:
-        # a kind the panel cannot edit: keep the whole dict
-        data = default_stimulus(str(s.get("target", "")), "current")
+    target = str(s.get("target", ""))
+    numbers = ("start", "stop", "amplitude", "mean", "std", "rate", "weight")
+    if kind not in STIMULUS_KINDS or any(k in s and s[k] is not None and not _is_number(s[k]) for k in numbers):
+        # a kind or a value the panel cannot edit: keep the whole dict
+        data = default_stimulus(target, "current")
         data["extra_json"] = _dumps({"whole": s})
         return data
-    data = default_stimulus(str(s.get("target", "")), kind)
+    data = default_stimulus(target, kind)
     data["start"] = float(s.get("start", 0.0))
     stop = s.get("stop")
     data["has_stop"] = stop is not None
     if stop is not None:
         data["stop"] = float(stop)
-    if "amplitude" in s:
-        data["amplitude"] = float(s["amplitude"])
-    if "rate" in s:
-        data["rate"] = float(s["rate"])
-    if "weight" in s:
-        data["weight"] = float(s["weight"])
+    for key in ("amplitude", "mean", "std", "rate", "weight"):
+        if key in s:
+            data[key] = float(s[key])
     data["neurons"] = format_index_list(s.get("neurons"))
     extra = _rest(s, _STIM_KEYS[kind])
     if kind == "poisson":
-        syn_kind, tau, E, syn_extra = _synapse_from_spec(s.get("synapse"))
-        data.update(synapse=syn_kind, synapse_tau=tau, synapse_E=E)
-        if syn_extra:
-            extra["synapse"] = json.loads(syn_extra)
+        _synapse_from_spec(s.get("synapse"), data, extra)
     data["extra_json"] = _dumps(extra)
     return data
 
@@ -428,21 +455,20 @@ def stimulus_to_spec(data: dict) -> dict:
     if "whole" in extra:
         return extra["whole"]
     kind = data["kind"]
-    out: dict = {"kind": kind, "target": data["target"], "start": float(data["start"])}
-    neurons = parse_index_list(data.get("neurons", ""))
+    out: dict = {"kind": kind, "target": data["target"], "start": float(data["start"]),
+                 "stop": float(data["stop"]) if data.get("has_stop", True) else None,
+                 "neurons": parse_index_list(data.get("neurons", ""))}
     if kind == "current":
-        out["stop"] = float(data["stop"])
         out["amplitude"] = float(data["amplitude"])
+    elif kind == "noise":
+        out["mean"] = float(data["mean"])
+        out["std"] = float(data["std"])
     elif kind == "poisson":
         out["rate"] = float(data["rate"])
         out["weight"] = float(data["weight"])
-        out["stop"] = float(data["stop"]) if data.get("has_stop", True) else None
-        synapse = _synapse_to_spec(data["synapse"], data["synapse_tau"], data["synapse_E"], extra)
-        if synapse is not None:
-            out["synapse"] = synapse
+        out["synapse"] = _synapse_to_spec(data, extra)
     else:
         raise ValueError(f"unknown stimulus kind {kind!r}; allowed: {', '.join(STIMULUS_KINDS)}")
-    out["neurons"] = neurons
     out.update(extra)
     return out
 
