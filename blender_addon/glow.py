@@ -5,7 +5,8 @@ and the UPBGE component all compute the same numbers with it, and plain
 pytest checks them.
 
 The glow of neuron *i* at simulated time ``t`` depends only on its most recent
-spike at or before ``t``::
+spike before ``t`` (a simulation advanced to ``t`` has made the spikes of the
+steps that start before ``t``; the core stamps each with its step's start)::
 
     age      = (t - t_last_i) / ms_per_frame            # in frames
     activity = exp(-age / decay_frames)   if exp(-age / decay_frames) >= floor
@@ -194,22 +195,36 @@ class SpikeRecord:
         steps = np.rint(np.asarray(times, dtype=float) / float(dt)).astype(np.int32)
         return cls(steps, gids, dt, n)
 
-    def last_spikes(self, t_now: float, window_ms: float, out: np.ndarray | None = None) -> np.ndarray:
-        """Most recent spike time of each neuron within ``[t_now - window_ms, t_now]``.
+    def step_at(self, t_ms: float) -> int:
+        """The step count a simulation reaches when advanced to ``t_ms`` in whole steps.
 
-        Neurons without a spike in the window get ``-inf``.
+        The same rounding as :meth:`~blender_addon.runtime.NetworkRuntime.advance_to`.
+        """
+        return int(math.floor(t_ms / self.dt + 0.5))
+
+    def last_spikes(self, k_now: int, window_steps: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Most recent spike time of each neuron among the steps ``k_now - window_steps .. k_now - 1``.
+
+        These are the spikes a simulation has made once it has run ``k_now``
+        steps.  Neurons without a spike there get ``-inf``.
         """
         if out is None:
             out = np.empty(self.n)
         out.fill(-np.inf)
-        eps = 1e-9 * max(1.0, abs(t_now))
-        lo = np.searchsorted(self._times, t_now - window_ms - eps, side="left")
-        hi = np.searchsorted(self._times, t_now + eps, side="right")
+        lo = np.searchsorted(self.steps, k_now - window_steps, side="left")
+        hi = np.searchsorted(self.steps, k_now, side="left")
         if hi > lo:
             np.maximum.at(out, self.gids[lo:hi].astype(np.intp), self._times[lo:hi])
         return out
 
-    def activity(self, t_now: float, params: GlowParams, out: np.ndarray | None = None) -> np.ndarray:
-        """Glow of all neurons at ``t_now``: the same numbers :class:`SpikeGlow` gives."""
-        last = self.last_spikes(t_now, params.horizon_ms * (1 + 1e-9))
-        return glow_from_last_spike(t_now, last, params, out)
+    def activity(self, t_ms: float, params: GlowParams, out: np.ndarray | None = None) -> np.ndarray:
+        """Glow of all neurons once a simulation has been advanced to ``t_ms``.
+
+        The same numbers as :class:`SpikeGlow` fed by that simulation gives:
+        time is rounded to a whole step ``k`` and the spikes of steps before
+        ``k`` count.
+        """
+        k = self.step_at(t_ms)
+        window = int(math.ceil(params.horizon_ms / self.dt)) + 2
+        last = self.last_spikes(k, window)
+        return glow_from_last_spike(k * self.dt, last, params, out)

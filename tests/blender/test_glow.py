@@ -9,8 +9,12 @@ from blender_addon.glow import (GlowParams, SpikeGlow, SpikeRecord, glow_from_la
 
 
 def expected_glow(t, spike_times, params):
-    """Reference: exp(-age/decay) of the latest spike at or before t, cut below the floor."""
-    past = [s for s in spike_times if s <= t + 1e-12]
+    """Reference: exp(-age/decay) of the latest spike before t, cut below the floor.
+
+    A simulation advanced to t has run the steps that start before t; a spike is
+    stamped with the start of its step, so exactly the spikes stamped before t exist.
+    """
+    past = [s for s in spike_times if s < t - 1e-9]
     if not past:
         return 0.0
     g = math.exp(-(t - max(past)) / params.tau_ms)
@@ -66,7 +70,7 @@ def test_incremental_and_record_agree_with_reference():
     done = 0
     for frame in range(0, 101):
         t = frame * 1.0
-        new = np.searchsorted(times, t + 1e-9, side="right")
+        new = np.searchsorted(times, t - 1e-9, side="right")
         live.record(gids[done:new], times[done:new])
         done = new
         a = live.activity(t, p)
@@ -79,10 +83,18 @@ def test_incremental_and_record_agree_with_reference():
 def test_record_random_access_backwards():
     rec = SpikeRecord.from_times([1.0, 2.0, 3.0], [0, 1, 0], dt=0.5, n=2)
     p = GlowParams(1.0, 1.0)
-    late = rec.activity(3.0, p).copy()
-    early = rec.activity(1.0, p)
-    assert early.tolist() == [1.0, 0.0]
-    assert late[0] == 1.0 and late[1] == pytest.approx(math.exp(-1), rel=1e-6)
+    late = rec.activity(3.5, p).copy()
+    early = rec.activity(1.5, p)
+    assert early.tolist() == [pytest.approx(math.exp(-0.5)), 0.0]
+    assert late[0] == pytest.approx(math.exp(-0.5)) and late[1] == pytest.approx(math.exp(-1.5), rel=1e-6)
+    assert rec.activity(1.0, p).tolist() == [0.0, 0.0]  # the spike of step 2 is not made yet at t=1
+
+
+def test_record_rounds_time_to_whole_steps():
+    rec = SpikeRecord.from_times([1.0], [0], dt=0.5, n=1)
+    p = GlowParams(1.0, 1.0)
+    assert rec.step_at(1.2) == 2 and rec.step_at(1.3) == 3
+    assert rec.activity(1.3, p)[0] == pytest.approx(math.exp(-0.5))
 
 
 def test_record_sorts_and_checks():
