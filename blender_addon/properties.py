@@ -179,9 +179,9 @@ class PynSettings(PropertyGroup):
                                 description="Simulated milliseconds per animation frame")
     glow_decay_frames: FloatProperty(name="Glow decay", default=3.0, min=0.05, soft_max=30.0,
                                      description="Frames for a spike's flash to fade to 37%")
-    glow_strength: FloatProperty(name="Glow", default=30.0, min=0.0, update=_refresh_materials,
+    glow_strength: FloatProperty(name="Glow", default=3.0, min=0.0, update=_refresh_materials,
                                  description="Emission strength of a neuron at the moment it spikes")
-    base_strength: FloatProperty(name="Idle glow", default=0.6, min=0.0, update=_refresh_materials,
+    base_strength: FloatProperty(name="Idle glow", default=0.15, min=0.0, update=_refresh_materials,
                                  description="Emission strength of a silent neuron")
     neuron_radius: FloatProperty(name="Neuron radius", default=0.25, min=1e-4,
                                  description="Radius of the sphere drawn for each neuron")

@@ -61,8 +61,8 @@ PALETTE = ((0.10, 0.55, 1.00), (1.00, 0.35, 0.08), (0.20, 1.00, 0.30), (1.00, 0.
 VIEW_DEFAULTS = {
     "ms_per_frame": 1.0,
     "glow_decay_frames": 3.0,
-    "glow_strength": 30.0,
-    "base_strength": 0.6,
+    "glow_strength": 3.0,
+    "base_strength": 0.15,
     "neuron_radius": 0.25,
     "show_connections": False,
     "max_connection_curves": 2000,

@@ -124,9 +124,15 @@ def _socket_id(group, name: str) -> str:
 # materials
 # ---------------------------------------------------------------------------
 
+def _ensure_nodes(idblock) -> None:
+    """Give a material or world a node tree (Blender 5 always has one; 4.x needs use_nodes)."""
+    if idblock.node_tree is None:
+        idblock.use_nodes = True
+
+
 def _material(name: str, color, as_points: bool, glow: float, idle: float):
     mat = bpy.data.materials.get(name) or bpy.data.materials.new(name)
-    mat.use_nodes = True
+    _ensure_nodes(mat)
     nt = mat.node_tree
     nt.nodes.clear()
     attr = nt.nodes.new("ShaderNodeAttribute")
@@ -277,7 +283,7 @@ def build_connections(scene, segments) -> None:
     ob = bpy.data.objects.new(CONNECTIONS, curve)
     _collection(scene).objects.link(ob)
     mat = bpy.data.materials.get(CONNECTIONS) or bpy.data.materials.new(CONNECTIONS)
-    mat.use_nodes = True
+    _ensure_nodes(mat)
     bsdf = mat.node_tree.nodes.get("Principled BSDF")
     if bsdf is not None:
         bsdf.inputs["Base Color"].default_value = (0.03, 0.03, 0.03, 1.0)
@@ -345,7 +351,7 @@ def setup_look(scene, points: np.ndarray | None = None) -> None:
     """Black world, Standard view transform, a soft key light and a framed camera."""
     world = scene.world or bpy.data.worlds.new("pyN.world")
     scene.world = world
-    world.use_nodes = True
+    _ensure_nodes(world)
     bg = world.node_tree.nodes.get("Background")
     if bg is not None:
         bg.inputs["Color"].default_value = (0.0, 0.0, 0.0, 1.0)

@@ -1,0 +1,300 @@
+"""The add-on inside real Blender (bpy as a Python module).
+
+Skipped where ``bpy`` is not installed; CI installs bpy==5.0.1 so these run there.
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.requires_bpy
+bpy = pytest.importorskip("bpy")
+pyn_core = pytest.importorskip("pyn_core")
+
+import blender_addon  # noqa: E402
+from blender_addon import actions, driver, view  # noqa: E402
+from blender_addon.properties import scene_spec  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+FLOOR = 1.0 / 256.0
+
+
+@pytest.fixture(scope="module")
+def addon():
+    blender_addon.register()
+    yield blender_addon
+    blender_addon.unregister()
+
+
+@pytest.fixture
+def scene(addon):
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    return bpy.context.scene
+
+
+def small_spec(ms_per_frame=1.0, decay_frames=2.0):
+    """20 thalamic and 10 cortical neurons, half the thalamus driven from 5 to 80 ms."""
+    A = pyn_core.IzhikevichPopulation("thalamus", N=20, preset="tonic_spiking", color=[0.1, 0.5, 1.0],
+                                      positions={"layout": "grid", "spacing": 1.0, "center": [0, 0, 0]})
+    B = pyn_core.IzhikevichPopulation("cortex", N=10, preset="phasic_bursting", color=[1.0, 0.3, 0.1],
+                                      positions={"layout": "sphere", "radius": 2.0, "center": [0, 0, 5]})
+    net = pyn_core.Network([A, B], name="small")
+    net.connect("thalamus", "cortex", scale=8.0)
+    net.add_current("thalamus", amplitude=15.0, start=5.0, stop=80.0, neurons=list(range(10)))
+    spec = net.to_spec()
+    spec["settings"].update(dt=0.25, seed=1, stdp=False)
+    spec["view"] = {"ms_per_frame": ms_per_frame, "glow_decay_frames": decay_frames}
+    return spec
+
+
+def reference_spikes(spec, t_end):
+    """Spikes of an independent run of the core: {population: (times, ids)}."""
+    res = pyn_core.Network.from_spec(spec).build().run(t_end)
+    return {p["name"]: (np.asarray(res[p["name"]].spike_times), np.asarray(res[p["name"]].spike_ids))
+            for p in spec["populations"]}
+
+
+def expected_activity(t, times, ids, n, decay_frames, ms_per_frame):
+    """exp(-age / decay) of each neuron's latest spike before t (0 below 1/256)."""
+    out = np.zeros(n)
+    for i in range(n):
+        s = times[(ids == i) & (times < t - 1e-9)]
+        if s.size:
+            g = math.exp(-(t - s.max()) / (decay_frames * ms_per_frame))
+            out[i] = g if g >= FLOOR else 0.0
+    return out
+
+
+def check_frames(scene, spec, frames, ref):
+    view_ = spec["view"]
+    for f in frames:
+        scene.frame_set(f)
+        t = (f - scene.frame_start) * view_["ms_per_frame"]
+        for p in spec["populations"]:
+            times, ids = ref[p["name"]]
+            want = expected_activity(t, times, ids, p["N"], view_["glow_decay_frames"], view_["ms_per_frame"])
+            got = view.read_activity(p["name"])
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=f"frame {f}, {p['name']}")
+
+
+def test_register_unregister_ten_times(addon):
+    for _ in range(10):
+        addon.unregister()
+        assert not hasattr(bpy.types.Scene, "pyn")
+        assert not hasattr(bpy.types, "PYN_OT_build")
+        assert not any(getattr(h, "__name__", "") == "on_frame_change"
+                       for h in bpy.app.handlers.frame_change_pre)
+        addon.register()
+        assert hasattr(bpy.types.Scene, "pyn") and hasattr(bpy.types, "PYN_PT_network")
+        assert sum(getattr(h, "__name__", "") == "on_frame_change"
+                   for h in bpy.app.handlers.frame_change_pre) == 1
+
+
+def test_build_a_network_through_the_operators(scene):
+    assert bpy.ops.pyn.population_add() == {"FINISHED"}
+    thal = scene.pyn.populations[0]
+    thal.name, thal.N, thal.preset = "thalamus", 27, "tonic_spiking"
+    assert bpy.ops.pyn.population_add() == {"FINISHED"}
+    ctx = scene.pyn.populations[1]
+    ctx.name, ctx.N, ctx.preset, ctx.layout = "cortex", 12, "phasic_bursting", "sphere"
+    ctx.center = (0.0, 0.0, 6.0)
+    scene.pyn.active_population = 0
+    assert bpy.ops.pyn.projection_add() == {"FINISHED"}
+    scene.pyn.projections[0].post = "cortex"
+    scene.pyn.projections[0].delay = 2.25
+    assert bpy.ops.pyn.stimulus_add(kind="current") == {"FINISHED"}
+    scene.pyn.stimuli[0].neurons = "0-2"
+    assert bpy.ops.pyn.stimulus_add(kind="poisson") == {"FINISHED"}
+    assert bpy.ops.pyn.param_add(name="d") == {"FINISHED"}
+    scene.pyn.populations[0].params[0].value = 8.0
+    assert bpy.ops.pyn.build() == {"FINISHED"}
+
+    spec = scene_spec(scene)
+    assert spec["projections"][0]["delay"] == 2.25 and spec["stimuli"][0]["neurons"] == [0, 1, 2]
+    assert spec["populations"][0]["params"] == {"d": 8.0}
+    net = pyn_core.Network.from_spec(spec)
+    for pop in net.populations:
+        ob = view.population_object(pop.name)
+        assert ob is not None and ob.name in bpy.data.collections[view.COLLECTION].objects
+        co = np.empty(pop.N * 3, dtype=np.float32)
+        ob.data.vertices.foreach_get("co", co)
+        np.testing.assert_allclose(co.reshape(-1, 3), pop.positions, atol=1e-5)
+        assert ob.modifiers[0].node_group.name == view.GROUP_SPHERES
+        attr_node = bpy.data.materials[ob.name].node_tree.nodes["activity"]
+        assert attr_node.attribute_type == "INSTANCER" and attr_node.attribute_name == "activity"
+    assert scene.camera is not None and scene.view_settings.view_transform == "Standard"
+    # removing a population takes its connection and stimuli with it
+    scene.pyn.active_population = 1
+    assert bpy.ops.pyn.population_remove() == {"FINISHED"}
+    assert len(scene.pyn.projections) == 0 and len(scene.pyn.populations) == 1
+
+
+def test_activity_reaches_the_instances_and_points(scene):
+    spec = small_spec()
+    spec["view"]["point_cloud_above"] = 15  # thalamus (20) as points, cortex (10) as spheres
+    actions.load_spec(scene, spec)
+    assert view.population_object("thalamus").modifiers[0].node_group.name == view.GROUP_POINTS
+    values = np.linspace(0, 1, 20, dtype=np.float32)
+    assert view.write_activity("thalamus", values)
+    assert view.write_activity("cortex", values[:10])
+    dg = bpy.context.evaluated_depsgraph_get()
+    for name, want in (("thalamus", values), ("cortex", values[:10])):
+        geometry = view.population_object(name).evaluated_get(dg).evaluated_geometry()  # keep alive
+        points = geometry.pointcloud if name == "thalamus" else geometry.instances_pointcloud()
+        got = np.empty(len(want), dtype=np.float32)
+        points.attributes["activity"].data.foreach_get("value", got)
+        np.testing.assert_array_equal(got, want)
+
+
+def test_bake_then_frames_show_the_known_spikes(scene):
+    spec = small_spec(ms_per_frame=1.0, decay_frames=2.0)
+    actions.load_spec(scene, spec)
+    scene.frame_start, scene.frame_end = 1, 61
+    assert bpy.ops.pyn.bake() == {"FINISHED"}
+    assert driver.usable_bake(scene) is not None
+    ref = reference_spikes(spec, 60.0)
+    assert ref["thalamus"][0].size > 10  # the driven neurons do spike
+    check_frames(scene, spec, [1, 6, 12, 13, 30, 61, 20, 7], ref)
+
+
+def test_simulated_frames_match_the_bake_and_scrub_backwards(scene):
+    spec = small_spec(ms_per_frame=2.0, decay_frames=3.0)
+    actions.load_spec(scene, spec)
+    scene.frame_start, scene.frame_end = 1, 41
+    ref = reference_spikes(spec, 80.0)
+    # without a bake: the frame handler advances the simulation (and restarts it backwards)
+    check_frames(scene, spec, [1, 5, 6, 20, 41, 10, 11], ref)
+    assert driver.runtime(scene).t == pytest.approx(20.0)
+    # the bake shows the same
+    actions.bake(scene)
+    check_frames(scene, spec, [41, 5, 6, 20], ref)
+
+
+def test_live_mode_advances_without_the_timeline(scene):
+    spec = small_spec(ms_per_frame=5.0)
+    actions.load_spec(scene, spec)
+    t = 0.0
+    for _ in range(4):
+        t = driver.live_step(scene)
+    assert t == pytest.approx(20.0)
+    rt = driver.runtime(scene)
+    np.testing.assert_array_equal(view.read_activity("thalamus"), rt.activity("thalamus", driver.glow_params(scene)))
+    assert bpy.ops.pyn.live() == {"FINISHED"} and scene.pyn.live
+    assert bpy.ops.pyn.live() == {"FINISHED"} and not scene.pyn.live
+
+
+def test_save_and_reopen_gives_back_network_and_bake(scene, tmp_path):
+    spec = small_spec()
+    actions.load_spec(scene, spec)
+    scene.frame_start, scene.frame_end = 1, 41
+    actions.bake(scene)
+    scene.frame_set(17)
+    before = view.read_activity("thalamus").copy()
+    path = tmp_path / "net.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.open_mainfile(filepath=str(path))
+    scene = bpy.context.scene
+    again = scene_spec(scene)
+    for key in ("populations", "projections", "stimuli", "settings"):
+        assert again[key] == spec[key], key
+    assert driver.usable_bake(scene) is not None
+    scene.frame_set(3)
+    scene.frame_set(17)
+    np.testing.assert_array_equal(view.read_activity("thalamus"), before)
+    actions.clear_bake(scene)
+    scene.frame_set(17)  # now simulated again, rebuilt from the saved panel
+    np.testing.assert_allclose(view.read_activity("thalamus"), before, rtol=1e-6)
+
+
+def test_spec_files_import_and_export(scene, tmp_path):
+    actions.load_spec(scene, small_spec())
+    path = tmp_path / "net.json"
+    assert bpy.ops.pyn.export_spec(filepath=str(path)) == {"FINISHED"}
+    written = json.loads(path.read_text())
+    assert [p["name"] for p in written["populations"]] == ["thalamus", "cortex"]
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    assert bpy.ops.pyn.import_spec(filepath=str(path)) == {"FINISHED"}
+    scene = bpy.context.scene
+    assert scene.pyn.built_hash and view.population_object("cortex") is not None
+    assert scene_spec(scene)["populations"] == written["populations"]
+
+
+def test_operator_errors_are_reported_not_raised_as_tracebacks(scene):
+    actions.add_population(scene, "A", preset="no_such_pattern")
+    with pytest.raises(RuntimeError, match="no_such_pattern"):
+        bpy.ops.pyn.build()
+    assert not scene.pyn.built_hash
+    scene.pyn.populations[0].preset = "tonic_spiking"
+    actions.add_stimulus(scene, "A", neurons="3-1")
+    with pytest.raises(RuntimeError, match="write it as 1-3"):
+        bpy.ops.pyn.build()
+
+
+def _render(scene, path):
+    scene.render.filepath = str(path)
+    bpy.ops.render.render(write_still=True)
+    img = bpy.data.images.load(str(path))
+    px = np.array(img.pixels[:], dtype=np.float32).reshape(-1, 4)
+    bpy.data.images.remove(img)
+    return px[:, :3]
+
+
+def test_render_shows_lit_pixels_when_neurons_spike(scene, tmp_path):
+    net = pyn_core.Network([pyn_core.IzhikevichPopulation(
+        "grid", N=8, preset="tonic_spiking", color=[0.2, 1.0, 0.3],
+        positions={"layout": "grid", "spacing": 1.5, "center": [0, 0, 0]})], name="render")
+    net.add_current("grid", amplitude=30.0, start=0.0, stop=100.0)
+    spec = net.to_spec()
+    spec["settings"].update(dt=0.25, seed=0, stdp=False)
+    spec["view"] = {"ms_per_frame": 1.0, "glow_decay_frames": 2.0, "neuron_radius": 0.5, "base_strength": 0.0}
+    actions.load_spec(scene, spec)
+    scene.frame_start, scene.frame_end = 1, 40
+    actions.bake(scene)
+    ref = reference_spikes(spec, 39.0)["grid"]
+    first = float(ref[0].min())
+    lit_frame = 1 + int(math.floor(first)) + 1  # the frame right after the first spikes
+    scene.render.engine = "CYCLES"
+    scene.cycles.samples = 4
+    scene.cycles.use_denoising = False
+    scene.render.resolution_x = scene.render.resolution_y = 48
+    scene.render.resolution_percentage = 100
+    scene.frame_set(1)
+    dark = _render(scene, tmp_path / "dark.png")
+    scene.frame_set(lit_frame)
+    assert view.read_activity("grid").max() > 0.5
+    lit = _render(scene, tmp_path / "lit.png")
+    n_dark = int((dark.max(axis=1) > 0.5).sum())
+    n_lit = int((lit.max(axis=1) > 0.5).sum())
+    assert n_lit > 20 and n_lit > 4 * max(n_dark, 1), (n_dark, n_lit)
+    assert lit[:, 1].mean() > lit[:, 0].mean()  # glowing in the population's (green) colour
+
+
+def test_built_zip_installs_and_enables_in_an_empty_user_folder(tmp_path):
+    zips = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_addon.py"), "--out", str(tmp_path / "dist")],
+                          check=True, capture_output=True, text=True, cwd=ROOT)
+    zip_path = Path(zips.stdout.strip().splitlines()[-1])
+    assert zip_path.name.startswith("pyn_blender-") and zip_path.exists()
+    user = tmp_path / "user"
+    user.mkdir()
+    script = (
+        "import json, sys, bpy\n"
+        "r = bpy.ops.extensions.package_install_files(filepath=sys.argv[-1], repo='user_default',"
+        " enable_on_install=True)\n"
+        "import pyn_core\n"
+        "print(json.dumps({'result': sorted(r), 'addons': list(bpy.context.preferences.addons.keys()),"
+        " 'scene': hasattr(bpy.types.Scene, 'pyn'), 'core': pyn_core.__file__}))\n")
+    env = dict(os.environ, BLENDER_USER_RESOURCES=str(user))
+    env.pop("PYTHONPATH", None)
+    run = subprocess.run([sys.executable, "-c", script, str(zip_path)], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["result"] == ["FINISHED"] and out["scene"]
+    assert "bl_ext.user_default.pyn_blender" in out["addons"]
+    assert (user / "extensions" / "user_default" / "pyn_blender" / "__init__.py").exists()
+    assert (user / "extensions" / ".local" / "lib").exists()  # the bundled pyn_core wheel, unpacked
