@@ -1,0 +1,1 @@
+"""UPBGE (the Blender game engine fork) front end: see :mod:`.component`."""
