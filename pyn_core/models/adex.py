@@ -9,9 +9,10 @@ Parameter names, units and defaults are those of PyNN's
     v >= v_spike:  v <- v_reset,  w <- w + b;  v held at v_reset for tau_refrac
 
 Integrated with the classical fourth-order Runge-Kutta scheme over each step
-(input held constant); the exponential's argument is capped 10 mV above the
-spike cut-off so intermediate stages cannot overflow (this only changes the
-trajectory above ``v_spike``, where the neuron is reset anyway).
+(input held constant).  Inside the right-hand side ``v`` is taken as
+``min(v, v_spike)``: once a Runge-Kutta stage has passed the cut-off the neuron
+spikes in that step anyway, and the cap keeps the stages (and the adaptation
+current fed by them) finite during the upswing.
 
 Parameters
 ----------
@@ -75,11 +76,9 @@ PARAMS = {
 
 def _derivs(v, w, cm, tau_m, v_rest, v_thresh, delta_T, v_spike, a, tau_w, I_tot, G, GE):
     gL = cm / tau_m
-    x = (v - v_thresh) / delta_T
-    cap = (v_spike - v_thresh + 10.0) / delta_T
-    over = x - cap
-    x = x - 0.5 * (over + np.abs(over))          # min(x, cap) without branches
-    dv = (gL * (v_rest - v) + gL * delta_T * np.exp(x) - w + I_tot + GE - G * v) / cm
+    over = v - v_spike
+    v = v - 0.5 * (over + np.abs(over))          # min(v, v_spike) without branches
+    dv = (gL * (v_rest - v) + gL * delta_T * np.exp((v - v_thresh) / delta_T) - w + I_tot + GE - G * v) / cm
     dw = (1e-3 * a * (v - v_rest) - w) / tau_w
     return dv, dw
 
