@@ -160,17 +160,17 @@ def export_spec(scene, path) -> dict:
 def connection_segments(rt: NetworkRuntime, max_curves: int, seed: int = 0) -> np.ndarray:
     """Start and end points of up to ``max_curves`` synapses, shape (M, 2, 3).
 
-    Uses the core's built connectivity when it offers it (``sim.connections``);
-    otherwise returns no segments.
+    The synapses are the core's, as built (``Simulation.get_weights``); when
+    there are more than ``max_curves``, a random sample is drawn.
     """
-    getter = getattr(rt.sim, "connections", None)
+    getter = getattr(rt.sim, "get_weights", None)
     if getter is None or max_curves <= 0:
         return np.zeros((0, 2, 3))
     segs = []
     for pr in rt.spec.get("projections", []):
         try:
-            pre_ids, post_ids = getter(pr["pre"], pr["post"])[:2]
-        except Exception as exc:  # the core could not say: draw nothing for this one
+            pre_ids, post_ids = getter(pr.get("name") or pr["pre"], None if pr.get("name") else pr["post"])[:2]
+        except LookupError as exc:
             log.debug("no synapse list for %s->%s: %s", pr.get("pre"), pr.get("post"), exc)
             continue
         a = rt.positions(pr["pre"])[np.asarray(pre_ids, dtype=np.intp)]
@@ -178,11 +178,11 @@ def connection_segments(rt: NetworkRuntime, max_curves: int, seed: int = 0) -> n
         segs.append(np.stack([a, b], axis=1))
     if not segs:
         return np.zeros((0, 2, 3))
-    segs = np.concatenate(segs)
-    if len(segs) > max_curves:
-        pick = np.random.default_rng(seed).choice(len(segs), max_curves, replace=False)
-        segs = segs[np.sort(pick)]
-    return segs
+    out = np.concatenate(segs)
+    if len(out) > max_curves:
+        pick = np.random.default_rng(seed).choice(len(out), max_curves, replace=False)
+        out = out[np.sort(pick)]
+    return out
 
 
 def build(scene, frame_camera: bool | None = None) -> NetworkRuntime:

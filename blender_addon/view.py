@@ -30,6 +30,8 @@ LIGHT = "pyN.light"
 CONNECTIONS = "pyN.connections"
 GROUP_SPHERES = "pyN neurons (spheres)"
 GROUP_POINTS = "pyN neurons (points)"
+GROUP_CONNECTIONS = "pyN connections"
+BLOOM = "pyN bloom"
 #: Custom property naming the population an object shows.
 POP_KEY = "pyn_population"
 
@@ -130,6 +132,13 @@ def _ensure_nodes(idblock) -> None:
         idblock.use_nodes = True
 
 
+def _no_light_sampling(mat) -> None:
+    """Glowing neurons are seen, not used as lamps: Cycles renders thousands of them much faster."""
+    settings = getattr(mat, "cycles", None)
+    if settings is not None and hasattr(settings, "emission_sampling"):
+        settings.emission_sampling = "NONE"
+
+
 def _material(name: str, color, as_points: bool, glow: float, idle: float):
     mat = bpy.data.materials.get(name) or bpy.data.materials.new(name)
     _ensure_nodes(mat)
@@ -149,6 +158,7 @@ def _material(name: str, color, as_points: bool, glow: float, idle: float):
     nt.links.new(strength.outputs["Value"], bsdf.inputs["Emission Strength"])
     nt.links.new(bsdf.outputs["BSDF"], out.inputs["Surface"])
     bsdf.inputs["Roughness"].default_value = 0.6
+    _no_light_sampling(mat)
     for i, node in enumerate((attr, strength, bsdf, out)):
         node.location = (250 * i, 0)
     _set_material_values(mat, color, glow, idle)
@@ -259,13 +269,48 @@ def clear_view(scene) -> None:
         _remove_object(ob)
 
 
-def build_connections(scene, segments) -> None:
-    """Draw synapses as straight curves.
+def _connections_group():
+    """Edges -> thin tubes (a 4-sided profile swept along each edge) with a material."""
+    ng = bpy.data.node_groups.get(GROUP_CONNECTIONS)
+    if ng is not None:
+        return ng
+    ng = bpy.data.node_groups.new(GROUP_CONNECTIONS, "GeometryNodeTree")
+    ng.interface.new_socket("Geometry", in_out="INPUT", socket_type="NodeSocketGeometry")
+    ng.interface.new_socket("Geometry", in_out="OUTPUT", socket_type="NodeSocketGeometry")
+    radius = ng.interface.new_socket("Radius", in_out="INPUT", socket_type="NodeSocketFloat")
+    radius.default_value = 0.01
+    ng.interface.new_socket("Material", in_out="INPUT", socket_type="NodeSocketMaterial")
+    nodes, links = ng.nodes, ng.links
+    gin, gout = nodes.new("NodeGroupInput"), nodes.new("NodeGroupOutput")
+    to_curve = nodes.new("GeometryNodeMeshToCurve")
+    profile = nodes.new("GeometryNodeCurvePrimitiveCircle")
+    profile.inputs["Resolution"].default_value = 4
+    to_mesh = nodes.new("GeometryNodeCurveToMesh")
+    setmat = nodes.new("GeometryNodeSetMaterial")
+    resample = nodes.new("GeometryNodeResampleCurve")  # short pieces keep ray tracing fast
+    resample.inputs["Count"].default_value = 12
+    links.new(gin.outputs["Geometry"], to_curve.inputs["Mesh"])
+    links.new(gin.outputs["Radius"], profile.inputs["Radius"])
+    links.new(to_curve.outputs["Curve"], resample.inputs["Curve"])
+    links.new(resample.outputs["Curve"], to_mesh.inputs["Curve"])
+    links.new(profile.outputs["Curve"], to_mesh.inputs["Profile Curve"])
+    links.new(to_mesh.outputs["Mesh"], setmat.inputs["Geometry"])
+    links.new(gin.outputs["Material"], setmat.inputs["Material"])
+    links.new(setmat.outputs["Geometry"], gout.inputs["Geometry"])
+    for i, node in enumerate((gin, to_curve, resample, profile, to_mesh, setmat, gout)):
+        node.location = (200 * i, 0)
+    return ng
+
+
+def build_connections(scene, segments, radius: float = 0.012) -> None:
+    """Draw synapses as thin straight tubes (one object; one mesh edge per synapse).
 
     Parameters
     ----------
     segments : ndarray, shape (M, 2, 3)
         Start and end point of each synapse.
+    radius : float
+        Tube radius.
     """
     ob = bpy.data.objects.get(CONNECTIONS)
     if ob is not None:
@@ -273,23 +318,29 @@ def build_connections(scene, segments) -> None:
     segments = np.asarray(segments, dtype=np.float32).reshape(-1, 2, 3)
     if not len(segments):
         return
-    curve = bpy.data.curves.new(CONNECTIONS, "CURVE")
-    curve.dimensions = "3D"
-    curve.bevel_depth = 0.01
-    for seg in segments:
-        spline = curve.splines.new("POLY")
-        spline.points.add(1)
-        spline.points.foreach_set("co", np.c_[seg, np.ones(2, np.float32)].ravel())
-    ob = bpy.data.objects.new(CONNECTIONS, curve)
+    mesh = bpy.data.meshes.new(CONNECTIONS)
+    mesh.vertices.add(2 * len(segments))
+    mesh.vertices.foreach_set("co", segments.ravel())
+    mesh.edges.add(len(segments))
+    mesh.edges.foreach_set("vertices", np.arange(2 * len(segments), dtype=np.int32))
+    mesh.update()
+    ob = bpy.data.objects.new(CONNECTIONS, mesh)
     _collection(scene).objects.link(ob)
-    mat = bpy.data.materials.get(CONNECTIONS) or bpy.data.materials.new(CONNECTIONS)
-    _ensure_nodes(mat)
-    bsdf = mat.node_tree.nodes.get("Principled BSDF")
-    if bsdf is not None:
-        bsdf.inputs["Base Color"].default_value = (0.03, 0.03, 0.03, 1.0)
-        bsdf.inputs["Emission Color"].default_value = (0.5, 0.5, 0.6, 1.0)
-        bsdf.inputs["Emission Strength"].default_value = 0.08
-    curve.materials.append(mat)
+    mat = bpy.data.materials.get(CONNECTIONS)
+    if mat is None:
+        mat = bpy.data.materials.new(CONNECTIONS)
+        _ensure_nodes(mat)
+        bsdf = mat.node_tree.nodes.get("Principled BSDF")
+        if bsdf is not None:
+            bsdf.inputs["Base Color"].default_value = (0.03, 0.03, 0.03, 1.0)
+            bsdf.inputs["Emission Color"].default_value = (0.55, 0.6, 0.75, 1.0)
+            bsdf.inputs["Emission Strength"].default_value = 0.12
+        _no_light_sampling(mat)
+    group = _connections_group()
+    mod = ob.modifiers.new("pyN connections", "NODES")
+    mod.node_group = group
+    mod[_socket_id(group, "Radius")] = float(radius)
+    mod[_socket_id(group, "Material")] = mat
 
 
 def write_activity(population: str, values: np.ndarray) -> bool:
@@ -364,9 +415,39 @@ def setup_look(scene, points: np.ndarray | None = None) -> None:
     light = bpy.data.objects.get(LIGHT)
     if light is None:
         data = bpy.data.lights.new(LIGHT, "SUN")
-        data.energy = 0.6
+        data.energy = 0.5
         light = bpy.data.objects.new(LIGHT, data)
         _collection(scene).objects.link(light)
     light.rotation_euler = (math.radians(50), 0.0, math.radians(30))
+    add_bloom(scene)
     if points is not None:
         frame_camera(scene, points)
+
+
+def add_bloom(scene) -> bool:
+    """Give the render a soft bloom around glowing neurons (a Glare node in the compositor).
+
+    Only where the compositor is a node group (Blender 5); an existing
+    compositor setup of the scene is left alone.  Returns True if bloom is on.
+    """
+    if not hasattr(scene, "compositing_node_group"):
+        return False
+    current = scene.compositing_node_group
+    if current is not None and current.name != BLOOM:
+        return False
+    ng = bpy.data.node_groups.get(BLOOM)
+    if ng is None:
+        ng = bpy.data.node_groups.new(BLOOM, "CompositorNodeTree")
+        ng.interface.new_socket("Image", in_out="OUTPUT", socket_type="NodeSocketColor")
+        layers = ng.nodes.new("CompositorNodeRLayers")
+        glare = ng.nodes.new("CompositorNodeGlare")
+        out = ng.nodes.new("NodeGroupOutput")
+        glare.inputs["Type"].default_value = "Bloom"
+        glare.inputs["Threshold"].default_value = 0.5
+        glare.inputs["Strength"].default_value = 1.0
+        ng.links.new(layers.outputs["Image"], glare.inputs["Image"])
+        ng.links.new(glare.outputs["Image"], out.inputs[0])
+        for i, node in enumerate((layers, glare, out)):
+            node.location = (300 * i, 0)
+    scene.compositing_node_group = ng
+    return True
