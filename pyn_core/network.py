@@ -83,7 +83,7 @@ class Network:
     # -- connections -------------------------------------------------------
     def connect(self, pre, post, synapses="sparse-random", mode="excitatory", delay_matrix=None,
                 delay=0.25, std=0.05, scale=1.0, *, rule=None, p=None, k=None, weight=None,
-                synapse=None, plasticity="default", allow_autapses=False, name=None):
+                synapse=None, plasticity="default", allow_autapses=False, name=None, stp=None):
         """Connect population ``pre`` to ``post``.
 
         Parameters
@@ -117,11 +117,18 @@ class Network:
             Synapse kind (see :mod:`pyn_core.synapses`); default: the post
             population's (alpha current with ``tau_psc`` for Izhikevich,
             conductance for AdEx, exponential current for LIF and HH).
-        plasticity : None, "default", "stdp" or dict
-            ``"default"``: pair STDP when the run has ``stdp=True``;
-            ``None``: static; a dict sets the STDP parameters.
+        plasticity : None, "default", "stdp", "rstdp" or dict
+            ``"default"``: pair STDP with the default parameters when the run
+            has ``stdp=True``; ``None``: static; ``"stdp"`` / ``"rstdp"``:
+            pair STDP / reward-modulated STDP; a dict ``{"rule": ..., ...}``
+            sets the rule's parameters (see :mod:`pyn_core.plasticity`).
+            Every plastic connection learns only in runs with ``stdp=True``.
         allow_autapses : bool
-            Allow a neuron to connect to itself (same population only).
+            Allow a neuron to connect to itself (same population only);
+            autapses never learn.
+        stp : None, "depressing", "facilitating" or dict
+            Tsodyks–Markram short-term plasticity ``{"U", "tau_rec",
+            "tau_facil"}`` (see :mod:`pyn_core.plasticity`).
 
         Returns
         -------
@@ -165,7 +172,10 @@ class Network:
                 raise ValueError("delay_matrix values must be finite and >= 0 ms")
         proj = Projection(pre_pop.name, post_pop.name, the_rule, the_weight, scale=scale, delay=delay,
                           delay_std=std, mode=mode, synapse=synapse, plasticity=plasticity, name=name,
-                          weight_matrix=weight_matrix, delay_matrix=delay_matrix)
+                          weight_matrix=weight_matrix, delay_matrix=delay_matrix, stp=stp)
+        src = proj.plasticity.get("dopamine_from") if isinstance(proj.plasticity, dict) else None
+        if src is not None:
+            self.get(src)   # a LookupError naming the populations if there is none
         if any(q.name == proj.name for q in self.projections):
             proj.name = f"{proj.name}#{len(self.projections)}"
         proj.resolved_synapse(post_pop)  # validate now, not at build
@@ -226,7 +236,7 @@ class Network:
 
     # -- running -----------------------------------------------------------
     def build(self, dt=None, seed=None, backend="auto", I_ext=None, record=None, stdp=None,
-              record_every=None, experiment_name=None):
+              record_every=None, experiment_name=None, record_weights=None):
         """Compile the network into a :class:`~pyn_core.engine.Simulation`.
 
         Parameters
@@ -247,6 +257,10 @@ class Network:
             Whether plastic connections learn (default ``settings["stdp"]``).
         record_every : float, optional
             Sampling interval of traces in ms (default: every step).
+        record_weights : dict, optional
+            Weight monitors: ``{connection: every_ms}`` or ``{connection:
+            {"every": ms, "synapses": n or indices}}`` (see
+            :meth:`Simulation.monitor_weights`); in ``results.weights``.
         """
         from .engine import Simulation
         dt = self.settings["dt"] if dt is None else dt
@@ -258,13 +272,25 @@ class Network:
             if s.neurons is not None:
                 from ._checks import check_indices
                 check_indices(s.neurons, pop.N, f"I_ext[{pop.name!r}] neurons")
-        return Simulation(self, dt=dt, seed=seed, backend=backend, stimuli=self.stimuli + extra,
-                          record=record, stdp=bool(stdp), record_every=record_every,
-                          experiment_name=experiment_name or self.name)
+        sim = Simulation(self, dt=dt, seed=seed, backend=backend, stimuli=self.stimuli + extra,
+                         record=record, stdp=bool(stdp), record_every=record_every,
+                         experiment_name=experiment_name or self.name)
+        if record_weights is not None:
+            if not isinstance(record_weights, dict):
+                raise TypeError("record_weights must be a dict {connection: every_ms} or "
+                                "{connection: {'every': ms, 'synapses': ...}}")
+            for name, how in record_weights.items():
+                how = {"every": how} if not isinstance(how, dict) else how
+                unknown = set(how) - {"every", "synapses"}
+                if unknown:
+                    raise ValueError(f"record_weights[{name!r}]: unknown field(s) {sorted(unknown)}; "
+                                     "allowed: every, synapses")
+                sim.monitor_weights(name, **how)
+        return sim
 
     def simulate(self, experiment_name="My Experiment", T=50, dt=0.125, integration_time=30, I_ext=None,
                  spike_delta=50, save_data="./", properties_to_save=(), stdp=True, *, seed=None,
-                 backend="auto", progress=None, record_every=None):
+                 backend="auto", progress=None, record_every=None, record_weights=None):
         """Run the network for ``T`` ms — the original pyN call.
 
         Parameters
@@ -290,8 +316,9 @@ class Network:
             ``'I_ext'``, ``'I_syn'`` (alias ``'psc'``, ``'I_rec'``) and
             ``'spike_raster'`` (spikes are always recorded).
         stdp : bool
-            Plastic connections learn (the original default is True).
-        seed, backend, progress, record_every
+            Plastic connections learn (the original default is True);
+            ``False`` freezes every weight.
+        seed, backend, progress, record_every, record_weights
             See :meth:`build` and :meth:`Simulation.run`.
 
         Returns
@@ -300,7 +327,8 @@ class Network:
         """
         T = check_real(T, "T", minimum=0.0)
         sim = self.build(dt=dt, seed=seed, backend=backend, I_ext=I_ext, record=list(properties_to_save),
-                         stdp=stdp, record_every=record_every, experiment_name=experiment_name)
+                         stdp=stdp, record_every=record_every, experiment_name=experiment_name,
+                         record_weights=record_weights)
         self.last_simulation = sim
         try:
             sim.run(T, progress=progress)

@@ -5,7 +5,7 @@ import numpy as np
 
 from ._checks import check_real
 from .connectivity import connect_indices, normalise_rule
-from .plasticity import normalise_plasticity
+from .plasticity import normalise_plasticity, normalise_stp
 from .synapses import normalise_synapse
 
 MODES = ("excitatory", "inhibitory")
@@ -63,7 +63,7 @@ class Projection:
 
     def __init__(self, pre, post, rule, weight, scale=1.0, delay=0.25, delay_std=0.0,
                  mode="excitatory", synapse=None, plasticity="default", enabled=True, name=None,
-                 weight_matrix=None, delay_matrix=None):
+                 weight_matrix=None, delay_matrix=None, stp=None):
         where = f"connection {pre!r} -> {post!r}"
         self.pre, self.post = pre, post
         self.name = name or f"{pre}->{post}"
@@ -80,6 +80,7 @@ class Projection:
         self.delay_std = check_real(delay_std, f"{where}: std of the delay", minimum=0.0)
         self.synapse = None if synapse is None else normalise_synapse(synapse, where)
         self.plasticity = normalise_plasticity(plasticity, where)
+        self.stp = normalise_stp(stp, where)
         self.enabled = bool(enabled)
         self.weight_matrix = weight_matrix
         self.delay_matrix = delay_matrix
@@ -136,6 +137,8 @@ class Projection:
             "scale": self.scale, "delay": plain(self.delay), "delay_std": self.delay_std,
             "mode": self.mode, "synapse": self.synapse, "plasticity": self.plasticity,
             "enabled": self.enabled}
+        if self.stp is not None:
+            out["stp"] = dict(self.stp)
         if self.weight_matrix is not None:
             out["weight_matrix"] = np.asarray(self.weight_matrix).tolist()
         if self.delay_matrix is not None:

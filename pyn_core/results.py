@@ -65,20 +65,47 @@ class PopulationResults:
         return [times[bounds[i]:bounds[i + 1]] for i in range(self.N)]
 
 
+class WeightRecord:
+    """Weights of some synapses of one connection over time (a weight monitor).
+
+    Attributes
+    ----------
+    name : str
+        Connection name.
+    t : ndarray
+        Sample times (ms).
+    pre, post : ndarray of int
+        Pre and post neuron of each monitored synapse.
+    synapses : ndarray of int
+        Synapse indices (CSR order, as ``Simulation.get_weights``).
+    w : ndarray
+        Weights, shape ``(len(t), len(synapses))``.
+    """
+
+    def __init__(self, name, t, synapses, pre, post, w):
+        self.name, self.t, self.synapses, self.pre, self.post, self.w = name, t, synapses, pre, post, w
+
+    def __repr__(self):
+        return f"WeightRecord({self.name!r}: {self.t.size} samples of {self.synapses.size} synapses)"
+
+
 class Results:
     """Everything a run recorded.
 
     ``res.t`` are the trace sample times (ms); ``res[name]`` is a
-    :class:`PopulationResults`; ``res.path`` is the saved folder (or None).
+    :class:`PopulationResults`; ``res.weights[connection]`` a
+    :class:`WeightRecord` (weight monitors); ``res.path`` is the saved folder
+    (or None).
     """
 
-    def __init__(self, experiment_name, dt, seed, t, populations, duration, meta=None, path=None):
+    def __init__(self, experiment_name, dt, seed, t, populations, duration, meta=None, path=None, weights=None):
         self.experiment_name = experiment_name
         self.dt, self.seed, self.t = dt, seed, t
         self.populations = populations     # dict name -> PopulationResults (ordered)
         self.duration = duration
         self.meta = meta or {}
         self.path = path
+        self.weights = dict(weights or {})  # connection name -> WeightRecord
 
     def __getitem__(self, name) -> PopulationResults:
         try:
@@ -123,7 +150,12 @@ class Results:
                 "versions": {"pyn_core": __version__, "numpy": np.__version__,
                              "python": platform.python_version()},
                 "error": sim.failure}
-        return cls(sim.experiment_name, sim.dt, sim.seed, steps * sim.dt, pops, sim.t, meta)
+        weights = {}
+        for m in sim.recorder.weights:
+            key = m.name if m.name not in weights else f"{m.name}#{len(weights)}"
+            t, w = m.arrays()
+            weights[key] = WeightRecord(m.name, t, m.idx.copy(), m.pre.copy(), m.post.copy(), w)
+        return cls(sim.experiment_name, sim.dt, sim.seed, steps * sim.dt, pops, sim.t, meta, weights=weights)
 
     # -- saving ------------------------------------------------------------
     def save(self, directory) -> str:
@@ -143,11 +175,18 @@ class Results:
                 for var, arr in p.traces.items():
                     arrays[f"p{i}.{var}"] = arr
                 index.append({"name": p.name, "N": p.N, "traces": list(p.traces)})
+            windex = []
+            for j, (key, rec) in enumerate(self.weights.items()):
+                for part in ("t", "synapses", "pre", "post", "w"):
+                    arrays[f"w{j}.{part}"] = getattr(rec, part)
+                windex.append({"key": key, "name": rec.name})
             with open(os.path.join(tmp, "arrays.npz"), "wb") as f:
                 np.savez(f, **arrays)
             meta = {"format": FORMAT, "version": VERSION, "experiment_name": self.experiment_name,
                     "dt": self.dt, "seed": self.seed, "duration": self.duration, "populations": index,
                     "saved": _dt.datetime.now().isoformat(timespec="seconds"), **self.meta}
+            if windex:
+                meta["weights"] = windex
             with open(os.path.join(tmp, "meta.json"), "w", encoding="utf-8") as f:
                 json.dump(meta, f, indent=1, default=_json_default)
             os.replace(tmp, final)
@@ -184,6 +223,10 @@ def load_results(path) -> Results:
         traces = {var: arrays[f"p{i}.{var}"] for var in p["traces"]}
         pops[p["name"]] = PopulationResults(p["name"], p["N"], arrays[f"p{i}.spike_times"],
                                             arrays[f"p{i}.spike_ids"], traces)
+    weights = {}
+    for j, w in enumerate(meta.get("weights", [])):
+        weights[w["key"]] = WeightRecord(w["name"], *(arrays[f"w{j}.{part}"]
+                                                      for part in ("t", "synapses", "pre", "post", "w")))
     extra = {k: meta[k] for k in ("spec", "backend", "build_s", "versions", "error") if k in meta}
     return Results(meta["experiment_name"], meta["dt"], meta["seed"], arrays["t"], pops,
-                   meta["duration"], extra, path=path)
+                   meta["duration"], extra, path=path, weights=weights)

@@ -98,7 +98,8 @@ def network_from_spec(spec) -> "Network":  # noqa: F821
         wm, dm = d.pop("weight_matrix", None), d.pop("delay_matrix", None)
         kw = dict(rule=d.get("rule"), weight=d.get("weight", 1.0), scale=d.get("scale", 1.0),
                   delay=d.get("delay", 0.25), std=d.get("delay_std", 0.0), mode=d.get("mode", "excitatory"),
-                  synapse=d.get("synapse"), plasticity=d.get("plasticity", "default"), name=d.get("name"))
+                  synapse=d.get("synapse"), plasticity=d.get("plasticity", "default"), name=d.get("name"),
+                  stp=d.get("stp"))
         if wm is not None:
             kw.pop("rule")
             proj = net.connect(pre, post, synapses=wm, delay_matrix=dm, **kw)

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..connectivity import to_csr
-from ..plasticity import STDP_DEFAULTS
+from ..plasticity import DEFAULTS
 from ..population import SourcePopulation
 from ..synapses import receptor_key
 
@@ -84,22 +84,37 @@ class ProjArrays:
         self.delay = None if self.uniform_delay is not None else delay.astype(np.int32)
         self.max_delay = dmax
         self.sign = sign
-        self.stdp = None
+        self.stdp = None      # the learning rule's parameters (dict) when the connection learns
+        self.plastic = None   # its state (plasticity_numpy.PlasticConnection)
+        self.stp = None       # short-term plasticity parameters (dict)
+        self.stp_state = None
 
     def enable_stdp(self, params, scale, dt):
-        """Prepare traces and the column (by postsynaptic neuron) index for STDP."""
-        p = dict(STDP_DEFAULTS)
+        """Prepare the learning state of the rule ``params`` (``rule`` "stdp" or "rstdp").
+
+        ``self.stdp`` holds the parameters with ``w_max`` resolved, ``self.plastic``
+        the state the numpy backend updates (see :mod:`.plasticity_numpy`).
+        """
+        from .plasticity_numpy import PlasticConnection
+        p = dict(DEFAULTS[params.get("rule", "stdp")])
         p.update(params)
         if p["w_max"] is None:
             p["w_max"] = float(max(np.max(self.weight, initial=0.0), abs(scale)))
         self.stdp = p
         self.decay_plus = math.exp(-dt / p["tau_plus"])
         self.decay_minus = math.exp(-dt / p["tau_minus"])
-        self.x_pre = np.zeros(self.pre.N)
-        self.y_post = np.zeros(self.post.N)
         self.pre_of = np.repeat(np.arange(self.pre.N, dtype=np.int32), np.diff(self.indptr))
         self.col_syn = np.argsort(self.post_idx, kind="stable").astype(np.int64)
         self.col_ptr = to_csr(self.post_idx[self.col_syn], self.post.N)
+        delays = self.uniform_delay if self.uniform_delay is not None else self.delay
+        self.plastic = PlasticConnection(p, self.weight, self.pre_of, self.post_idx, delays, self.pre.N,
+                                         self.post.N, dt, self.pre is self.post)
+
+    def enable_stp(self, params, dt):
+        """Prepare Tsodyks–Markram short-term plasticity (state per presynaptic neuron)."""
+        from .plasticity_numpy import STPState
+        self.stp = dict(params)
+        self.stp_state = STPState(params, self.pre.N, dt)
 
 
 def compile_network(net, dt, rng, stdp):
@@ -132,5 +147,7 @@ def compile_network(net, dt, rng, stdp):
         plastic = q.plasticity
         if stdp and plastic is not None:
             pa.enable_stdp({} if plastic == "default" else plastic, q.scale, dt)
+        if getattr(q, "stp", None) is not None:
+            pa.enable_stp(q.stp, dt)
         projs.append(pa)
     return pops, receptors, projs, ring_len, receptor_for

@@ -8,7 +8,8 @@ Per step (every backend follows this order):
 4. integrate each population with its model's ``step``;
 5. refractory clamp, threshold, reset, refractory counter;
 6. propagate the spikes into future ring-buffer slots (per-synapse delays);
-7. plasticity (STDP traces and weight updates of spiking neurons only);
+7. plasticity (:mod:`.plasticity_numpy`: traces, eligibility, dopamine and
+   the weights of the synapses of spiking neurons only);
 8. decay the receptors.
 
 No Python loop runs over neurons or synapses; work per step is proportional to
@@ -19,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .compiled import CURRENT_KINDS
+from .plasticity_numpy import stp_release
 
 
 def _synapse_rows(indptr, spikers):
@@ -127,14 +129,16 @@ class NumpyBackend:
                 sim.recorder.spikes(p.index, k, spikers[p.index])
         for q in sim.projs:
             s = spikers.get(q.pre.index)
-            if q.stdp is not None and sim.learning:
-                self._stdp(q, s, spikers.get(q.post.index))
             if s is None or not q.enabled:
                 continue
             syn = _synapse_rows(q.indptr, s)
             if syn is None:
                 continue
+            if q.plastic is not None and q.plastic.reward_modulated:
+                q.plastic.flush(syn)
             w = q.weight[syn]
+            if q.stp_state is not None:
+                w = w * np.repeat(stp_release(q.stp_state, s, k), q.indptr[s + 1] - q.indptr[s])
             if q.sign != 1.0:
                 w = w * q.sign
             ring = q.receptor.ring
@@ -143,6 +147,8 @@ class NumpyBackend:
             else:
                 flat = ((k + q.delay[syn]) % L) * ring.shape[1] + q.post_idx[syn]
                 np.add.at(ring.reshape(-1), flat, w)
+        if sim.plasticity.active and sim.learning:
+            sim.plasticity.step(k, spikers)
         # 8. decay
         for r in sim.receptors:
             if r.kind == "alpha":
@@ -152,24 +158,3 @@ class NumpyBackend:
             elif r.kind != "delta":
                 r.s *= r.decay
         sim.k = k + 1
-
-    def _stdp(self, q, pre_spk, post_spk):
-        """Trace-based pair STDP touching only the synapses of spiking neurons."""
-        p = q.stdp
-        wmax, wmin = p["w_max"], p["w_min"]
-        if pre_spk is not None:
-            syn = _synapse_rows(q.indptr, pre_spk)
-            if syn is not None:
-                w = q.weight[syn] - p["A_minus"] * wmax * q.y_post[q.post_idx[syn]]
-                q.weight[syn] = np.clip(w, wmin, wmax)
-            q.x_pre[pre_spk] += 1.0
-        if post_spk is not None:
-            starts = q.col_ptr[post_spk]
-            rows = _synapse_rows(q.col_ptr, post_spk) if starts.size else None
-            if rows is not None:
-                syn = q.col_syn[rows]
-                w = q.weight[syn] + p["A_plus"] * wmax * q.x_pre[q.pre_of[syn]]
-                q.weight[syn] = np.clip(w, wmin, wmax)
-            q.y_post[post_spk] += 1.0
-        q.x_pre *= q.decay_plus
-        q.y_post *= q.decay_minus

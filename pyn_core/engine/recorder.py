@@ -53,6 +53,7 @@ class Recorder:
         self._fill = 0
         self.spike_steps = {p.index: [] for p in pops}
         self.spike_ids = {p.index: [] for p in pops}
+        self.weights: list[WeightMonitor] = []
 
     @property
     def any_traces(self) -> bool:
@@ -116,3 +117,30 @@ class Recorder:
         steps = np.concatenate([c[0] for c in pending])
         data = {key: np.concatenate([c[1][key] for c in pending]) for key in pending[0][1]}
         return steps, data
+
+
+class WeightMonitor:
+    """Weights of chosen synapses of one connection, sampled every ``every`` steps."""
+
+    def __init__(self, proj, every: int, idx, pre, post, dt):
+        self.proj, self.name = proj, proj.name
+        self.every, self.idx, self.pre, self.post, self.dt = every, idx, pre, post, dt
+        self.steps: list[int] = []
+        self.values: list[np.ndarray] = []
+
+    def due(self, k: int) -> bool:
+        return k % self.every == 0 and (not self.steps or self.steps[-1] != k)
+
+    def next_step(self, k: int) -> int:
+        """The first sampling step after ``k``."""
+        return (k // self.every + 1) * self.every
+
+    def sample(self, k: int):
+        self.steps.append(k)
+        self.values.append(self.proj.weight[self.idx].copy())
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(times in ms, (samples, synapses) weights)."""
+        t = np.asarray(self.steps, dtype=np.int64) * self.dt
+        w = np.array(self.values) if self.values else np.zeros((0, self.idx.size))
+        return t, w

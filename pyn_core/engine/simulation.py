@@ -12,7 +12,8 @@ from .._checks import check_real
 from ..results import Results
 from .backends import select_backend
 from .compiled import compile_network
-from .recorder import Recorder, resolve_record
+from .plasticity_numpy import PlasticityState
+from .recorder import Recorder, WeightMonitor, resolve_record
 from .schedule import SourceSchedule, StimulusSchedule
 
 log = logging.getLogger("pyn_core")
@@ -99,6 +100,7 @@ class Simulation:
         self.rng_run = rng_run
         self.pops, self.receptors, self.projs, self.ring_len, receptor_for = compile_network(
             net, self.dt, rng_build, self.learning)
+        self.plasticity = PlasticityState(self.pops, self.projs, self.dt)
         by_name = {p.name: p for p in self.pops}
         for s in stimuli:
             if s.target not in by_name:
@@ -196,9 +198,28 @@ class Simulation:
                 if done[0] % every == 0 or done[0] == n:
                     callback(done[0] / n, self.t)
         try:
-            self.backend.run_steps(n, on_step)
+            if self.recorder.weights:
+                self._run_monitored(n, on_step)
+            else:
+                self.backend.run_steps(n, on_step)
         finally:
             self.recorder.close()
+
+    def _run_monitored(self, n: int, on_step):
+        """Run in pieces that end where a weight monitor samples (no cost per step)."""
+        end = self.k + n
+        self._sample_weights()
+        while self.k < end:
+            nxt = min([end] + [m.next_step(self.k) for m in self.recorder.weights])
+            self.backend.run_steps(nxt - self.k, on_step)
+            self._sample_weights()
+
+    def _sample_weights(self):
+        due = [m for m in self.recorder.weights if m.due(self.k)]
+        if due:
+            self.plasticity.flush()
+            for m in due:
+                m.sample(self.k)
 
     def diverged(self, pop):
         """Stop with a clear error; what was recorded so far is kept."""
@@ -218,18 +239,117 @@ class Simulation:
                           f"connections: {', '.join(q.name for q in self.projs) or 'none'}")
 
     def get_weights(self, name, post=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(pre, post, weight) arrays of a connection (by name, or by pre and post names)."""
+        """(pre, post, weight) arrays of a connection (by name, or by pre and post names).
+
+        Weights are magnitudes (inhibitory current connections subtract them)
+        and, for learning connections, up to date at :attr:`t`.
+        """
         q = self._proj(name, post)
+        if q.plastic is not None:
+            q.plastic.flush()
         pre = np.repeat(np.arange(q.pre.N), np.diff(q.indptr))
         return pre, q.post_idx.astype(np.int64), q.weight.copy()
 
     def set_weights(self, name, weight, post=None):
-        """Set the weights of a connection (a scalar or one value per synapse, CSR order)."""
+        """Set the weights of a connection (a scalar or one value per synapse, CSR order).
+
+        Learning connections keep their rule: weights outside ``[w_min,
+        w_max]`` are clipped at their next update; a reward-modulated
+        connection keeps its eligibility traces.
+        """
         q = self._proj(name, post)
         w = np.broadcast_to(np.asarray(weight, dtype=float), q.weight.shape)
         if not np.all(np.isfinite(w)):
             raise ValueError("weights must be finite")
+        if q.plastic is not None:
+            q.plastic.flush()
         q.weight[:] = w
+        if q.plastic is not None:
+            q.plastic.weights_changed()
+
+    def get_eligibility(self, name, post=None) -> np.ndarray:
+        """Eligibility trace ``c`` of every synapse of a reward-modulated connection (CSR order)."""
+        q = self._proj(name, post)
+        if q.plastic is None or not q.plastic.reward_modulated:
+            raise ValueError(f"connection {q.name!r} is not reward-modulated in this run (plasticity='rstdp' "
+                             "and stdp=True are needed)")
+        return q.plastic.eligibility(self.k)
+
+    def _modulator(self, connection):
+        if connection is None:
+            return None
+        q = self._proj(connection)
+        if q.plastic is None or q.plastic.modulator is None:
+            raise ValueError(f"connection {q.name!r} is not reward-modulated in this run")
+        return q.plastic.modulator
+
+    def reward(self, amount: float, connection=None):
+        """Deliver dopamine: ``amount`` is added now to the concentration ``d``.
+
+        Call it between :meth:`advance` calls (a closed loop rewards while the
+        network runs); the next step sees it.  ``connection`` limits it to
+        the dopamine of that reward-modulated connection (default: every
+        one).  A negative amount is a punishment (dips below the baseline).
+
+        Examples
+        --------
+        >>> from pyn_core import Network, LIFPopulation, SpikeSourcePopulation
+        >>> net = Network([SpikeSourcePopulation("pre", [[5.0]]), LIFPopulation("post")])
+        >>> _ = net.connect("pre", "post", rule="all_to_all", weight=1.0, plasticity="rstdp")
+        >>> sim = net.build(dt=0.1, seed=0, backend="numpy")
+        >>> _ = sim.advance(10.0)
+        >>> sim.reward(0.5)
+        >>> sim.dopamine()
+        0.5
+        """
+        amount = check_real(amount, "reward amount")
+        if not self.plasticity.modulators:
+            raise ValueError("no reward-modulated connection learns in this run: connect with "
+                             "plasticity='rstdp' and build with stdp=True")
+        self.plasticity.reward(amount, self._modulator(connection))
+
+    def dopamine(self, connection=None) -> float:
+        """Current dopamine concentration (of ``connection``'s modulator, or the only one)."""
+        m = self._modulator(connection)
+        if m is None:
+            if len(self.plasticity.modulators) != 1:
+                raise ValueError(f"this run has {len(self.plasticity.modulators)} dopamine concentrations; "
+                                 "name a reward-modulated connection")
+            m = self.plasticity.modulators[0]
+        return float(m.d)
+
+    def monitor_weights(self, name, every: float, synapses=None, post=None):
+        """Record the weights of a connection every ``every`` ms (from now on).
+
+        Parameters
+        ----------
+        name : str
+            Connection name (or pre population with ``post``).
+        every : float
+            Sampling interval in ms (rounded to the step; samples at
+            multiples of it, the current time included).
+        synapses : None, int or array of int
+            All synapses (None), ``n`` of them evenly spread, or these
+            indices (CSR order, as :meth:`get_weights`).
+
+        The samples are in ``results.weights[name]`` (:class:`~pyn_core.results.WeightRecord`).
+        """
+        q = self._proj(name, post)
+        every = check_real(every, "weight monitor every (ms)", strictly_positive=True)
+        steps = max(1, int(round(every / self.dt)))
+        if synapses is None:
+            idx = np.arange(q.n)
+        elif isinstance(synapses, (int, np.integer)) and not isinstance(synapses, bool):
+            if synapses < 1:
+                raise ValueError(f"synapses must be >= 1 when a count, got {synapses}")
+            idx = np.unique(np.linspace(0, q.n - 1, min(int(synapses), q.n)).round().astype(np.int64))
+        else:
+            from .._checks import check_indices
+            idx = check_indices(synapses, q.n, f"weight monitor of {q.name!r}: synapses")
+        pre = np.repeat(np.arange(q.pre.N), np.diff(q.indptr))[idx]
+        m = WeightMonitor(q, steps, idx, pre, q.post_idx[idx].astype(np.int64), self.dt)
+        self.recorder.weights.append(m)
+        return m
 
     def disconnect(self, pre, post):
         """Stop transmission on ``pre -> post`` (weights kept, e.g. Go/NoGo gating)."""

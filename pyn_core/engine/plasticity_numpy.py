@@ -1,0 +1,407 @@
+"""Numpy kernels of the plasticity rules (equations: :mod:`pyn_core.plasticity`).
+
+State lives in small classes of preallocated arrays; the kernels are
+functions over them.  The cost of a step is proportional to the synapses of
+the neurons that spiked:
+
+* traces are per neuron and never decayed step by step: each is stored
+  scaled to the start of an epoch (``X = x exp((k - k_e) dt / tau)``), so
+  reading is one multiplication by ``exp(-(k - k_e) dt / tau)`` and a spike
+  adds ``exp((k - k_e) dt / tau)``; every ``EPOCH_TRACE`` time constants the
+  arrays are rescaled (one pass over the neurons, rare);
+* a plastic connection is split into groups of synapses that share one
+  timing shift (the delay split, see :mod:`pyn_core.plasticity`); the later
+  side of a group waits in a small ring of pending spikes;
+* reward-modulated STDP keeps, per synapse, its eligibility scaled to the
+  start of an epoch (``a = c exp((k - k0) dt / tau_c)``) and the value ``g``
+  of the running integral ``G = sum_j exp(-(j - k0) dt / tau_c) d_j dt`` at
+  its last update, so ``w += a (G - g)`` brings it up to date whenever it is
+  touched; every ``EPOCH_TAU`` time constants the frame is rebased (one pass
+  over the synapses, rare) so the scale factors stay small.
+
+Examples
+--------
+>>> import numpy as np
+>>> csr_entries(np.array([0, 2, 2, 5]), np.array([0, 2])).tolist()
+[0, 1, 2, 3, 4]
+>>> st = STPState({"U": 0.5, "tau_rec": 100.0, "tau_facil": 0.0}, n_pre=1, dt=1.0)
+>>> [round(float(stp_release(st, np.array([0]), k)[0]), 4) for k in (0, 1)]
+[0.5, 0.2525]
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..connectivity import to_csr
+
+#: Rebase the reward-modulated integral after this many ``tau_c``.
+EPOCH_TAU = 10.0
+#: Rescale the scaled traces after this many trace time constants.
+EPOCH_TRACE = 50.0
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------
+# pure helpers
+# ---------------------------------------------------------------------------
+def uniform_degree(ptr):
+    """The common row length of a CSR pointer, or None if the rows differ."""
+    deg = np.diff(ptr)
+    return int(deg[0]) if deg.size and np.all(deg == deg[0]) else None
+
+
+def csr_entries(ptr, neurons, degree=None):
+    """Positions ``ptr[i] .. ptr[i+1]-1`` of every ``i`` in ``neurons``, concatenated.
+
+    ``degree``: the common row length if known (:func:`uniform_degree`), which
+    saves work.
+    """
+    if degree is not None:
+        if degree == 1:
+            return ptr[neurons]
+        return (ptr[neurons][:, None] + np.arange(degree)).reshape(-1)
+    if neurons.size == 1:
+        i = neurons[0]
+        return np.arange(ptr[i], ptr[i + 1])
+    starts = ptr[neurons]
+    counts = ptr[neurons + 1] - starts
+    total = int(counts.sum())
+    if total == 0:
+        return _EMPTY
+    return np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(total)
+
+
+def bump_trace(scaled, idx, up, nearest):
+    """Spikes of neurons ``idx``: add ``up`` (all-to-all) or set it (nearest) in a scaled trace.
+
+    ``up = exp((k - k_e) dt / tau)`` is the scaled value of 1 at step ``k``.
+    """
+    if nearest:
+        scaled[idx] = up
+    else:
+        scaled[idx] += up
+
+
+# ---------------------------------------------------------------------------
+# short-term plasticity
+# ---------------------------------------------------------------------------
+class STPState:
+    """Tsodyks–Markram state per presynaptic neuron (``u``, ``x``, step of the last spike)."""
+
+    def __init__(self, params, n_pre, dt):
+        self.params = dict(params)
+        self.U = params["U"]
+        self.k_rec = dt / params["tau_rec"]
+        self.k_fac = dt / params["tau_facil"] if params["tau_facil"] > 0 else None
+        self.u = np.zeros(n_pre)
+        self.x = np.ones(n_pre)
+        self.last = np.zeros(n_pre, dtype=np.int64)
+
+
+def stp_release(st, spikers, k):
+    """Release fractions ``r = u x`` of presynaptic ``spikers`` at step ``k``; updates ``st``."""
+    elapsed = (k - st.last[spikers]).astype(float)
+    x = 1.0 - (1.0 - st.x[spikers]) * np.exp(-elapsed * st.k_rec)
+    u = st.u[spikers] * np.exp(-elapsed * st.k_fac) if st.k_fac is not None else 0.0
+    u = u + st.U * (1.0 - u)
+    r = u * x
+    st.x[spikers] = x - r
+    st.u[spikers] = u
+    st.last[spikers] = k
+    return r
+
+
+# ---------------------------------------------------------------------------
+# STDP and reward-modulated STDP
+# ---------------------------------------------------------------------------
+class Modulator:
+    """One dopamine concentration shared by the reward-modulated connections with equal settings."""
+
+    def __init__(self, tau_d, baseline, source, per_spike, dt):
+        self.d = baseline
+        self.baseline = baseline
+        self.decay = math.exp(-dt / tau_d)
+        self.source = source          # population index or None
+        self.per_spike = per_spike
+
+    def release(self, spikers):
+        s = spikers.get(self.source) if self.source is not None else None
+        if s is not None:
+            self.d += self.per_spike * s.size
+
+    def relax(self):
+        self.d = self.baseline + (self.d - self.baseline) * self.decay
+
+
+class SynapseGroup:
+    """Synapses of a plastic connection sharing one timing shift, indexed by pre (rows) and post (columns)."""
+
+    def __init__(self, syn, shift, pre_of, post_idx, n_pre, n_post, whole):
+        self.shift = int(shift)
+        self.row_ptr = to_csr(pre_of[syn], n_pre)
+        self.row_syn = None if whole else syn
+        self.row_post = post_idx.astype(np.int64) if whole else post_idx[syn].astype(np.int64)
+        col = syn[np.argsort(post_idx[syn], kind="stable")]
+        self.col_syn = col.astype(np.int64)
+        self.col_ptr = to_csr(post_idx[col], n_post)
+        self.col_pre = pre_of[col].astype(np.int64)
+        self.row_deg = uniform_degree(self.row_ptr)
+        self.col_deg = uniform_degree(self.col_ptr)
+        self.X = np.zeros(n_pre)    # presynaptic trace, scaled to the epoch start
+        self.Y = np.zeros(n_post)   # postsynaptic trace, scaled to the epoch start
+
+
+class PlasticConnection:
+    """The learning state of one connection (``rule`` ``"stdp"`` or ``"rstdp"``).
+
+    Parameters
+    ----------
+    params : dict
+        Normalised rule parameters with ``w_max`` resolved.
+    weight : ndarray
+        The connection's weights (updated in place).
+    pre_of, post_idx : ndarray
+        Pre and post neuron of every synapse (CSR order).
+    delay_steps : ndarray or int
+        Transmission delay of every synapse, in steps.
+    n_pre, n_post : int
+    dt : float
+    same_population : bool
+        Autapses (pre == post) are left out of learning.
+    """
+
+    def __init__(self, params, weight, pre_of, post_idx, delay_steps, n_pre, n_post, dt, same_population):
+        p = self.params = params
+        self.rule = p["rule"]
+        self.reward_modulated = self.rule == "rstdp"
+        self.w = weight
+        self.n = weight.size
+        self.dt = dt
+        self.w_min, self.w_max = p["w_min"], p["w_max"]
+        self.multiplicative = p["weight_dependence"] == "multiplicative"
+        self.nearest = p["pairing"] == "nearest"
+        self.a_plus = p["A_plus"] * (1.0 if self.multiplicative else self.w_max)
+        self.a_minus = p["A_minus"] * (1.0 if self.multiplicative else self.w_max)
+        self.k_plus = dt / p["tau_plus"]
+        self.k_minus = dt / p["tau_minus"]
+        self.ke = 0                                   # start of the trace epoch (step)
+        self.trace_epoch = max(1, int(EPOCH_TRACE / max(self.k_plus, self.k_minus)))
+        shift = np.rint((1.0 - 2.0 * p["dendritic_fraction"]) * np.broadcast_to(delay_steps, (self.n,)))
+        shift = shift.astype(np.int64)
+        keep = (pre_of != post_idx) if same_population else None
+        self.groups = []
+        values = np.unique(shift) if self.n else np.zeros(1, np.int64)
+        for s in values:
+            members = shift == s
+            if keep is not None:
+                members &= keep
+            whole = bool(members.all())
+            syn = np.flatnonzero(members)
+            self.groups.append(SynapseGroup(syn, s, pre_of, post_idx, n_pre, n_post, whole))
+        self.ring_len = int(np.max(np.abs(values))) + 1 if values.size else 1
+        self.pre_ring = [[] for _ in range(self.ring_len)]
+        self.post_ring = [[] for _ in range(self.ring_len)]
+        self.modulator = None
+        if self.reward_modulated:
+            self.k_c = dt / p["tau_c"]
+            self.a = np.zeros(self.n)      # eligibility scaled to the epoch start
+            self.g = np.zeros(self.n)      # G at each synapse's last update
+            self.G = 0.0
+            self.k0 = 0
+
+    # -- events ------------------------------------------------------------
+    def step(self, k, pre_spk, post_spk):
+        """Plasticity of step ``k`` given the spikes of the pre and post populations (or None).
+
+        Every presynaptic spike reaching a synapse at this step is handled
+        before every postsynaptic one (a pair at the same step potentiates).
+        """
+        if k - self.ke > self.trace_epoch:
+            self.rescale_traces(k)
+        L = self.ring_len
+        pre_due = post_due = ()
+        if L > 1:
+            slot = k % L
+            pre_due, post_due = self.pre_ring[slot], self.post_ring[slot]
+            if pre_due:
+                self.pre_ring[slot] = []
+            if post_due:
+                self.post_ring[slot] = []
+        if pre_spk is not None:
+            for g in self.groups:
+                if g.shift > 0:
+                    self.pre_ring[(k + g.shift) % L].append((g, pre_spk))
+                else:
+                    self._pre(g, pre_spk, k)
+        for g, s in pre_due:
+            self._pre(g, s, k)
+        if post_spk is not None:
+            for g in self.groups:
+                if g.shift < 0:
+                    self.post_ring[(k - g.shift) % L].append((g, post_spk))
+                else:
+                    self._post(g, post_spk, k)
+        for g, s in post_due:
+            self._post(g, s, k)
+        if self.reward_modulated:
+            self._integrate(k)
+
+    def rescale_traces(self, k):
+        """Start a new trace epoch at step ``k`` (one pass over the neurons)."""
+        fx = math.exp((self.ke - k) * self.k_plus)
+        fy = math.exp((self.ke - k) * self.k_minus)
+        for g in self.groups:
+            g.X *= fx
+            g.Y *= fy
+        self.ke = k
+
+    def _pre(self, g, spikers, k):
+        """Presynaptic spikes reaching the synapses of group ``g`` at step ``k``: depression."""
+        if spikers.size == 1:
+            i = spikers[0]
+            lo, hi = g.row_ptr[i], g.row_ptr[i + 1]
+            if hi > lo:
+                ent = slice(lo, hi)
+                self._update(ent if g.row_syn is None else g.row_syn[ent],
+                             g.Y[g.row_post[ent]], math.exp((self.ke - k) * self.k_minus), k, -1)
+        else:
+            ent = csr_entries(g.row_ptr, spikers, g.row_deg)
+            if ent.size:
+                self._update(ent if g.row_syn is None else g.row_syn[ent],
+                             g.Y[g.row_post[ent]], math.exp((self.ke - k) * self.k_minus), k, -1)
+        bump_trace(g.X, spikers, math.exp((k - self.ke) * self.k_plus), self.nearest)
+
+    def _post(self, g, spikers, k):
+        """Postsynaptic spikes reaching the synapses of group ``g`` at step ``k``: potentiation."""
+        if spikers.size == 1:
+            j = spikers[0]
+            lo, hi = g.col_ptr[j], g.col_ptr[j + 1]
+            if hi > lo:
+                self._update(g.col_syn[lo:hi], g.X[g.col_pre[lo:hi]], math.exp((self.ke - k) * self.k_plus),
+                             k, 1)
+        else:
+            ent = csr_entries(g.col_ptr, spikers, g.col_deg)
+            if ent.size:
+                self._update(g.col_syn[ent], g.X[g.col_pre[ent]], math.exp((self.ke - k) * self.k_plus), k, 1)
+        bump_trace(g.Y, spikers, math.exp((k - self.ke) * self.k_minus), self.nearest)
+
+    def _update(self, syn, scaled, factor, k, sign):
+        """Pair updates of synapses ``syn`` (slice or indices) with the traces ``scaled * factor``.
+
+        ``sign`` is +1 for potentiation, -1 for depression.
+        """
+        if self.reward_modulated:
+            self.flush(syn)
+            amp = self.a_plus if sign > 0 else -self.a_minus
+            self.a[syn] += (amp * factor * math.exp((k - self.k0) * self.k_c)) * scaled
+            return
+        view = isinstance(syn, slice)
+        w = self.w[syn]
+        if self.multiplicative:
+            if sign > 0:
+                w += (self.w_max - w) * scaled * (self.a_plus * factor)
+            else:
+                w -= (w - self.w_min) * scaled * (self.a_minus * factor)
+        elif sign > 0:
+            w += scaled * (self.a_plus * factor)
+        else:
+            w -= scaled * (self.a_minus * factor)
+        np.minimum(w, self.w_max, out=w)
+        np.maximum(w, self.w_min, out=w)
+        if not view:
+            self.w[syn] = w
+
+    # -- reward modulation -------------------------------------------------
+    def flush(self, syn=None):
+        """Bring the weights of synapses ``syn`` (all if None) up to date with the dopamine so far."""
+        if not self.reward_modulated:
+            return
+        if syn is None:
+            syn = slice(None)
+        w = self.w[syn] + self.a[syn] * (self.G - self.g[syn])
+        np.minimum(w, self.w_max, out=w)
+        np.maximum(w, self.w_min, out=w)
+        self.w[syn] = w
+        self.g[syn] = self.G
+
+    def _integrate(self, k):
+        d = self.modulator.d
+        if d != 0.0:
+            self.G += math.exp((self.k0 - k) * self.k_c) * d * self.dt
+        if (k + 1 - self.k0) * self.k_c > EPOCH_TAU:
+            self.rebase(k + 1)
+
+    def rebase(self, k):
+        """Start a new epoch at step ``k`` (one pass over the synapses)."""
+        self.flush()
+        self.a *= math.exp((self.k0 - k) * self.k_c)
+        self.g.fill(0.0)
+        self.G = 0.0
+        self.k0 = k
+
+    def eligibility(self, k):
+        """Eligibility trace ``c`` of every synapse at step ``k``."""
+        if not self.reward_modulated:
+            raise ValueError("this connection has no eligibility trace (its rule is 'stdp', not 'rstdp')")
+        return self.a * math.exp((self.k0 - k) * self.k_c)
+
+    def weights_changed(self):
+        """After the weights were set from outside: nothing is pending any more."""
+        if self.reward_modulated:
+            self.g[:] = self.G
+
+
+class PlasticityState:
+    """Everything plastic in a simulation: learning connections, dopamine, short-term plasticity.
+
+    Parameters
+    ----------
+    pops : list of PopArrays
+    projs : list of ProjArrays
+        Those with ``plastic`` (learning) or ``stp_state`` set take part.
+    dt : float
+    """
+
+    def __init__(self, pops, projs, dt):
+        self.connections = [q for q in projs if getattr(q, "plastic", None) is not None]
+        self.modulators = []
+        by_key = {}
+        names = {p.name: p.index for p in pops}
+        for q in self.connections:
+            p = q.plastic.params
+            if not q.plastic.reward_modulated:
+                continue
+            src = p["dopamine_from"]
+            if src is not None and src not in names:
+                raise LookupError(f"connection {q.name!r}: dopamine_from={src!r} is not a population of the "
+                                  f"network; populations: {', '.join(names)}")
+            key = (p["tau_d"], p["dopamine_baseline"], src, p["dopamine_per_spike"])
+            if key not in by_key:
+                by_key[key] = Modulator(p["tau_d"], p["dopamine_baseline"], None if src is None else names[src],
+                                        p["dopamine_per_spike"], dt)
+                self.modulators.append(by_key[key])
+            q.plastic.modulator = by_key[key]
+        self.active = bool(self.connections)
+        self._steps = [(q.plastic.step, q.pre.index, q.post.index) for q in self.connections]
+
+    def step(self, k, spikers):
+        """The plasticity phase of step ``k`` (``spikers``: population index -> spiking neurons)."""
+        for m in self.modulators:
+            m.release(spikers)
+        get = spikers.get
+        for step, pre, post in self._steps:
+            step(k, get(pre), get(post))
+        for m in self.modulators:
+            m.relax()
+
+    def reward(self, amount, modulator=None):
+        """Add ``amount`` of dopamine to one modulator or to all."""
+        for m in (self.modulators if modulator is None else [modulator]):
+            m.d += amount
+
+    def flush(self):
+        """Bring every reward-modulated weight up to date."""
+        for q in self.connections:
+            q.plastic.flush()
