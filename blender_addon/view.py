@@ -256,7 +256,7 @@ def population_object_build(scene, name: str, positions: np.ndarray, color, *, r
     mod.node_group = group
     mod[_socket_id(group, "Radius")] = float(radius)
     mod[_socket_id(group, "Material")] = mat
-    mod[_socket_id(group, "Detail")] = 2 if n <= 2000 else 1
+    mod[_socket_id(group, "Detail")] = 3 if n <= 100 else (2 if n <= 2000 else 1)
     return ob
 
 

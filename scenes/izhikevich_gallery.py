@@ -38,14 +38,14 @@ RAMP_TOLERANCE = 0.05
 TITLES = {
     "tonic_spiking": "(A) tonic spiking", "phasic_spiking": "(B) phasic spiking",
     "tonic_bursting": "(C) tonic bursting", "phasic_bursting": "(D) phasic bursting",
-    "mixed_mode": "(E) mixed mode", "spike_frequency_adaptation": "(F) spike freq. adaptation",
+    "mixed_mode": "(E) mixed mode", "spike_frequency_adaptation": "(F) spike freq. adapt.",
     "class1_excitable": "(G) Class 1 excitable", "class2_excitable": "(H) Class 2 excitable",
     "spike_latency": "(I) spike latency", "subthreshold_oscillations": "(J) subthreshold osc.",
     "resonator": "(K) resonator", "integrator": "(L) integrator", "rebound_spike": "(M) rebound spike",
-    "rebound_burst": "(N) rebound burst", "threshold_variability": "(O) threshold variability",
+    "rebound_burst": "(N) rebound burst", "threshold_variability": "(O) thresh. variability",
     "bistability": "(P) bistability", "depolarizing_after_potential": "(Q) DAP",
-    "accommodation": "(R) accommodation", "inhibition_induced_spiking": "(S) inhibition-induced spiking",
-    "inhibition_induced_bursting": "(T) inhibition-induced bursting",
+    "accommodation": "(R) accommodation", "inhibition_induced_spiking": "(S) inh.-induced spiking",
+    "inhibition_induced_bursting": "(T) inh.-induced bursting",
 }
 
 
@@ -113,7 +113,7 @@ def network_spec() -> dict:
     spec = net.to_spec()
     spec["settings"].update(dt=DT, seed=0, stdp=False)
     spec["view"] = {"ms_per_frame": 1.0, "glow_decay_frames": 4.0, "neuron_radius": 1.0,
-                    "glow_strength": 3.0, "base_strength": 0.12}
+                    "glow_strength": 3.0, "base_strength": 0.04}
     return spec
 
 
@@ -147,7 +147,7 @@ def add_labels(scene, spec: dict) -> None:
         curve = bpy.data.curves.new(name, "FONT")
         curve.body = TITLES.get(pop["name"], pop["name"])
         curve.align_x = "CENTER"
-        curve.size = 0.42
+        curve.size = 0.36
         curve.materials.append(mat)
         ob = bpy.data.objects.new(name, curve)
         x, _, z = pop["positions"]["center"]

@@ -298,3 +298,24 @@ def test_built_zip_installs_and_enables_in_an_empty_user_folder(tmp_path):
     assert "bl_ext.user_default.pyn_blender" in out["addons"]
     assert (user / "extensions" / "user_default" / "pyn_blender" / "__init__.py").exists()
     assert (user / "extensions" / ".local" / "lib").exists()  # the bundled pyn_core wheel, unpacked
+
+
+def test_connections_are_drawn_from_the_built_synapses(scene):
+    spec = small_spec()
+    spec["view"].update(show_connections=True, max_connection_curves=5000)
+    actions.load_spec(scene, spec)
+    rt = driver.runtime(scene)
+    pre, post, _ = rt.sim.get_weights("thalamus->cortex")
+    ob = bpy.data.objects[view.CONNECTIONS]
+    assert len(ob.data.edges) == len(pre) > 0
+    co = np.empty(len(ob.data.vertices) * 3, dtype=np.float32)
+    ob.data.vertices.foreach_get("co", co)
+    starts = co.reshape(-1, 2, 3)[:, 0]
+    np.testing.assert_allclose(starts, rt.positions("thalamus")[pre], atol=1e-5)
+    # a cap on the number drawn
+    scene.pyn.max_connection_curves = 7
+    actions.build(scene)
+    assert len(bpy.data.objects[view.CONNECTIONS].data.edges) == 7
+    scene.pyn.show_connections = False
+    actions.build(scene)
+    assert view.CONNECTIONS not in bpy.data.objects
