@@ -1,10 +1,80 @@
-"""Stimuli and spike sources compiled into per-step schedules."""
+"""Stimuli and spike sources compiled into per-step schedules.
+
+Random numbers
+--------------
+Every random draw of a run comes from the simulation's run generator
+(``Simulation.rng_run``, a numpy ``Generator``), consumed step after step in a
+fixed order: the noise stimuli, then the Poisson stimuli (in the order they
+were given), then the Poisson source populations (in population order).
+Consequently
+
+* ``run(50); run(50)`` equals ``run(100)`` bit for bit, whatever the backend;
+* the numba backend draws the very same numbers from the same ``Generator``
+  inside its compiled loop, in the same order (numba implements numpy's
+  generator algorithms bit for bit), so a seed gives the same spikes on both
+  backends.
+
+How each consumer turns draws into input (both backends do exactly this):
+
+``noise``
+    ``Generator.normal(mean, std)`` per target neuron and step.
+``poisson`` (stimulus)
+    a count per target neuron and step with mean ``lam = rate dt``: one
+    uniform per neuron looked up in the table of the Poisson cumulative
+    distribution (:func:`poisson_table`; exact to the resolution of the
+    uniform), or ``Generator.poisson(lam)`` for ``lam > TABLE_MAX_LAM``.
+Poisson source population
+    a spike of neuron ``i`` at step ``k`` with probability ``p_i = rate_i dt``
+    independently (a Bernoulli process over the cells ``(k, i)``).  The cells
+    are visited in order ``(k - k0) N + i`` and the gaps between candidate
+    cells are geometric (``Generator.geometric(p_max)``, ``p_max`` the largest
+    ``p_i``); when the rates differ a candidate is kept if a uniform is below
+    ``p_i / p_max`` (thinning; the uniform is drawn before the next gap).  The
+    work per step is proportional to the number of spikes, not of sources.
+"""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from ..stimuli import CurrentStimulus, NoiseStimulus, PoissonStimulus
 from ..synapses import normalise_synapse
+
+#: Poisson means above this are drawn with ``Generator.poisson`` instead of a table.
+TABLE_MAX_LAM = 50.0
+
+
+def poisson_table(lam: float):
+    """Cumulative distribution of Poisson(``lam``) for drawing counts from uniforms.
+
+    The count for a uniform ``u`` is the smallest ``c`` with ``u < table[c]``
+    (``np.searchsorted(table, u, side="right")``); the last entry is ``inf``.
+    Returns None when ``lam > TABLE_MAX_LAM`` (then counts come from
+    ``Generator.poisson``).
+
+    Examples
+    --------
+    >>> t = poisson_table(1.0)
+    >>> round(float(t[0]), 6), bool(np.isinf(t[-1]))
+    (0.367879, True)
+    >>> poisson_table(0.0).tolist()
+    [inf]
+    """
+    if lam > TABLE_MAX_LAM:
+        return None
+    if lam <= 0.0:
+        return np.array([np.inf])
+    kmax = int(lam + 12.0 * math.sqrt(lam) + 30.0)
+    pmf = np.empty(kmax + 1)
+    pmf[0] = math.exp(-lam)
+    for c in range(1, kmax + 1):
+        pmf[c] = pmf[c - 1] * lam / c
+    cdf = np.cumsum(pmf)
+    top = int(np.searchsorted(cdf, 1.0 - 2.0 ** -53))   # beyond: below the resolution of a uniform
+    table = cdf[:top + 1].copy()
+    table[-1] = np.inf
+    return table
 
 
 class _Window:
@@ -26,7 +96,14 @@ class _Window:
 
 
 class StimulusSchedule:
-    """All external input of a simulation, applied step by step."""
+    """All external input of a simulation, applied step by step.
+
+    Attributes
+    ----------
+    currents, noises, poissons : list
+        The compiled windows of each kind, in the order the stimuli were given
+        (the order in which both backends add them up).
+    """
 
     def __init__(self, stimuli, pops_by_name, dt, receptor_for):
         self.currents, self.noises, self.poissons = [], [], []
@@ -60,6 +137,7 @@ class StimulusSchedule:
                     syn = dict(syn, E=0.0)
                 w.receptor = receptor_for(pop, syn)
                 w.lam = s.rate * dt * 1e-3
+                w.cdf = poisson_table(w.lam)
                 w.weight = s.weight * (np.e if syn["kind"] == "alpha" else 1.0)
                 self.poissons.append(w)
         self.ext_pops = [p for p in pops_by_name.values() if p.has_ext]
@@ -76,26 +154,84 @@ class StimulusSchedule:
                 w.add(w.pop.I_ext, rng.normal(w.mean, w.std, w.n))
         for w in self.poissons:
             if w.active(k):
-                counts = rng.poisson(w.lam, w.n)
+                if w.cdf is None:
+                    counts = rng.poisson(w.lam, w.n)
+                else:
+                    counts = np.searchsorted(w.cdf, rng.random(w.n), side="right")
                 r = w.receptor
                 target = r.post.v if r.kind == "delta" else (r.x if r.kind == "alpha" else r.s)
                 w.add(target, w.weight * counts)
 
 
+class PoissonSource:
+    """The Bernoulli process of one Poisson source population (see the module docstring).
+
+    Attributes
+    ----------
+    p_max : float
+        Largest spike probability per step (at most 1).
+    ratio : ndarray or None
+        ``p_i / p_max`` per neuron when the rates differ (thinning), else None.
+    k0, k1 : int
+        Active for ``k0 <= k < k1`` (``k1 = -1``: no end).
+    state : ndarray of int64, shape (1,)
+        Cell ``(k - k0) N + i`` of the next candidate spike, ``-1`` before the
+        first draw; the numba backend advances the same array.
+    """
+
+    def __init__(self, pop, dt):
+        d = pop.desc
+        p = np.broadcast_to(np.asarray(d.rate, dtype=float) * dt * 1e-3, (pop.N,))
+        p = np.minimum(p, 1.0)
+        self.N = pop.N
+        self.p_max = float(p.max()) if p.size else 0.0
+        self.ratio = None
+        if self.p_max > 0.0 and not np.all(p == self.p_max):
+            self.ratio = p / self.p_max
+        self.k0 = int(np.ceil(d.start / dt - 1e-9))
+        self.k1 = -1 if d.stop is None else int(np.ceil(d.stop / dt - 1e-9))
+        self.state = np.full(1, -1, dtype=np.int64)
+
+    def fire(self, spiked, k, rng):
+        """Set ``spiked`` (cleared first) for step ``k``, drawing from ``rng``."""
+        spiked.fill(False)
+        if self.p_max <= 0.0 or k < self.k0 or (self.k1 >= 0 and k >= self.k1):
+            return
+        base = (k - self.k0) * self.N
+        end = base + self.N
+        nxt = int(self.state[0])
+        if nxt < 0:
+            nxt = int(rng.geometric(self.p_max)) - 1
+        while nxt < end:
+            i = nxt - base
+            if self.ratio is None or rng.random() < self.ratio[i]:
+                spiked[i] = True
+            nxt += int(rng.geometric(self.p_max))
+        self.state[0] = nxt
+
+
 class SourceSchedule:
-    """Spikes of Poisson and spike-generator populations."""
+    """Spikes of Poisson and spike-generator populations.
+
+    Attributes
+    ----------
+    poisson : dict
+        Population index -> :class:`PoissonSource`.
+    events : dict
+        Population index -> (steps, ids) of a spike generator, sorted by step
+        then neuron.
+    """
 
     def __init__(self, pops, dt):
         self.dt = dt
         self.events = {}
+        self.poisson = {}
         for p in pops:
             if not p.is_source:
                 continue
             d = p.desc
             if d.rate is not None:
-                p.p_spike = np.broadcast_to(np.asarray(d.rate, dtype=float) * dt * 1e-3, (p.N,)).copy()
-                p.k0 = int(np.ceil(d.start / dt - 1e-9))
-                p.k1 = None if d.stop is None else int(np.ceil(d.stop / dt - 1e-9))
+                self.poisson[p.index] = PoissonSource(p, dt)
             else:
                 steps = np.concatenate([np.rint(np.asarray(t) / dt).astype(np.int64) for t in d.spike_times] or
                                        [np.zeros(0, np.int64)])
@@ -103,15 +239,11 @@ class SourceSchedule:
                                      [np.zeros(0, np.int64)])
                 order = np.lexsort((ids, steps))
                 self.events[p.index] = (steps[order], ids[order])
-                p.p_spike = None
 
     def fire(self, p, k, rng):
         """Set ``p.spiked`` for step ``k``."""
-        if p.p_spike is not None:
-            if k >= p.k0 and (p.k1 is None or k < p.k1):
-                np.less(rng.random(p.N), p.p_spike, out=p.spiked)
-            else:
-                p.spiked.fill(False)
+        if p.index in self.poisson:
+            self.poisson[p.index].fire(p.spiked, k, rng)
             return
         steps, ids = self.events[p.index]
         lo, hi = np.searchsorted(steps, [k, k + 1])

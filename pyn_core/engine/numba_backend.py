@@ -1,0 +1,366 @@
+"""The numba backend: the per-step schedule compiled into one loop over many steps.
+
+The backend runs exactly the schedule of :mod:`.numpy_backend` (the
+reference), on the same arrays: it builds no second copy of the network's
+state, it only hands references to the simulation's arrays to compiled code
+(``numba.typed.List`` containers indexed by population, receptor and
+projection).  One call of the compiled driver advances many steps; per step it
+delivers the ring-buffer slot, adds the stimuli, sums the inputs, records,
+runs the fused integrate/threshold/reset loop of each population (calling the
+model's own ``step`` and ``reset``, see :mod:`.numba_codegen`), propagates
+the spikes of the neurons that fired over their CSR rows into the delay ring
+buffers and decays the receptors.  Nothing is allocated per step.
+
+Random numbers come from the same ``numpy.random.Generator`` objects as on the
+numpy backend (see :mod:`.schedule`), drawn in the same order inside the
+compiled loop, so a seed gives the same spikes on both backends.  Models
+without transcendental functions (Izhikevich) give bit-identical traces;
+with ``exp``/``log`` (LIF, AdEx, Hodgkin-Huxley) numpy's vectorised versions
+and the C library's (which numba calls) may differ in the last bit.
+
+Threads: ``Network.settings["threads"]`` (or the ``PYN_NUM_THREADS``
+environment variable) sets how many threads the neuron updates and the spike
+propagation use; ``"auto"`` (default) uses every core numba sees for networks
+of at least :data:`PARALLEL_MIN_NEURONS` neurons and one thread below.  The
+results do not depend on the number of threads.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+import numba
+import numpy as np
+
+from . import numba_codegen
+from . import numba_kernels as K
+from .numba_kernels import ALPHA, COND, DELTA, EXP, PULSE, REC_I_EXT, REC_I_SYN
+
+log = logging.getLogger("pyn_core")
+
+#: Networks with fewer neurons run on one thread unless told otherwise.
+PARALLEL_MIN_NEURONS = 20_000
+_KIND_CODE = {"delta": DELTA, "pulse": PULSE, "exp": EXP, "alpha": ALPHA, "cond_exp": COND}
+
+
+def unsupported(sim) -> str | None:
+    """What in ``sim`` the numba backend cannot run (a sentence), or None."""
+    for p in sim.pops:
+        if not p.is_source and p.model.spike_kind not in ("reset", "crossing"):
+            return f"the spike kind {p.model.spike_kind!r} of model {p.model.name!r}"
+    for q in sim.projs:
+        if getattr(q, "stp_state", None) is not None:
+            return f"short-term plasticity (connection {q.name!r})"
+        if getattr(q, "plastic", None) is not None or getattr(q, "stdp", None) is not None:
+            rule = (q.stdp or {}).get("rule", "stdp") if isinstance(q.stdp, dict) else "stdp"
+            return f"the plasticity rule {rule!r} (connection {q.name!r})"
+    return None
+
+
+def _threads(sim) -> int:
+    want = os.environ.get("PYN_NUM_THREADS") or sim.network.settings.get("threads", "auto")
+    cores = numba.config.NUMBA_NUM_THREADS
+    if want in (None, "auto"):
+        n_neurons = sum(p.N for p in sim.pops)
+        return cores if n_neurons >= PARALLEL_MIN_NEURONS else 1
+    try:
+        n = int(want)
+    except (TypeError, ValueError):
+        raise ValueError(f"threads must be a positive integer or 'auto', got {want!r}") from None
+    if n < 1:
+        raise ValueError(f"threads must be a positive integer or 'auto', got {want!r}")
+    return min(n, cores)
+
+
+def _addr(a: np.ndarray) -> int:
+    """Address of the first element of a C-contiguous array."""
+    if not a.flags.c_contiguous:
+        raise ValueError("the numba backend needs C-contiguous arrays")
+    return a.__array_interface__["data"][0]
+
+
+def _table(rows: int, cols: int) -> np.ndarray:
+    return np.zeros((rows, max(cols, 1)), dtype=np.int64)
+
+
+class NumbaBackend:
+    """Runs the per-step schedule in compiled loops (see the module docstring).
+
+    Parameters
+    ----------
+    sim : Simulation
+        The built simulation whose arrays the backend advances.
+
+    Raises
+    ------
+    NotImplementedError
+        When the simulation uses a feature this backend does not implement
+        (:func:`unsupported`); ``backend="auto"`` then picks numpy.
+    """
+
+    name = "numba"
+
+    def __init__(self, sim):
+        reason = unsupported(sim)
+        if reason is not None:
+            raise NotImplementedError(f"the numba backend does not implement {reason}; "
+                                      "build with backend='numpy' (or 'auto', which falls back to numpy)")
+        self.sim = sim
+        self.threads = _threads(sim)
+        kernels = []
+        for p in sim.pops:
+            if not p.is_source and (p.model, p.options) not in kernels:
+                kernels.append((p.model, p.options))
+        self.kernels = kernels
+        self.module = numba_codegen.module_for(kernels)
+        self._run = self.module.run_par if self.threads > 1 else self.module.run
+        self._static()
+        self._call(0)       # compile now, or load the compiled code from numba's cache
+
+    # -- tables ----------------------------------------------------------------
+    def _static(self):
+        """Everything that does not change while the simulation runs (sizes, codes, stimuli)."""
+        sim = self.sim
+        f0, i0 = np.zeros(1), np.zeros(1, dtype=np.int64)
+        self._keep = []
+        st = sim.stimuli
+
+        def window(w):
+            return w.pop.index, w.k0, -1 if w.k1 is None else w.k1
+
+        def indices(ws):
+            offs, ns, flat, pos = [], [], [], 0
+            for w in ws:
+                offs.append(pos)
+                if w.idx is None:
+                    ns.append(-1)
+                else:
+                    ns.append(w.idx.size)
+                    flat.append(w.idx)
+                    pos += w.idx.size
+            return offs, ns, np.concatenate(flat + [i0]).astype(np.int64)
+
+        # current windows
+        offs, ns, self.C_IDX = indices(st.currents)
+        CUR = _table(7, len(st.currents))
+        amps, tabs, pos = np.zeros(max(len(st.currents), 1)), [], 0
+        for c, w in enumerate(st.currents):
+            pop, k0, k1 = window(w)
+            CUR[[K.C_POP, K.C_K0, K.C_K1, K.C_IDX_OFF, K.C_IDX_N], c] = pop, k0, k1, offs[c], ns[c]
+            CUR[K.C_TAB_OFF, c] = pos
+            if w.table is None:
+                amps[c] = float(w.amplitude)
+            else:
+                t = np.ascontiguousarray(w.table, dtype=np.float64)
+                CUR[K.C_TAB_COLS, c] = 1 if t.ndim == 1 else t.shape[1]
+                tabs.append(t.reshape(-1))
+                pos += t.size
+        self.CUR = CUR[:, :len(st.currents)]
+        self.CUR_AMP, self.C_TAB = amps, np.concatenate(tabs + [f0])
+        # noise
+        offs, ns, self.N_IDX = indices(st.noises)
+        NOI = _table(5, len(st.noises))
+        NOI_F = np.zeros((2, max(len(st.noises), 1)))
+        for c, w in enumerate(st.noises):
+            pop, k0, k1 = window(w)
+            NOI[:, c] = pop, k0, k1, offs[c], ns[c]
+            NOI_F[:, c] = w.mean, w.std
+        self.NOI, self.NOI_F = NOI[:, :len(st.noises)], NOI_F
+        # Poisson stimuli
+        rec_index = {id(r): i for i, r in enumerate(sim.receptors)}
+        offs, ns, self.P_IDX = indices(st.poissons)
+        PSN = _table(7, len(st.poissons))
+        PSN_F = np.zeros((2, max(len(st.poissons), 1)))
+        cdfs, pos = [], 0
+        for c, w in enumerate(st.poissons):
+            _, k0, k1 = window(w)
+            PSN[:, c] = rec_index[id(w.receptor)], k0, k1, pos, 0 if w.cdf is None else w.cdf.size, offs[c], ns[c]
+            PSN_F[:, c] = w.weight, w.lam
+            if w.cdf is not None:
+                cdfs.append(w.cdf)
+                pos += w.cdf.size
+        self.PSN, self.PSN_F, self.P_CDF = PSN[:, :len(st.poissons)], PSN_F, np.concatenate(cdfs + [f0])
+        # receptors (codes and constants)
+        recs = sim.receptors
+        self.RECF = np.zeros((4, max(len(recs), 1)))
+        for r, rc in enumerate(recs):
+            self.RECF[:, r] = rc.decay, rc.h_over_tau, rc.jump, rc.E
+        self.rproto = np.zeros(0, dtype=recs[0].ring.dtype if recs else np.float64)
+        # projections
+        projs = sim.projs
+        self.PRJ_SIGN = np.asarray([q.sign for q in projs] + [1.0])
+        w_dtype = {q.weight.dtype for q in projs}
+        d_dtype = {q.delay.dtype for q in projs if q.delay is not None}
+        if len(w_dtype) > 1 or len(d_dtype) > 1:
+            raise ValueError("the numba backend needs one weight dtype and one delay dtype per simulation")
+        self.wproto = np.zeros(0, dtype=w_dtype.pop() if w_dtype else np.float64)
+        self.dproto = np.zeros(0, dtype=d_dtype.pop() if d_dtype else np.int32)
+        self.sorted_rows = self._rows_sorted(projs) if self.threads > 1 else np.zeros(len(projs), np.uint8)
+        # sources
+        src = sim.sources
+        self.SRC_PMAX = np.zeros(max(len(sim.pops), 1))
+        self._cursors = {}
+        for p in sim.pops:
+            if p.is_source and p.index in src.poisson:
+                self.SRC_PMAX[p.index] = src.poisson[p.index].p_max
+            elif p.is_source:
+                self._cursors[p.index] = np.zeros(1, dtype=np.int64)
+        # spike buffer
+        ntot = sum(p.N for p in sim.pops)
+        cap = max(1 << 16, 8 * ntot)
+        self.sb = (np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int32),
+                   np.zeros(1, dtype=np.int64), np.zeros(len(sim.pops), dtype=np.int64),
+                   np.zeros(len(sim.pops), dtype=np.int64))
+
+    def _tables(self):
+        """The address tables of the simulation's arrays as they are now."""
+        sim = self.sim
+        keep = []
+
+        def addr(a):
+            keep.append(a)
+            return _addr(a)
+
+        POP = _table(17, len(sim.pops))
+        ST, PA = [], []
+        SRC = _table(9, len(sim.pops))
+        dummy = np.zeros(1)
+        for p in sim.pops:
+            j = p.index
+            POP[K.P_N, j] = p.N
+            POP[K.P_IEXT, j] = addr(p.I_ext)
+            POP[K.P_SPK, j] = addr(p.spiked)
+            POP[K.P_HAS_EXT, j] = p.has_ext
+            POP[K.P_ST, j] = len(ST)
+            POP[K.P_PA, j] = len(PA)
+            if p.is_source:
+                POP[K.P_SRC, j] = j
+                ps = sim.sources.poisson.get(j)
+                if ps is not None:
+                    POP[K.P_MID, j] = -1
+                    SRC[K.S_K0, j], SRC[K.S_K1, j] = ps.k0, ps.k1
+                    if ps.ratio is not None:
+                        SRC[K.S_RATIO, j], SRC[K.S_RATIO_N, j] = addr(ps.ratio), ps.ratio.size
+                    SRC[K.S_STATE, j] = addr(ps.state)
+                else:
+                    POP[K.P_MID, j] = -2
+                    steps, ids = sim.sources.events[j]
+                    SRC[K.S_STEPS, j], SRC[K.S_IDS, j] = addr(steps), addr(ids)
+                    SRC[K.S_NEV, j] = steps.size
+                    SRC[K.S_CUR, j] = addr(self._cursors[j])
+                for row in (K.P_V, K.P_I, K.P_G, K.P_GE):
+                    POP[row, j] = addr(dummy)
+                continue
+            POP[K.P_NEURON, j] = 1
+            POP[K.P_HAS_COND, j] = p.has_cond
+            POP[K.P_MID, j] = self.kernels.index((p.model, p.options))
+            POP[K.P_V, j] = addr(p.v)
+            POP[K.P_I, j], POP[K.P_G, j], POP[K.P_GE, j] = addr(p.I), addr(p.G), addr(p.GE)
+            POP[K.P_VPREV, j] = addr(p.v_prev)
+            if p.ref_steps is not None:
+                POP[K.P_REFC, j], POP[K.P_REFS, j] = addr(p.ref_count), addr(p.ref_steps)
+            ST.extend(addr(a) for a in p.state_list)
+            PA.extend(addr(a) for a in p.param_list)
+        REC = _table(6, len(sim.receptors))
+        for r, rc in enumerate(sim.receptors):
+            REC[K.R_POST, r], REC[K.R_KIND, r], REC[K.R_N, r] = rc.post.index, _KIND_CODE[rc.kind], rc.post.N
+            REC[K.R_S, r] = addr(rc.s)
+            if rc.x is not None:
+                REC[K.R_X, r] = addr(rc.x)
+            REC[K.R_RING, r] = addr(rc.ring)
+        PRJ = _table(11, len(sim.projs))
+        for n, q in enumerate(sim.projs):
+            PRJ[K.Q_PRE, n], PRJ[K.Q_REC, n] = q.pre.index, REC_INDEX(sim, q.receptor)
+            PRJ[K.Q_ON, n], PRJ[K.Q_SORTED, n] = q.enabled, self.sorted_rows[n]
+            PRJ[K.Q_UD, n] = q.uniform_delay or 0
+            PRJ[K.Q_IP, n], PRJ[K.Q_POST, n], PRJ[K.Q_W, n] = addr(q.indptr), addr(q.post_idx), addr(q.weight)
+            if q.delay is not None:
+                PRJ[K.Q_D, n] = addr(q.delay)
+            PRJ[K.Q_NPRE, n], PRJ[K.Q_NSYN, n] = q.pre.N, q.weight.size
+        TRC, rec_steps, rec_fill = self._recording(addr)
+        self._keep = keep
+        return (POP[:, :len(sim.pops)], np.asarray(ST + [0], dtype=np.int64), np.asarray(PA + [0], dtype=np.int64),
+                REC[:, :len(sim.receptors)], SRC, PRJ[:, :len(sim.projs)], TRC, rec_steps, rec_fill)
+
+    @staticmethod
+    def _rows_sorted(projs) -> np.ndarray:
+        """1 for each connection whose CSR rows list their targets in increasing order."""
+        out = np.zeros(max(len(projs), 1), dtype=np.uint8)
+        for n, q in enumerate(projs):
+            post = q.post_idx
+            if post.size < 2:
+                out[n] = 1
+                continue
+            up = np.diff(post) >= 0
+            starts = q.indptr[1:-1]
+            starts = starts[(starts > 0) & (starts < post.size)]
+            up[starts - 1] = True
+            out[n] = bool(up.all())
+        return out
+
+    def _recording(self, addr):
+        r = self.sim.recorder
+        if r._data is None:
+            return _table(4, 0)[:, :0], np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+        TRC = _table(4, len(r._data))
+        for c, ((j, var), arr) in enumerate(r._data.items()):
+            p = self.sim.pops[j]
+            if var in p.model.state:
+                code = p.model.state.index(var)
+            elif var == "I_ext":
+                code = REC_I_EXT
+            else:
+                code = REC_I_SYN
+            TRC[:, c] = j, code, addr(arr), p.N
+        return TRC[:, :len(r._data)], np.ascontiguousarray(r._steps), np.array([r._fill], dtype=np.int64)
+
+    # -- running ---------------------------------------------------------------
+    def _call(self, n):
+        sim = self.sim
+        POP, ST, PA, REC, SRC, PRJ, TRC, rec_steps, rec_fill = self._tables()
+        if self.threads > 1:
+            numba.set_num_threads(self.threads)
+        done, status, j = self._run(
+            sim.k, n, sim.dt, sim.ring_len, sim.rng_run, POP, ST, PA, REC, self.RECF, self.CUR, self.CUR_AMP,
+            self.C_TAB, self.C_IDX, self.NOI, self.NOI_F, self.N_IDX, self.PSN, self.PSN_F, self.P_CDF, self.P_IDX,
+            SRC, self.SRC_PMAX, PRJ, self.PRJ_SIGN, rec_steps, rec_fill, TRC, *self.sb, self.rproto, self.wproto,
+            self.dproto, self.threads)
+        if sim.recorder._data is not None:
+            sim.recorder._fill = int(rec_fill[0])
+        self._flush_spikes()
+        sim.k += int(done)
+        return int(done), int(status), int(j)
+
+    def _flush_spikes(self):
+        sb_step, sb_id, sb_pop, fill = self.sb[:4]
+        f = int(fill[0])
+        if not f:
+            return
+        rec = self.sim.recorder
+        steps, ids, pops = sb_step[:f], sb_id[:f], sb_pop[:f]
+        for j in np.unique(pops):
+            mask = pops == j
+            rec.spike_steps[int(j)].append(steps[mask])
+            rec.spike_ids[int(j)].append(ids[mask])
+        fill[0] = 0
+
+    def run_steps(self, n: int, on_step=None):
+        """Advance ``n`` steps; ``on_step()`` is called once per step (in chunks of about 1 %)."""
+        chunk = n if on_step is None else max(1, n // 100)
+        left = n
+        while left > 0:
+            done, status, j = self._call(min(chunk, left))
+            left -= done
+            if on_step is not None:
+                for _ in range(done):
+                    on_step()
+            if status == 1:
+                self.sim.diverged(self.sim.pops[j])
+
+
+def REC_INDEX(sim, receptor) -> int:
+    """Position of ``receptor`` in ``sim.receptors``."""
+    for i, r in enumerate(sim.receptors):
+        if r is receptor:
+            return i
+    raise LookupError("receptor not found")

@@ -1,0 +1,400 @@
+"""Model-specific compiled code of the numba backend, generated from model metadata.
+
+A neuron model's ``step(*state, *params, I, G, GE, dt, *options)`` takes a
+number of arguments that depends on the model, so the loop that calls it once
+per neuron is written out per model: :func:`module_for` writes a small Python
+module for the set of models of a simulation — one fused
+integrate/threshold/reset loop per model (calling the model's own ``step`` and
+``reset``, compiled by numba) and the driver that runs the per-step schedule —
+and imports it.  The text is assembled from fixed templates and integers
+(the number of state variables, parameters, options; positions of the
+threshold and reset parameters); nothing a user typed goes into it.
+
+The generated modules live in a cache directory (``PYN_CACHE_DIR``, else
+``$XDG_CACHE_HOME/pyn_core`` or ``~/.cache/pyn_core``) under a name derived
+from a hash of everything they depend on: the compiled code of the model
+functions (and of the functions they call), the source of
+:mod:`.numba_kernels`, this generator and the numba version.  numba caches
+their machine code next to them (``cache=True``), so a second process
+compiles nothing; a change to a model or a kernel gives a new name, never a
+stale cache.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import logging
+import os
+import sys
+import tempfile
+import types
+from pathlib import Path
+
+import numba
+import numpy as np
+
+from . import numba_kernels
+
+log = logging.getLogger("pyn_core")
+
+#: Bumped whenever the templates below change.
+GENERATOR_VERSION = "7"
+
+_MODELS: dict[str, object] = {}     # model key -> NeuronModel
+_JITTED: dict[str, tuple] = {}      # model key -> (step, reset) dispatchers
+_MODULES: dict[str, types.ModuleType] = {}
+
+
+def cache_dir() -> Path:
+    """Directory of the generated modules (and of numba's cache of them)."""
+    root = os.environ.get("PYN_CACHE_DIR")
+    if root:
+        base = Path(root)
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        base = (Path(xdg) if xdg else Path.home() / ".cache") / "pyn_core"
+    v = sys.version_info
+    return base / f"numba-{numba.__version__}-py{v.major}{v.minor}"
+
+
+# ---------------------------------------------------------------------------
+# model functions
+# ---------------------------------------------------------------------------
+def _code_names(code) -> set[str]:
+    names = set(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            names |= _code_names(c)
+    return names
+
+
+def _called_functions(fn) -> list:
+    """Plain Python functions ``fn`` refers to by a global name or from its closure (its helpers)."""
+    out = []
+    g = fn.__globals__
+    for name in sorted(_code_names(fn.__code__)):
+        val = g.get(name)
+        if isinstance(val, types.FunctionType):
+            out.append(val)
+    for cell in fn.__closure__ or ():
+        try:
+            val = cell.cell_contents
+        except ValueError:      # an empty cell
+            continue
+        if isinstance(val, types.FunctionType):
+            out.append(val)
+    return out
+
+
+def _fingerprint(fn, h, seen):
+    if fn in seen:
+        return
+    seen.add(fn)
+
+    def code(c):
+        h.update(c.co_code)
+        h.update(repr(c.co_names).encode())
+        h.update(repr(c.co_varnames).encode())
+        for const in c.co_consts:
+            if isinstance(const, types.CodeType):
+                code(const)
+            else:
+                h.update(repr(const).encode())
+
+    code(fn.__code__)
+    h.update(repr(fn.__defaults__).encode())
+    g = fn.__globals__
+    for name in sorted(_code_names(fn.__code__)):
+        val = g.get(name)
+        if isinstance(val, (bool, int, float, complex, str)):
+            h.update(f"{name}={val!r}".encode())
+    for cell in fn.__closure__ or ():
+        try:
+            val = cell.cell_contents
+        except ValueError:
+            continue
+        if isinstance(val, (bool, int, float, complex, str)):
+            h.update(repr(val).encode())
+    for sub in _called_functions(fn):
+        _fingerprint(sub, h, seen)
+
+
+def model_key(model) -> str:
+    """Hex key of a model: its metadata and the compiled code of its functions."""
+    h = hashlib.sha256()
+    h.update(repr((len(model.state), list(model.params), tuple(model.options), model.threshold,
+                   model.refractory, model.clamp_to, model.spike_kind, model.reset_state,
+                   model.reset_params, model.reset is not None)).encode())
+    seen: set = set()
+    _fingerprint(model.step, h, seen)
+    if model.reset is not None:
+        _fingerprint(model.reset, h, seen)
+    return h.hexdigest()[:20]
+
+
+def jit_function(fn, memo=None):
+    """``fn`` compiled by numba, with the plain Python functions it calls compiled too.
+
+    The function itself is not modified: a copy of it sees, in a copy of its
+    module's namespace, the compiled versions of its helpers.
+    """
+    memo = {} if memo is None else memo
+    if isinstance(fn, numba.core.dispatcher.Dispatcher):
+        return fn
+    if fn in memo:
+        return memo[fn]
+    g = dict(fn.__globals__)
+    for name in _code_names(fn.__code__):
+        val = g.get(name)
+        if isinstance(val, types.FunctionType):
+            g[name] = jit_function(val, memo)
+    closure = None
+    if fn.__closure__:
+        cells = []
+        for cell in fn.__closure__:
+            try:
+                val = cell.cell_contents
+            except ValueError:
+                cells.append(cell)
+                continue
+            cells.append(types.CellType(jit_function(val, memo)) if isinstance(val, types.FunctionType) else cell)
+        closure = tuple(cells)
+    clone = types.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, closure)
+    clone.__qualname__ = fn.__qualname__
+    clone.__module__ = fn.__module__
+    clone.__doc__ = fn.__doc__
+    out = numba.njit(nogil=True)(clone)
+    memo[fn] = out
+    return out
+
+
+def register(model) -> str:
+    """Make ``model`` known to the generated modules; returns its key."""
+    key = model_key(model)
+    _MODELS.setdefault(key, model)
+    return key
+
+
+def model_functions(key: str):
+    """(step, reset) of the model with ``key``, compiled (reset None if the model has none)."""
+    if key not in _JITTED:
+        model = _MODELS[key]
+        memo: dict = {}
+        step = jit_function(model.step, memo)
+        reset = jit_function(model.reset, memo) if model.reset is not None else None
+        _JITTED[key] = (step, reset)
+    return _JITTED[key]
+
+
+# ---------------------------------------------------------------------------
+# templates
+# ---------------------------------------------------------------------------
+_HEADER = '''"""Generated by pyn_core.engine.numba_codegen (version {version}); do not edit.
+
+Models: {keys}
+Kernels: {kernels}
+"""
+import numpy as np
+from numba import njit, prange
+
+from pyn_core.engine import numba_kernels as K
+from pyn_core.engine.numba_codegen import model_functions
+
+_F64, _I64, _BOOL = K._F64, K._I64, K._BOOL
+
+'''
+
+_INTEGRATE_ARGS = "k, j, dt, POP, ST, PA, sb_step, sb_id, sb_pop, fill"
+
+
+def _integrate_source(m: int, model, options) -> str:
+    """The kernels of number ``m``: integrate, then refractory / threshold / reset.
+
+    ``integrate{m}`` runs every neuron of a population and appends the spikes
+    to the spike buffer; ``integrate{m}_part`` runs one part of the neurons
+    (no buffer) and ``integrate{m}_par`` runs the parts on threads, then
+    appends.  ``options`` (the model's integer options of the populations this
+    kernel serves) are written in as literals so that the compiler can unroll
+    sub-step loops and vectorise the first loop.
+    """
+    pnames = list(model.params)
+    ns, npar = len(model.state), len(pnames)
+    thr = pnames.index(model.threshold)
+    refractory = model.refractory is not None
+    crossing = model.spike_kind == "crossing" and not refractory
+    out = []
+    for kind in ("serial", "part"):
+        if kind == "serial":
+            L = ["@njit(cache=True, nogil=True)", f"def integrate{m}({_INTEGRATE_ARGS}):", "    n = POP[K.P_N, j]",
+                 "    lo, hi = 0, n"]
+        else:
+            L = ["@njit(cache=True, nogil=True)", f"def integrate{m}_part(k, j, dt, POP, ST, PA, part, nparts):",
+                 "    n = POP[K.P_N, j]", "    lo, hi = K.part_range(n, part, nparts)"]
+        L += ["    so = POP[K.P_ST, j]", "    po = POP[K.P_PA, j]"]
+        L += [f"    s{i} = K.at(ST[so + {i}], n, _F64)" for i in range(ns)]
+        L += [f"    p{i} = K.at(PA[po + {i}], n, _F64)" for i in range(npar)]
+        L += ["    I = K.at(POP[K.P_I, j], n, _F64)", "    G = K.at(POP[K.P_G, j], n, _F64)",
+              "    GE = K.at(POP[K.P_GE, j], n, _F64)", "    spk = K.at(POP[K.P_SPK, j], n, _BOOL)"]
+        if crossing:
+            L += ["    v_old = K.at(POP[K.P_VPREV, j], n, _F64)"]
+        if refractory:
+            L += ["    refc = K.at(POP[K.P_REFC, j], n, _I64)", "    refs = K.at(POP[K.P_REFS, j], n, _I64)"]
+        L += ["    for i in range(lo, hi):"]
+        if crossing:
+            L += ["        v_old[i] = s0[i]"]
+        args = [f"s{i}[i]" for i in range(ns)] + [f"p{i}[i]" for i in range(npar)]
+        args += ["I[i]", "G[i]", "GE[i]", "dt"] + [repr(int(o)) for o in options]
+        L += [f"        r = _step{m}({', '.join(args)})"]
+        L += [f"        s{i}[i] = r[{i}]" for i in range(ns)]
+        L += ["    bad = 0"]
+        if kind == "serial":
+            L += ["    f = fill[0]"]
+        L += ["    for i in range(lo, hi):", "        v = s0[i]", "        if not np.isfinite(v):", "            bad += 1"]
+        if refractory:
+            clamp = pnames.index(model.clamp_to)
+            L += ["        if refc[i] > 0:", f"            s0[i] = p{clamp}[i]", "            refc[i] -= 1",
+                  "            fired = False", "        else:", f"            fired = v >= p{thr}[i]"]
+        elif crossing:
+            L += [f"        fired = v >= p{thr}[i] and v_old[i] < p{thr}[i]"]
+        else:
+            L += [f"        fired = v >= p{thr}[i]"]
+        L += ["        spk[i] = fired", "        if fired:"]
+        body = []
+        if model.reset is not None:
+            rs = [model.state.index(s) for s in model.reset_state]
+            rp = [pnames.index(p) for p in model.reset_params]
+            rargs = [f"s{i}[i]" for i in rs] + [f"p{i}[i]" for i in rp]
+            body += [f"            rr = _reset{m}({', '.join(rargs)})"]
+            body += [f"            s{i}[i] = rr[{t}]" for t, i in enumerate(rs)]
+        if refractory:
+            body += ["            refc[i] = refs[i]"]
+        if kind == "serial":
+            body += ["            sb_step[f] = k", "            sb_id[f] = i", "            sb_pop[f] = j",
+                     "            f += 1"]
+        L += body or ["            pass"]
+        if kind == "serial":
+            L += ["    fill[0] = f"]
+        L += ["    return bad", "", ""]
+        out.append("\n".join(L))
+    out.append(f"""@njit(cache=True, nogil=True, parallel=True)
+def integrate{m}_par({_INTEGRATE_ARGS}, nparts):
+    bad = 0
+    for part in prange(nparts):
+        bad += integrate{m}_part(k, j, dt, POP, ST, PA, part, nparts)
+    n = POP[K.P_N, j]
+    K.collect_spikes(k, j, K.at(POP[K.P_SPK, j], n, _BOOL), sb_step, sb_id, sb_pop, fill)
+    return bad
+
+
+""")
+    return "\n".join(out)
+
+
+_DRIVER = '''@njit(cache=True, nogil=True)
+def {name}(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX,
+        PSN, PSN_F, P_CDF, P_IDX, SRC, SRC_PMAX, PRJ, PRJ_SIGN, rec_steps, rec_fill, TRC,
+        sb_step, sb_id, sb_pop, fill, spk_lo, spk_hi, rproto, wproto, dproto, nparts):
+    """Run ``nsteps`` steps from ``k0``; returns (steps done, status, population).
+
+    status 0: done (fewer steps when the spike buffer is full), 1: population
+    ``j`` diverged during step ``k0 + steps``.
+    """
+    ntot = 0
+    for j in range(POP.shape[1]):
+        ntot += POP[K.P_N, j]
+    cap = sb_step.size
+    for step in range(nsteps):
+        k = k0 + step
+        if fill[0] + ntot > cap:
+            return step, 0, -1
+        start = fill[0]
+        K.deliver{par}(k % L, L, REC, RECF, POP, rproto{np})
+        K.stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, P_CDF, P_IDX)
+        K.sum_inputs{par}(POP, REC, RECF{np})
+        K.record(k, rec_steps, rec_fill, TRC, POP, ST)
+        for j in range(POP.shape[1]):
+            spk_lo[j] = fill[0]
+            mid = POP[K.P_MID, j]
+            bad = 0
+            if mid < 0:
+                K.fire_source(k, j, rng, POP, SRC, SRC_PMAX, sb_step, sb_id, sb_pop, fill)
+{dispatch}
+            spk_hi[j] = fill[0]
+            if bad > 0:
+                fill[0] = start
+                return step, 1, j
+{propagate}
+        K.decay{par}(REC, RECF{np})
+    return nsteps, 0, -1
+
+
+'''
+
+_PROPAGATE = "        K.propagate(k, L, PRJ, PRJ_SIGN, REC, spk_lo, spk_hi, sb_id, rproto, wproto, dproto)"
+_PROPAGATE_PAR = ("        K.propagate_par(k, L, PRJ, PRJ_SIGN, REC, spk_lo, spk_hi, sb_id, rproto, wproto, dproto,"
+                  " nparts)")
+
+
+def _driver_source(n_models: int, parallel: bool) -> str:
+    suffix = "_par" if parallel else ""
+    dispatch = []
+    for m in range(n_models):
+        dispatch.append(f"            elif mid == {m}:")
+        extra = ", nparts" if parallel else ""
+        dispatch.append(f"                bad = integrate{m}{suffix}({_INTEGRATE_ARGS}{extra})")
+    return _DRIVER.format(name="run_par" if parallel else "run", par=suffix, dispatch="\n".join(dispatch),
+                          np=", nparts" if parallel else "",
+                          propagate=_PROPAGATE_PAR if parallel else _PROPAGATE)
+
+
+def module_source(kernels) -> str:
+    """Source text of the generated module for ``kernels``: distinct (model, options) pairs, in order."""
+    keys = [register(m) for m, _ in kernels]
+    kernel_hash = hashlib.sha256(Path(inspect.getfile(numba_kernels)).read_bytes()).hexdigest()[:20]
+    parts = [_HEADER.format(version=GENERATOR_VERSION, keys=", ".join(keys) or "none", kernels=kernel_hash)]
+    for m, key in enumerate(keys):
+        parts.append(f'_step{m}, _reset{m} = model_functions("{key}")\n')
+    parts.append("\n\n")
+    for m, (model, options) in enumerate(kernels):
+        parts.append(_integrate_source(m, model, options))
+    parts.append(_driver_source(len(kernels), parallel=False))
+    parts.append(_driver_source(len(kernels), parallel=True))
+    return "".join(parts)
+
+
+def _write_once(path: Path, text: str):
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".py")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def module_for(kernels):
+    """The generated (and imported) module for ``kernels``: distinct (model, options) pairs, in order.
+
+    Its functions ``run`` and ``run_par`` drive the simulation; the populations
+    of pair ``m`` of the list have dispatch code ``m``.
+    """
+    text = module_source(kernels)
+    key = hashlib.sha256((text + numba.__version__ + np.__version__).encode()).hexdigest()[:24]
+    name = f"pyn_numba_{key}"
+    if name in _MODULES:
+        return _MODULES[name]
+    path = cache_dir() / f"{name}.py"
+    _write_once(path, text)
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    _MODULES[name] = mod
+    log.debug("numba kernels for %d model kernel(s) in %s", len(kernels), path)
+    return mod

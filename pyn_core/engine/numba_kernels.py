@@ -1,0 +1,489 @@
+"""Compiled kernels of the numba backend that do not depend on the neuron model.
+
+Each function is one phase of the per-step schedule of
+:mod:`pyn_core.engine.numpy_backend` (the reference), written as plain loops
+over the simulation's own arrays.  The arrays of a network (one per
+population, receptor, projection, ...) reach the compiled code as *address
+tables*: int64 tables holding, per item, the address of each of its arrays
+and its sizes, turned back into array views with :func:`at`.  The backend
+keeps the arrays alive and rebuilds the tables before every call, so one
+compiled kernel serves every network and nothing is copied.
+
+Every loop visits neurons and synapses in the order the numpy backend does
+and evaluates the same expressions, so sums come out bit for bit equal.
+``*_par`` variants split the work over threads by neuron (the spike
+propagation by ranges of target neurons); every target still receives its
+inputs in the serial order, so the results do not depend on the number of
+threads.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import carray, njit, prange, types
+from numba.extending import intrinsic
+
+#: Receptor kinds (codes shared with :mod:`.numba_backend`).
+DELTA, PULSE, EXP, ALPHA, COND = 0, 1, 2, 3, 4
+#: Recorded derived variables (codes below the state indices).
+REC_I_EXT, REC_I_SYN = -1, -2
+
+# rows of the population table
+P_N, P_V, P_I, P_G, P_GE, P_IEXT, P_SPK, P_REFC, P_REFS, P_VPREV, P_HAS_EXT, P_HAS_COND, P_NEURON, P_MID, \
+    P_SRC, P_ST, P_PA = range(17)
+# rows of the receptor tables (int and float)
+R_POST, R_KIND, R_N, R_S, R_X, R_RING = range(6)
+RF_DECAY, RF_HOT, RF_JUMP, RF_E = range(4)
+# rows of the current / noise / Poisson stimulus tables
+C_POP, C_K0, C_K1, C_TAB_OFF, C_TAB_COLS, C_IDX_OFF, C_IDX_N = range(7)
+N_POP, N_K0, N_K1, N_IDX_OFF, N_IDX_N = range(5)
+PS_REC, PS_K0, PS_K1, PS_CDF_OFF, PS_CDF_N, PS_IDX_OFF, PS_IDX_N = range(7)
+# rows of the source table
+S_K0, S_K1, S_RATIO, S_RATIO_N, S_STATE, S_STEPS, S_IDS, S_NEV, S_CUR = range(9)
+# rows of the projection table
+Q_PRE, Q_REC, Q_ON, Q_UD, Q_SORTED, Q_IP, Q_POST, Q_W, Q_D, Q_NPRE, Q_NSYN = range(11)
+# rows of the recording table
+T_POP, T_CODE, T_OUT, T_N = range(4)
+
+_OPTS = dict(cache=True, nogil=True)
+_F64 = np.zeros(0)
+_I64 = np.zeros(0, dtype=np.int64)
+_I32 = np.zeros(0, dtype=np.int32)
+_BOOL = np.zeros(0, dtype=np.bool_)
+
+
+@intrinsic
+def _pointer(typingctx, address, proto):
+    """The int64 ``address`` as a pointer to elements of ``proto``'s dtype."""
+    sig = types.CPointer(proto.dtype)(types.int64, proto)
+
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], context.get_value_type(signature.return_type))
+
+    return sig, codegen
+
+
+@njit(inline="always", **_OPTS)
+def at(address, n, proto):
+    """The 1-D array of ``n`` elements of ``proto``'s dtype at ``address``."""
+    return carray(_pointer(address, proto), n)
+
+
+@njit(inline="always", **_OPTS)
+def at2(address, rows, cols, proto):
+    """The C-ordered (rows, cols) array of ``proto``'s dtype at ``address``."""
+    return carray(_pointer(address, proto), (rows, cols))
+
+
+# ---------------------------------------------------------------------------
+# 1. delivery of the ring-buffer slot
+# ---------------------------------------------------------------------------
+@njit(**_OPTS)
+def part_range(n, part, nparts):
+    """Neurons ``[lo, hi)`` of part ``part`` out of ``nparts`` equal parts of ``n``."""
+    return n * part // nparts, n * (part + 1) // nparts
+
+
+@njit(**_OPTS)
+def deliver(slot, L, REC, RECF, POP, rproto, part=0, nparts=1):
+    """Add ring slot ``slot`` of every receptor to its state (delta: to ``v``) and clear it.
+
+    Only the neurons of part ``part`` of ``nparts`` (all by default).
+    """
+    for r in range(REC.shape[1]):
+        n = REC[R_N, r]
+        lo, hi = part_range(n, part, nparts)
+        row = at2(REC[R_RING, r], L, n, rproto)[slot]
+        kind = REC[R_KIND, r]
+        if kind == DELTA:
+            v = at(POP[P_V, REC[R_POST, r]], n, _F64)
+            for i in range(lo, hi):
+                v[i] += row[i]
+                row[i] = 0.0
+        elif kind == ALPHA:
+            x = at(REC[R_X, r], n, _F64)
+            jump = RECF[RF_JUMP, r]
+            for i in range(lo, hi):
+                x[i] += row[i] * jump
+                row[i] = 0.0
+        else:
+            s = at(REC[R_S, r], n, _F64)
+            for i in range(lo, hi):
+                s[i] += row[i]
+                row[i] = 0.0
+
+
+@njit(parallel=True, **_OPTS)
+def deliver_par(slot, L, REC, RECF, POP, rproto, nparts):
+    """:func:`deliver` with the neurons split into ``nparts`` parts, one per thread."""
+    for part in prange(nparts):
+        deliver(slot, L, REC, RECF, POP, rproto, part, nparts)
+
+
+# ---------------------------------------------------------------------------
+# 2. external input
+# ---------------------------------------------------------------------------
+@njit(**_OPTS)
+def stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, P_CDF, P_IDX):
+    """Current windows and noise into ``I_ext``, Poisson counts into their receptors.
+
+    Draws from ``rng`` in the numpy backend's order: every noise stimulus
+    (a normal per target neuron), then every Poisson stimulus (a uniform per
+    target neuron, or a Poisson draw for large means).
+    """
+    for j in range(POP.shape[1]):
+        if POP[P_HAS_EXT, j]:
+            e = at(POP[P_IEXT, j], POP[P_N, j], _F64)
+            for i in range(e.size):
+                e[i] = 0.0
+    for c in range(CUR.shape[1]):
+        k0, k1 = CUR[C_K0, c], CUR[C_K1, c]
+        if k < k0 or (k1 >= 0 and k > k1):
+            continue
+        j = CUR[C_POP, c]
+        e = at(POP[P_IEXT, j], POP[P_N, j], _F64)
+        lo, n = CUR[C_IDX_OFF, c], CUR[C_IDX_N, c]
+        cols = CUR[C_TAB_COLS, c]
+        if cols <= 1:
+            value = CUR_AMP[c] if cols == 0 else C_TAB[CUR[C_TAB_OFF, c] + k - k0]
+            if n < 0:
+                for i in range(e.size):
+                    e[i] += value
+            else:
+                for t in range(lo, lo + n):
+                    e[C_IDX[t]] += value
+        else:
+            base = CUR[C_TAB_OFF, c] + (k - k0) * cols
+            if n < 0:
+                for i in range(e.size):
+                    e[i] += C_TAB[base + i]
+            else:
+                for t in range(n):
+                    e[C_IDX[lo + t]] += C_TAB[base + t]
+    for c in range(NOI.shape[1]):
+        k0, k1 = NOI[N_K0, c], NOI[N_K1, c]
+        if k < k0 or (k1 >= 0 and k > k1):
+            continue
+        j = NOI[N_POP, c]
+        e = at(POP[P_IEXT, j], POP[P_N, j], _F64)
+        mean, std = NOI_F[0, c], NOI_F[1, c]
+        lo, n = NOI[N_IDX_OFF, c], NOI[N_IDX_N, c]
+        if n < 0:
+            for i in range(e.size):
+                e[i] += rng.normal(mean, std)
+        else:
+            for t in range(lo, lo + n):
+                e[N_IDX[t]] += rng.normal(mean, std)
+    for c in range(PSN.shape[1]):
+        k0, k1 = PSN[PS_K0, c], PSN[PS_K1, c]
+        if k < k0 or (k1 >= 0 and k > k1):
+            continue
+        r = PSN[PS_REC, c]
+        kind = REC[R_KIND, r]
+        nr = REC[R_N, r]
+        if kind == DELTA:
+            target = at(POP[P_V, REC[R_POST, r]], nr, _F64)
+        elif kind == ALPHA:
+            target = at(REC[R_X, r], nr, _F64)
+        else:
+            target = at(REC[R_S, r], nr, _F64)
+        w, lam = PSN_F[0, c], PSN_F[1, c]
+        t0, tn = PSN[PS_CDF_OFF, c], PSN[PS_CDF_N, c]
+        lo, n = PSN[PS_IDX_OFF, c], PSN[PS_IDX_N, c]
+        count = n if n >= 0 else nr
+        for t in range(count):
+            if tn == 0:
+                cnt = rng.poisson(lam)
+            else:
+                u = rng.random()
+                cnt = 0
+                while u >= P_CDF[t0 + cnt]:
+                    cnt += 1
+            i = t if n < 0 else P_IDX[lo + t]
+            target[i] += w * cnt
+
+
+# ---------------------------------------------------------------------------
+# 3. input summation and trace recording
+# ---------------------------------------------------------------------------
+@njit(**_OPTS)
+def sum_inputs(POP, REC, RECF, part=0, nparts=1):
+    """``I = I_ext + current receptors``; ``G``, ``GE`` from the conductance receptors.
+
+    Only the neurons of part ``part`` of ``nparts`` (all by default).
+    """
+    for j in range(POP.shape[1]):
+        if not POP[P_NEURON, j]:
+            continue
+        n = POP[P_N, j]
+        lo, hi = part_range(n, part, nparts)
+        a = at(POP[P_I, j], n, _F64)
+        e = at(POP[P_IEXT, j], n, _F64)
+        for i in range(lo, hi):
+            a[i] = e[i]
+        if POP[P_HAS_COND, j]:
+            g = at(POP[P_G, j], n, _F64)
+            ge = at(POP[P_GE, j], n, _F64)
+            for i in range(lo, hi):
+                g[i] = 0.0
+                ge[i] = 0.0
+    for r in range(REC.shape[1]):
+        kind = REC[R_KIND, r]
+        if kind == DELTA:
+            continue
+        j = REC[R_POST, r]
+        n = REC[R_N, r]
+        lo, hi = part_range(n, part, nparts)
+        s = at(REC[R_S, r], n, _F64)
+        if kind == COND:
+            g = at(POP[P_G, j], n, _F64)
+            ge = at(POP[P_GE, j], n, _F64)
+            E = RECF[RF_E, r]
+            for i in range(lo, hi):
+                g[i] += s[i]
+                ge[i] += s[i] * E
+        else:
+            a = at(POP[P_I, j], n, _F64)
+            for i in range(lo, hi):
+                a[i] += s[i]
+
+
+@njit(parallel=True, **_OPTS)
+def sum_inputs_par(POP, REC, RECF, nparts):
+    """:func:`sum_inputs` with the neurons split into ``nparts`` parts, one per thread."""
+    for part in prange(nparts):
+        sum_inputs(POP, REC, RECF, part, nparts)
+
+
+@njit(**_OPTS)
+def record(k, rec_steps, rec_fill, TRC, POP, ST):
+    """Copy the recorded variables into their chunk row when ``k`` is a sampling step."""
+    f = rec_fill[0]
+    if f >= rec_steps.size or rec_steps[f] != k:
+        return
+    rows = rec_steps.size
+    for r in range(TRC.shape[1]):
+        j = TRC[T_POP, r]
+        code = TRC[T_CODE, r]
+        n = TRC[T_N, r]
+        out = at2(TRC[T_OUT, r], rows, n, _F64)[f]
+        if code >= 0:
+            src = at(ST[POP[P_ST, j] + code], n, _F64)
+            for i in range(n):
+                out[i] = src[i]
+        elif code == REC_I_EXT:
+            src = at(POP[P_IEXT, j], n, _F64)
+            for i in range(n):
+                out[i] = src[i]
+        else:
+            a = at(POP[P_I, j], n, _F64)
+            g = at(POP[P_G, j], n, _F64)
+            ge = at(POP[P_GE, j], n, _F64)
+            e = at(POP[P_IEXT, j], n, _F64)
+            v = at(ST[POP[P_ST, j]], n, _F64)
+            if POP[P_HAS_EXT, j]:
+                for i in range(n):
+                    out[i] = a[i] - e[i] + ge[i] - g[i] * v[i]
+            else:
+                for i in range(n):
+                    out[i] = a[i] + ge[i] - g[i] * v[i]
+    rec_fill[0] = f + 1
+
+
+# ---------------------------------------------------------------------------
+# 4. spike sources
+# ---------------------------------------------------------------------------
+@njit(**_OPTS)
+def fire_source(k, j, rng, POP, SRC, SRC_PMAX, sb_step, sb_id, sb_pop, fill):
+    """Spikes of source population ``j`` at step ``k`` (Poisson or spike generator)."""
+    n = POP[P_N, j]
+    spk = at(POP[P_SPK, j], n, _BOOL)
+    for i in range(n):
+        spk[i] = False
+    s = POP[P_SRC, j]
+    f = fill[0]
+    if POP[P_MID, j] == -1:
+        p_max = SRC_PMAX[s]
+        k0, k1 = SRC[S_K0, s], SRC[S_K1, s]
+        if p_max <= 0.0 or k < k0 or (k1 >= 0 and k >= k1):
+            return
+        ratio = at(SRC[S_RATIO, s], SRC[S_RATIO_N, s], _F64)
+        thin = ratio.size > 0
+        state = at(SRC[S_STATE, s], 1, _I64)
+        base = (k - k0) * n
+        end = base + n
+        nxt = state[0]
+        if nxt < 0:
+            nxt = rng.geometric(p_max) - 1
+        while nxt < end:
+            i = nxt - base
+            if not thin or rng.random() < ratio[i]:
+                spk[i] = True
+                sb_step[f] = k
+                sb_id[f] = i
+                sb_pop[f] = j
+                f += 1
+            nxt += rng.geometric(p_max)
+        state[0] = nxt
+    else:
+        nev = SRC[S_NEV, s]
+        steps = at(SRC[S_STEPS, s], nev, _I64)
+        ids = at(SRC[S_IDS, s], nev, _I64)
+        cursor = at(SRC[S_CUR, s], 1, _I64)
+        c = cursor[0]
+        while c < nev and steps[c] < k:
+            c += 1
+        while c < nev and steps[c] == k:
+            spk[ids[c]] = True
+            c += 1
+        cursor[0] = c
+        for i in range(n):
+            if spk[i]:
+                sb_step[f] = k
+                sb_id[f] = i
+                sb_pop[f] = j
+                f += 1
+    fill[0] = f
+
+
+@njit(**_OPTS)
+def collect_spikes(k, j, spk, sb_step, sb_id, sb_pop, fill):
+    """Append the neurons of ``spk`` that fired (ascending) to the spike buffer."""
+    f = fill[0]
+    for i in range(spk.size):
+        if spk[i]:
+            sb_step[f] = k
+            sb_id[f] = i
+            sb_pop[f] = j
+            f += 1
+    fill[0] = f
+
+
+# ---------------------------------------------------------------------------
+# 6. propagation into the ring buffers
+# ---------------------------------------------------------------------------
+@njit(**_OPTS)
+def _row_start(post, a, b, lo):
+    """First position in ``post[a:b]`` (sorted) holding a value >= ``lo``."""
+    while a < b:
+        m = (a + b) >> 1
+        if post[m] < lo:
+            a = m + 1
+        else:
+            b = m
+    return a
+
+
+@njit(**_OPTS)
+def propagate(k, L, PRJ, PRJ_SIGN, REC, spk_lo, spk_hi, sb_id, rproto, wproto, dproto, part=0, nparts=1):
+    """Add the weights of the synapses of this step's spikers to the delayed ring slots.
+
+    With ``nparts > 1`` only the targets of part ``part`` are served: rows
+    sorted by target are entered at the first target of the part by
+    bisection, unsorted rows are filtered; each target receives its inputs in
+    the serial order, so the sums equal the serial ones bit for bit.
+    """
+    ks = k % L
+    whole = nparts == 1
+    for q in range(PRJ.shape[1]):
+        if not PRJ[Q_ON, q]:
+            continue
+        j = PRJ[Q_PRE, q]
+        lo, hi = spk_lo[j], spk_hi[j]
+        if lo == hi:
+            continue
+        r = PRJ[Q_REC, q]
+        n = REC[R_N, r]
+        t_lo, t_hi = part_range(n, part, nparts)
+        ring = at2(REC[R_RING, r], L, n, rproto)
+        nsyn = PRJ[Q_NSYN, q]
+        ip = at(PRJ[Q_IP, q], PRJ[Q_NPRE, q] + 1, _I64)
+        post = at(PRJ[Q_POST, q], nsyn, _I32)
+        w = at(PRJ[Q_W, q], nsyn, wproto)
+        sign = PRJ_SIGN[q]
+        ud = PRJ[Q_UD, q]
+        srt = PRJ[Q_SORTED, q] != 0
+        if ud > 0:
+            slot = ks + ud
+            if slot >= L:
+                slot -= L
+            row = ring[slot]
+            for s in range(lo, hi):
+                i = sb_id[s]
+                a, b = ip[i], ip[i + 1]
+                if whole:
+                    for syn in range(a, b):
+                        row[post[syn]] += w[syn] * sign
+                elif srt:
+                    for syn in range(_row_start(post, a, b, t_lo), b):
+                        t = post[syn]
+                        if t >= t_hi:
+                            break
+                        row[t] += w[syn] * sign
+                else:
+                    for syn in range(a, b):
+                        t = post[syn]
+                        if t >= t_lo and t < t_hi:
+                            row[t] += w[syn] * sign
+        else:
+            d = at(PRJ[Q_D, q], nsyn, dproto)
+            for s in range(lo, hi):
+                i = sb_id[s]
+                a, b = ip[i], ip[i + 1]
+                if srt and not whole:
+                    a = _row_start(post, a, b, t_lo)
+                for syn in range(a, b):
+                    t = post[syn]
+                    if not whole:
+                        if t >= t_hi:
+                            if srt:
+                                break
+                            continue
+                        if t < t_lo:
+                            continue
+                    slot = ks + d[syn]
+                    if slot >= L:
+                        slot -= L
+                    ring[slot, t] += w[syn] * sign
+
+
+@njit(parallel=True, **_OPTS)
+def propagate_par(k, L, PRJ, PRJ_SIGN, REC, spk_lo, spk_hi, sb_id, rproto, wproto, dproto, nparts):
+    """:func:`propagate` with the targets split into ``nparts`` ranges, one per thread."""
+    for part in prange(nparts):
+        propagate(k, L, PRJ, PRJ_SIGN, REC, spk_lo, spk_hi, sb_id, rproto, wproto, dproto, part, nparts)
+
+
+# ---------------------------------------------------------------------------
+# 8. receptor decay
+# ---------------------------------------------------------------------------
+@njit(**_OPTS)
+def decay(REC, RECF, part=0, nparts=1):
+    """Exact decay of every receptor over one step (alpha: the coupled pair).
+
+    Only the neurons of part ``part`` of ``nparts`` (all by default).
+    """
+    for r in range(REC.shape[1]):
+        kind = REC[R_KIND, r]
+        if kind == DELTA:
+            continue
+        n = REC[R_N, r]
+        lo, hi = part_range(n, part, nparts)
+        s = at(REC[R_S, r], n, _F64)
+        dec = RECF[RF_DECAY, r]
+        if kind == ALPHA:
+            x = at(REC[R_X, r], n, _F64)
+            hot = RECF[RF_HOT, r]
+            for i in range(lo, hi):
+                s[i] += hot * x[i]
+                s[i] *= dec
+                x[i] *= dec
+        else:
+            for i in range(lo, hi):
+                s[i] *= dec
+
+
+@njit(parallel=True, **_OPTS)
+def decay_par(REC, RECF, nparts):
+    """:func:`decay` with the neurons split into ``nparts`` parts, one per thread."""
+    for part in prange(nparts):
+        decay(REC, RECF, part, nparts)
