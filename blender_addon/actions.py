@@ -238,7 +238,7 @@ def reset(scene) -> None:
 
 
 def bake(scene, progress=None):
-    """Simulate the scene's frame range once and save every spike in the .blend.
+    """Simulate from the start frame to the scene's end frame once and save every spike in the .blend.
 
     Parameters
     ----------
@@ -253,7 +253,7 @@ def bake(scene, progress=None):
     if not pyn.built_hash:
         build(scene)
     rt = driver.runtime(scene)
-    t_end = frame_to_ms(scene.frame_end, scene.frame_start, pyn.ms_per_frame)
+    t_end = frame_to_ms(scene.frame_end, pyn.start_frame, pyn.ms_per_frame)
     result = bake_network(rt.spec, t_end, progress=progress, runtime=rt)
     driver.store_bake(scene, result)
     driver.update_scene(scene)

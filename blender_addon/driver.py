@@ -1,7 +1,8 @@
 """Frame -> simulated time -> activity: the frame-change handler, bakes and Live mode.
 
 At every frame change :func:`update_scene` maps the frame to simulated time
-(``(frame - frame_start) * ms_per_frame``), takes the glow of every neuron from
+(``(frame - start_frame) * ms_per_frame``, where ``start_frame`` is the panel's
+frame of time 0, independent of the scene's render range), takes the glow of every neuron from
 the bake when one covers that time, or else advances the scene's
 :class:`~.runtime.NetworkRuntime` (restarting it from 0 when the frame went
 backwards), and writes the activities into the population objects.
@@ -62,7 +63,7 @@ def scene_time(scene, frame: float | None = None) -> float:
     """Simulated time (ms) shown at ``frame`` (default: the current frame)."""
     if frame is None:
         frame = scene.frame_current_final
-    return frame_to_ms(frame, scene.frame_start, scene.pyn.ms_per_frame)
+    return frame_to_ms(frame, scene.pyn.start_frame, scene.pyn.ms_per_frame)
 
 
 def install_runtime(scene, rt: NetworkRuntime) -> None:
@@ -95,7 +96,7 @@ def store_bake(scene, bake: Bake) -> None:
     """Save a bake in the scene (and so in the .blend)."""
     data = bake.to_storage()
     data["token"] = uuid.uuid4().hex
-    data["frame_start"] = int(scene.frame_start)
+    data["start_frame"] = int(scene.pyn.start_frame)
     data["ms_per_frame"] = float(scene.pyn.ms_per_frame)
     scene[BAKE_KEY] = data
     CACHE.bakes[_key(scene)] = (data["token"], bake)

@@ -81,6 +81,7 @@ class PYN_PT_network(_PynPanel, bpy.types.Panel):
         col.prop(pyn, "dt")
         col.prop(pyn, "seed")
         col.prop(pyn, "ms_per_frame")
+        col.prop(pyn, "start_frame")
         layout.prop(pyn, "stdp")
         row = layout.row(align=True)
         row.operator("pyn.import_spec", icon="IMPORT", text="Import")
@@ -262,8 +263,8 @@ class PYN_PT_simulate(_PynPanel, bpy.types.Panel):
             icon = "CHECKMARK" if bake["valid"] else "ERROR"
             text = f"Bake: {bake['spikes']} spikes, 0–{bake['t_end']:g} ms"
             layout.label(text=text if bake["valid"] else text + " (out of date)", icon=icon)
-        frames = scene.frame_end - scene.frame_start
-        layout.label(text=f"Frames {scene.frame_start}–{scene.frame_end}: {frames * pyn.ms_per_frame:g} ms")
+        frames = max(0, scene.frame_end - pyn.start_frame)
+        layout.label(text=f"Frames {pyn.start_frame}–{scene.frame_end}: 0–{frames * pyn.ms_per_frame:g} ms")
         if state["t"] is not None:
             layout.label(text=f"Simulated to t = {state['t']:.2f} ms")
 

@@ -175,6 +175,8 @@ class PynSettings(PropertyGroup):
     seed: IntProperty(name="Seed", default=0, min=0, description="Random seed (same seed, same spikes)")
     stdp: BoolProperty(name="STDP", default=True,
                        description="Spike-timing-dependent plasticity of the connections that follow the switch")
+    start_frame: IntProperty(name="Start frame", default=1,
+                             description="Frame that shows time 0 (the render range may start elsewhere)")
     ms_per_frame: FloatProperty(name="ms per frame", default=1.0, min=1e-3, soft_max=100.0,
                                 description="Simulated milliseconds per animation frame")
     glow_decay_frames: FloatProperty(name="Glow decay", default=3.0, min=0.05, soft_max=30.0,

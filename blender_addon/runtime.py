@@ -26,13 +26,13 @@ from .spec_convert import spec_hash
 log = logging.getLogger(__name__)
 
 
-def frame_to_ms(frame: float, frame_start: int, ms_per_frame: float) -> float:
-    """Simulated time shown at ``frame``: 0 at ``frame_start`` and before.
+def frame_to_ms(frame: float, start_frame: int, ms_per_frame: float) -> float:
+    """Simulated time shown at ``frame``: 0 at ``start_frame`` and before.
 
     >>> frame_to_ms(11, 1, 2.0)
     20.0
     """
-    return max(0.0, float(frame) - float(frame_start)) * float(ms_per_frame)
+    return max(0.0, float(frame) - float(start_frame)) * float(ms_per_frame)
 
 
 class NetworkRuntime:

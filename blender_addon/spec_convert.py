@@ -60,6 +60,7 @@ PALETTE = ((0.10, 0.55, 1.00), (1.00, 0.35, 0.08), (0.20, 1.00, 0.30), (1.00, 0.
 #: View settings kept in the spec's free-form ``view`` dict, with their defaults.
 VIEW_DEFAULTS = {
     "ms_per_frame": 1.0,
+    "start_frame": 1,
     "glow_decay_frames": 3.0,
     "glow_strength": 3.0,
     "base_strength": 0.15,

@@ -112,7 +112,8 @@ def network_spec() -> dict:
         net.add_current(name, amplitude=v, start=a, stop=b)
     spec = net.to_spec()
     spec["settings"].update(dt=DT, seed=0, stdp=False)
-    spec["view"] = {"ms_per_frame": 1.0, "glow_decay_frames": 4.0, "neuron_radius": 1.0,
+    spec["view"] = {"ms_per_frame": 1.0, "start_frame": FRAME_START, "glow_decay_frames": 4.0,
+                    "neuron_radius": 1.0,
                     "glow_strength": 3.0, "base_strength": 0.04}
     return spec
 

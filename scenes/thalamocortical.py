@@ -66,7 +66,7 @@ def network_spec() -> dict:
     brain.add_current("thalamus", amplitude=30, start=50, stop=300, neurons=[0, 1, 2])
     spec = brain.to_spec()
     spec["settings"].update(dt=0.25, seed=1, stdp=True)
-    spec["view"] = {"ms_per_frame": 1.0, "glow_decay_frames": 4.0, "neuron_radius": 0.28,
+    spec["view"] = {"ms_per_frame": 1.0, "start_frame": FRAME_START, "glow_decay_frames": 4.0, "neuron_radius": 0.28,
                     "show_connections": True, "max_connection_curves": 2000}
     return spec
 

@@ -74,7 +74,7 @@ def check_frames(scene, spec, frames, ref):
     view_ = spec["view"]
     for f in frames:
         scene.frame_set(f)
-        t = (f - scene.frame_start) * view_["ms_per_frame"]
+        t = max(0, f - scene.pyn.start_frame) * view_["ms_per_frame"]
         for p in spec["populations"]:
             times, ids = ref[p["name"]]
             want = expected_activity(t, times, ids, p["N"], view_["glow_decay_frames"], view_["ms_per_frame"])
@@ -160,6 +160,19 @@ def test_bake_then_frames_show_the_known_spikes(scene):
     ref = reference_spikes(spec, 60.0)
     assert ref["thalamus"][0].size > 10  # the driven neurons do spike
     check_frames(scene, spec, [1, 6, 12, 13, 30, 61, 20, 7], ref)
+
+
+def test_time_zero_frame_is_the_panels_not_the_render_range(scene):
+    spec = small_spec(ms_per_frame=1.0, decay_frames=2.0)
+    spec["view"]["start_frame"] = 11
+    actions.load_spec(scene, spec)
+    scene.frame_start, scene.frame_end = 1, 71
+    actions.bake(scene)
+    assert driver.stored_bake(scene).t_end == pytest.approx(60.0)
+    ref = reference_spikes(spec, 60.0)
+    check_frames(scene, spec, [1, 11, 30, 50, 71], ref)
+    scene.frame_start = 45  # rendering only part of the animation does not move time
+    check_frames(scene, spec, [45, 50], ref)
 
 
 def test_simulated_frames_match_the_bake_and_scrub_backwards(scene):

@@ -68,3 +68,26 @@ def test_render_scene_cli_renders_a_frame(tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     assert out.exists() and out.stat().st_size > 1000
+
+
+@pytest.mark.requires_bpy
+def test_render_scene_cli_renders_an_animation_that_changes(tmp_path):
+    pytest.importorskip("bpy")
+    out = tmp_path / "frames"
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "render_scene.py"), "scenes/izhikevich_gallery.py",
+                          "--frames", "42-45", "--out", str(out), "--size", "60x52", "--samples", "1"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    frames = sorted(out.glob("frame_*.png"))
+    assert [f.name for f in frames] == [f"frame_{i:04d}.png" for i in range(42, 46)]
+    # phasic spiking fires at 43.4 ms: frame 45 (44 ms) is brighter than frame 42 (41 ms)
+    first, last = (_pixels(f) for f in (frames[0], frames[-1]))
+    assert last.sum() > first.sum() + 1.0
+
+
+def _pixels(path):
+    import bpy
+    img = bpy.data.images.load(str(path))
+    px = np.array(img.pixels[:], dtype=np.float32)
+    bpy.data.images.remove(img)
+    return px

@@ -1,0 +1,92 @@
+"""The panel's draw code against a recording layout (the interface itself needs a window)."""
+import types
+
+import pytest
+
+pytestmark = pytest.mark.requires_bpy
+bpy = pytest.importorskip("bpy")
+pytest.importorskip("pyn_core")
+
+import blender_addon  # noqa: E402
+from blender_addon import actions, panels, properties  # noqa: E402
+
+
+class Recorder:
+    """Stands in for ``UILayout``: checks every property and operator it is asked to show."""
+
+    def __init__(self, log):
+        self.log = log
+        self.enabled = True
+
+    def _child(self, *args, **kw):
+        return Recorder(self.log)
+
+    row = column = box = split = _child
+
+    def label(self, text="", icon="NONE"):
+        self.log.append(("label", text))
+
+    def prop(self, data, name, **kw):
+        assert name in data.bl_rna.properties, f"{type(data).__name__} has no property {name!r}"
+        self.log.append(("prop", name))
+
+    def operator(self, idname, **kw):
+        module, _, op = idname.partition(".")
+        assert hasattr(getattr(bpy.ops, module), op), f"no operator {idname}"
+        self.log.append(("operator", idname))
+        return types.SimpleNamespace()
+
+    def template_list(self, listtype, listid, data, propname, active_data, active_propname, **kw):
+        assert hasattr(bpy.types, listtype), listtype
+        assert propname in data.bl_rna.properties and active_propname in active_data.bl_rna.properties
+        lst = getattr(bpy.types, listtype)
+        for i, item in enumerate(getattr(data, propname)):
+            lst.draw_item(None, None, Recorder(self.log), data, item, 0, active_data, active_propname, i)
+
+
+@pytest.fixture(scope="module")
+def addon():
+    blender_addon.register()
+    yield
+    blender_addon.unregister()
+
+
+def draw_all(scene):
+    log = []
+    context = types.SimpleNamespace(scene=scene)
+    for cls in panels.CLASSES:
+        if issubclass(cls, bpy.types.Panel):
+            cls.draw(types.SimpleNamespace(layout=Recorder(log)), context)
+    return log
+
+
+def test_every_panel_draws_empty_and_full(addon):
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    assert ("operator", "pyn.population_add") in draw_all(scene)
+    actions.add_population(scene, "A")
+    actions.add_population(scene, "B", layout="box")
+    actions.add_projection(scene, "A", "B", synapse="cond_exp", plasticity="stdp")
+    actions.add_stimulus(scene, "A", kind="current")
+    actions.add_stimulus(scene, "B", kind="poisson", has_stop=False)
+    actions.add_stimulus(scene, "B", kind="noise")
+    actions.add_param(scene, "d", 8.0)
+    actions.build(scene)
+    log = []
+    for i in range(len(scene.pyn.stimuli)):
+        scene.pyn.active_stimulus = i
+        log += draw_all(scene)
+    names = {entry[1] for entry in log if entry[0] == "prop"}
+    assert {"N", "preset", "delay_std", "synapse_E", "rate", "std", "glow_decay_frames"} <= names
+    assert any(entry[0] == "label" and "Simulated to" in entry[1] for entry in log)
+
+
+def test_search_callbacks_offer_models_presets_and_populations(addon):
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    pop = actions.add_population(scene, "thalamus")
+    context = types.SimpleNamespace(scene=scene)
+    assert "izhikevich" in properties._search_models(pop, context, "")
+    assert properties._search_presets(pop, context, "burst") == [
+        p for p in properties._search_presets(pop, context, "") if "burst" in p] != []
+    assert properties._search_populations(None, context, "thal") == ["thalamus"]
