@@ -1,5 +1,4 @@
 """Operators of the pyN panel: each checks it can run, then calls :mod:`.actions`."""
-from __future__ import annotations
 
 import logging
 

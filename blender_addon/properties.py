@@ -5,7 +5,6 @@ Every field here is named like a key of the panel data of
 between the two, so the conversion to and from the core's network spec stays
 plain Python.
 """
-from __future__ import annotations
 
 import logging
 
