@@ -7,6 +7,7 @@ scenes and the tests call them directly.  Errors are raised as ``ValueError``
 from __future__ import annotations
 
 import logging
+import time
 
 import numpy as np
 
@@ -268,15 +269,25 @@ def clear_bake(scene) -> bool:
     return found
 
 
+#: Seconds for which the panel reuses its "changed since build" check (it reads the whole panel).
+STATUS_MAX_AGE = 1.0
+
+
 def status(scene) -> dict:
     """What the panel shows about the built network and the bake."""
     pyn = scene.pyn
     out = {"built": bool(pyn.built_hash), "changed": False, "bake": None, "t": None}
     if pyn.built_hash:
-        try:
-            out["changed"] = sc.spec_hash(scene_spec(scene)) != pyn.built_hash
-        except ValueError:
-            out["changed"] = True
+        key, now = int(scene.session_uid), time.monotonic()
+        seen = driver.CACHE.changed.get(key)
+        if seen is not None and seen[0] == pyn.built_hash and now - seen[1] < STATUS_MAX_AGE:
+            out["changed"] = seen[2]
+        else:
+            try:
+                out["changed"] = sc.spec_hash(scene_spec(scene)) != pyn.built_hash
+            except ValueError:
+                out["changed"] = True
+            driver.CACHE.changed[key] = (pyn.built_hash, now, out["changed"])
     bake_ = driver.stored_bake(scene)
     if bake_ is not None:
         out["bake"] = {"spikes": len(bake_.record), "t_end": bake_.t_end,

@@ -40,10 +40,13 @@ class RuntimeCache:
     def __init__(self) -> None:
         self.runtimes: dict[int, NetworkRuntime] = {}
         self.bakes: dict[int, tuple[str, Bake]] = {}
+        #: the panel's last "changed since build" check: (built hash, time, changed)
+        self.changed: dict[int, tuple[str, float, bool]] = {}
 
     def clear(self) -> None:
         self.runtimes.clear()
         self.bakes.clear()
+        self.changed.clear()
 
 
 CACHE = RuntimeCache()
