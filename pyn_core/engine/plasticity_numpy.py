@@ -36,6 +36,11 @@ import numpy as np
 
 from ..connectivity import to_csr
 
+try:                                        # the clip ufunc itself: one call, no Python wrapper
+    from numpy._core.umath import clip as _clip
+except ImportError:                         # numpy < 2
+    from numpy.core.umath import clip as _clip
+
 #: Rebase the reward-modulated integral after this many ``tau_c``.
 EPOCH_TAU = 10.0
 #: Rescale the scaled traces after this many trace time constants.
@@ -308,8 +313,7 @@ class PlasticConnection:
             w += scaled * (self.a_plus * factor)
         else:
             w -= scaled * (self.a_minus * factor)
-        np.minimum(w, self.w_max, out=w)
-        np.maximum(w, self.w_min, out=w)
+        _clip(w, self.w_min, self.w_max, out=w)
         if not view:
             self.w[syn] = w
 
@@ -321,8 +325,7 @@ class PlasticConnection:
         if syn is None:
             syn = slice(None)
         w = self.w[syn] + self.a[syn] * (self.G - self.g[syn])
-        np.minimum(w, self.w_max, out=w)
-        np.maximum(w, self.w_min, out=w)
+        _clip(w, self.w_min, self.w_max, out=w)
         self.w[syn] = w
         self.g[syn] = self.G
 

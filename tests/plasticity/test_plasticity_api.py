@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from pyn_core import LIFPopulation, Network, PoissonPopulation, SpikeSourcePopulation, load_results
+from pyn_core import LIFPopulation, Network, PoissonPopulation, load_results
 
 DT = 0.1
 
