@@ -307,3 +307,14 @@ def test_unknown_backend_name():
     sim = net.build(dt=0.1, seed=0, backend="numpy")
     with pytest.raises(ValueError, match="unknown backend"):
         select_backend("cuda", sim)
+
+
+def test_float32_weights_and_compact_delays():
+    net = _izh_net("exp", delay_std=0.6)
+    net.settings["dtype"] = "float32"
+    a, b, n = _compare(net, 60.0, record={"exc": ["v"]})
+    assert n > 10
+    for sim in (a, b):
+        q = sim.projs[0]
+        assert q.weight.dtype == np.float32 and q.post_idx.dtype == np.int32 and q.delay.dtype == np.uint8
+        assert sim.receptors[0].ring.dtype == np.float32

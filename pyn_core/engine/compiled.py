@@ -56,10 +56,10 @@ class PopArrays:
 class Receptor:
     """Shared synaptic state of one kind / time constant / reversal onto one population."""
 
-    def __init__(self, post, key, N, ring_len, dt):
+    def __init__(self, post, key, N, ring_len, dt, dtype=np.float64):
         self.post = post
         self.kind, self.tau, self.E = key
-        self.ring = np.zeros((ring_len, N))
+        self.ring = np.zeros((ring_len, N), dtype=dtype)   # float32 with settings["dtype"]
         self.s = np.zeros(N)              # current (exp, pulse, alpha output) or conductance
         self.x = np.zeros(N) if self.kind == "alpha" else None
         self.decay = 0.0 if self.kind == "pulse" else (math.exp(-dt / self.tau) if self.tau else 1.0)
@@ -70,18 +70,21 @@ class Receptor:
 class ProjArrays:
     """CSR synapses (by presynaptic neuron) of one projection."""
 
-    def __init__(self, index, proj, pre, post, receptor, pre_idx, post_idx, weight, delay, sign):
+    def __init__(self, index, proj, pre, post, receptor, pre_idx, post_idx, weight, delay, sign,
+                 dtype=np.float64):
         self.index, self.name, self.desc = index, proj.name, proj
         self.pre, self.post, self.receptor = pre, post, receptor
         self.enabled = proj.enabled
         self.indptr = to_csr(pre_idx, pre.N)
         self.post_idx = post_idx.astype(np.int32)
-        self.weight = weight
+        self.weight = np.ascontiguousarray(weight, dtype=dtype)
         self.n = weight.size
         dmin = int(delay.min()) if delay.size else 1
         dmax = int(delay.max()) if delay.size else 1
         self.uniform_delay = dmin if dmin == dmax else None
-        self.delay = None if self.uniform_delay is not None else delay.astype(np.int32)
+        # per-synapse delays in the narrowest type: 1 byte up to 255 steps, 2 up to 32767
+        ddtype = np.uint8 if dmax < 256 else (np.int16 if dmax < 32768 else np.int32)
+        self.delay = None if self.uniform_delay is not None else delay.astype(ddtype)
         self.max_delay = dmax
         self.sign = sign
         self.stdp = None      # the learning rule's parameters (dict) when the connection learns
@@ -118,7 +121,15 @@ class ProjArrays:
 
 
 def compile_network(net, dt, rng, stdp):
-    """Populations, receptors and projections of ``net`` as arrays."""
+    """Populations, receptors and projections of ``net`` as arrays.
+
+    ``net.settings["dtype"]`` (``"float64"``, default, or ``"float32"``) is the
+    type of the weights and of the delay ring buffers: float32 halves their
+    memory (a static synapse then takes 8 bytes, 9 with its own delay).
+    """
+    dtype = np.dtype(net.settings.get("dtype", "float64"))
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"settings['dtype'] must be 'float32' or 'float64', got {net.settings.get('dtype')!r}")
     pops = [PopArrays(i, p, dt) for i, p in enumerate(net.populations)]
     by_name = {p.name: p for p in pops}
     drawn = []
@@ -134,7 +145,7 @@ def compile_network(net, dt, rng, stdp):
         key = (post.index,) + receptor_key(syn)
         if key not in rec_index:
             rec_index[key] = len(receptors)
-            receptors.append(Receptor(post, receptor_key(syn), post.N, ring_len, dt))
+            receptors.append(Receptor(post, receptor_key(syn), post.N, ring_len, dt, dtype))
             if syn["kind"] == "cond_exp":
                 post.has_cond = True
         return receptors[rec_index[key]]
@@ -143,7 +154,8 @@ def compile_network(net, dt, rng, stdp):
     for q, pre, post, pre_idx, post_idx, w, steps in drawn:
         syn = q.resolved_synapse(post.desc)
         sign = -1.0 if (q.mode == "inhibitory" and syn["kind"] != "cond_exp") else 1.0
-        pa = ProjArrays(len(projs), q, pre, post, receptor_for(post, syn), pre_idx, post_idx, w, steps, sign)
+        pa = ProjArrays(len(projs), q, pre, post, receptor_for(post, syn), pre_idx, post_idx, w, steps, sign,
+                        dtype)
         plastic = q.plasticity
         if stdp and plastic is not None:
             pa.enable_stdp({} if plastic == "default" else plastic, q.scale, dt)

@@ -171,15 +171,19 @@ class NumbaBackend:
         offs, ns, self.P_IDX = indices(st.poissons)
         PSN = _table(7, len(st.poissons))
         PSN_F = np.zeros((2, max(len(st.poissons), 1)))
+        PSN_K = np.zeros((2, max(len(st.poissons), 1)), dtype=np.uint64)
+        st.bind(sim.rng_run)
         cdfs, pos = [], 0
         for c, w in enumerate(st.poissons):
             _, k0, k1 = window(w)
             PSN[:, c] = rec_index[id(w.receptor)], k0, k1, pos, 0 if w.cdf is None else w.cdf.size, offs[c], ns[c]
             PSN_F[:, c] = w.weight, w.lam
+            PSN_K[:, c] = w.key_lo, w.key_hi
             if w.cdf is not None:
                 cdfs.append(w.cdf)
                 pos += w.cdf.size
-        self.PSN, self.PSN_F, self.P_CDF = PSN[:, :len(st.poissons)], PSN_F, np.concatenate(cdfs + [f0])
+        self.PSN, self.PSN_F, self.PSN_K = PSN[:, :len(st.poissons)], PSN_F, PSN_K
+        self.P_CDF = np.concatenate(cdfs + [f0])
         # receptors (codes and constants)
         recs = sim.receptors
         self.RECF = np.zeros((4, max(len(recs), 1)))
@@ -322,7 +326,8 @@ class NumbaBackend:
             numba.set_num_threads(self.threads)
         done, status, j = self._run(
             sim.k, n, sim.dt, sim.ring_len, sim.rng_run, POP, ST, PA, REC, self.RECF, self.CUR, self.CUR_AMP,
-            self.C_TAB, self.C_IDX, self.NOI, self.NOI_F, self.N_IDX, self.PSN, self.PSN_F, self.P_CDF, self.P_IDX,
+            self.C_TAB, self.C_IDX, self.NOI, self.NOI_F, self.N_IDX, self.PSN, self.PSN_F, self.PSN_K, self.P_CDF,
+            self.P_IDX,
             SRC, self.SRC_PMAX, PRJ, self.PRJ_SIGN, rec_steps, rec_fill, TRC, *self.sb, self.rproto, self.wproto,
             self.dproto, self.threads)
         if sim.recorder._data is not None:

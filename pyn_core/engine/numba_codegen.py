@@ -293,7 +293,7 @@ def integrate{m}_par({_INTEGRATE_ARGS}, nparts):
 
 _DRIVER = '''@njit(cache=True, nogil=True)
 def {name}(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX,
-        PSN, PSN_F, P_CDF, P_IDX, SRC, SRC_PMAX, PRJ, PRJ_SIGN, rec_steps, rec_fill, TRC,
+        PSN, PSN_F, PSN_K, P_CDF, P_IDX, SRC, SRC_PMAX, PRJ, PRJ_SIGN, rec_steps, rec_fill, TRC,
         sb_step, sb_id, sb_pop, fill, spk_lo, spk_hi, rproto, wproto, dproto, nparts):
     """Run ``nsteps`` steps from ``k0``; returns (steps done, status, population).
 
@@ -310,7 +310,7 @@ def {name}(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, 
             return step, 0, -1
         start = fill[0]
         K.deliver{par}(k % L, L, REC, RECF, POP, rproto{np})
-        K.stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, P_CDF, P_IDX)
+        K.stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_K, P_CDF, P_IDX)
         K.sum_inputs{par}(POP, REC, RECF{np})
         K.record(k, rec_steps, rec_fill, TRC, POP, ST)
         for j in range(POP.shape[1]):

@@ -122,13 +122,35 @@ def deliver_par(slot, L, REC, RECF, POP, rproto, nparts):
 # ---------------------------------------------------------------------------
 # 2. external input
 # ---------------------------------------------------------------------------
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+
+
+@njit(inline="always", **_OPTS)
+def _mix64(z):
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(inline="always", **_OPTS)
+def hash_uniform(key_lo, key_hi, counter):
+    """:func:`pyn_core.engine.schedule.hash_uniform` on scalars (uint64 keys and counter)."""
+    z = _mix64(_mix64(counter * _GOLDEN + key_lo) ^ key_hi)
+    return np.float64(np.int64(z >> _S11)) * 2.0 ** -53
+
+
 @njit(**_OPTS)
-def stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, P_CDF, P_IDX):
+def stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_K, P_CDF, P_IDX):
     """Current windows and noise into ``I_ext``, Poisson counts into their receptors.
 
     Draws from ``rng`` in the numpy backend's order: every noise stimulus
-    (a normal per target neuron), then every Poisson stimulus (a uniform per
-    target neuron, or a Poisson draw for large means).
+    (a normal per target neuron), then the Poisson stimuli with a mean too
+    large for a table (a Poisson draw per target).  The other Poisson counts
+    come from the counter-based uniforms of :func:`hash_uniform` (keys in
+    ``PSN_K``) and their table.
     """
     for j in range(POP.shape[1]):
         if POP[P_HAS_EXT, j]:
@@ -190,13 +212,22 @@ def stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, P
         t0, tn = PSN[PS_CDF_OFF, c], PSN[PS_CDF_N, c]
         lo, n = PSN[PS_IDX_OFF, c], PSN[PS_IDX_N, c]
         count = n if n >= 0 else nr
+        if tn == 0:
+            for t in range(count):
+                i = t if n < 0 else P_IDX[lo + t]
+                target[i] += w * rng.poisson(lam)
+            continue
+        key_lo, key_hi = PSN_K[0, c], PSN_K[1, c]
+        base = np.uint64(k) * np.uint64(count)
+        cdf = P_CDF[t0:t0 + tn]
+        head = min(tn - 1, 8)
         for t in range(count):
-            if tn == 0:
-                cnt = rng.poisson(lam)
-            else:
-                u = rng.random()
-                cnt = 0
-                while u >= P_CDF[t0 + cnt]:
+            u = hash_uniform(key_lo, key_hi, base + np.uint64(t))
+            cnt = 0
+            for b in range(head):      # branch-free over the likely counts ...
+                cnt += u >= cdf[b]
+            if cnt == head:            # ... and a rare walk through the tail
+                while u >= cdf[cnt]:
                     cnt += 1
             i = t if n < 0 else P_IDX[lo + t]
             target[i] += w * cnt

@@ -145,7 +145,7 @@ class NumpyBackend:
             if q.uniform_delay is not None:
                 np.add.at(ring[(k + q.uniform_delay) % L], q.post_idx[syn], w)
             else:
-                flat = ((k + q.delay[syn]) % L) * ring.shape[1] + q.post_idx[syn]
+                flat = ((k + q.delay[syn].astype(np.int64)) % L) * ring.shape[1] + q.post_idx[syn]
                 np.add.at(ring.reshape(-1), flat, w)
         if sim.plasticity.active and sim.learning:
             sim.plasticity.step(k, spikers)
