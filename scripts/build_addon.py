@@ -40,14 +40,26 @@ def manifest() -> dict:
 
 
 def build_core_wheel(dest: Path) -> Path:
-    """Build the ``pyn_core`` wheel into ``dest``; returns its path."""
+    """Build the ``pyn_core`` wheel into ``dest``; returns its path.
+
+    The package is copied to a scratch folder first, so that the build leaves
+    nothing (``build/``, ``*.egg-info``) in the checkout.
+    """
     dest.mkdir(parents=True, exist_ok=True)
-    base = [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(dest)]
+    src = dest.parent / "core_src"
+    if src.exists():
+        shutil.rmtree(src)
+    src.mkdir(parents=True)
+    for name in ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "setup.py"):
+        if (ROOT / name).exists():
+            shutil.copy2(ROOT / name, src / name)
+    shutil.copytree(ROOT / "pyn_core", src / "pyn_core", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    base = [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-q", "-w", str(dest)]
     try:  # offline-friendly first: use the build backend already installed
-        subprocess.run(base + ["--no-build-isolation"], check=True, cwd=ROOT)
+        subprocess.run(base + ["--no-build-isolation"], check=True, cwd=src)
     except subprocess.CalledProcessError:
         log.info("building the wheel with an isolated build environment")
-        subprocess.run(base, check=True, cwd=ROOT)
+        subprocess.run(base, check=True, cwd=src)
     wheels = sorted(dest.glob("pyn_core-*.whl"))
     if not wheels:
         raise SystemExit(f"no pyn_core wheel was built in {dest}")
