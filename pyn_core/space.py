@@ -5,7 +5,7 @@ A layout is a small dict, so it round-trips through the network spec:
 ``{"layout": "grid", "spacing": 1.0, "center": [0, 0, 0]}``
     the most cubic grid holding N points.
 ``{"layout": "sphere", "radius": 5.0, "center": [...]}``
-    N points spread evenly over a sphere's volume (a Fibonacci spiral per shell).
+    N points spread evenly through a ball (a low-discrepancy sequence).
 ``{"layout": "box", "size": [sx, sy, sz], "center": [...], "seed": 0}``
     N points uniformly at random in a box (reproducible).
 ``{"layout": "explicit", "xyz": [[x, y, z], ...]}``
@@ -17,6 +17,9 @@ Examples
 >>> xyz = layout_positions({"layout": "grid", "spacing": 2.0}, 8)
 >>> xyz.shape, float(np.ptp(xyz[:, 0]))
 ((8, 3), 2.0)
+>>> ball = layout_positions({"layout": "sphere", "radius": 3.0}, 2000)
+>>> bool(np.all(np.linalg.norm(ball, axis=1) <= 3.0)), np.round(ball.std(axis=0), 1).tolist()
+(True, [1.3, 1.3, 1.3])
 """
 from __future__ import annotations
 
@@ -78,12 +81,15 @@ def layout_positions(layout: dict, N: int) -> np.ndarray:
         ijk -= (np.array([nx, ny, nz]) - 1) / 2.0
         xyz = ijk * float(layout["spacing"])
     elif kind == "sphere":
-        i = np.arange(N) + 0.5
-        r = float(layout["radius"]) * np.cbrt(i / N)
-        golden = np.pi * (3.0 - np.sqrt(5.0))
-        z = 1.0 - 2.0 * ((i * 0.618033988749895) % 1.0)
+        # a 3-D low-discrepancy (Roberts R3) sequence mapped to the ball: radius
+        # from the cube root keeps the density uniform, (z, phi) uniform on the sphere
+        g = 1.2207440846057596  # real root of x**4 = x + 1
+        alpha = np.array([1 / g, 1 / g ** 2, 1 / g ** 3])
+        u = (0.5 + np.arange(1, N + 1)[:, None] * alpha) % 1.0
+        r = float(layout["radius"]) * np.cbrt(u[:, 0])
+        z = 1.0 - 2.0 * u[:, 1]
         rho = np.sqrt(1.0 - z * z)
-        phi = golden * i
+        phi = 2.0 * np.pi * u[:, 2]
         xyz = r[:, None] * np.stack([rho * np.cos(phi), rho * np.sin(phi), z], axis=1)
     elif kind == "box":
         rng = np.random.default_rng(int(layout["seed"]))

