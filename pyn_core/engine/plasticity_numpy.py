@@ -9,9 +9,9 @@ the neurons that spiked:
   reading is one multiplication by ``exp(-(k - k_e) dt / tau)`` and a spike
   adds ``exp((k - k_e) dt / tau)``; every ``EPOCH_TRACE`` time constants the
   arrays are rescaled (one pass over the neurons, rare);
-* a plastic connection is split into groups of synapses that share one
-  timing shift (the delay split, see :mod:`pyn_core.plasticity`); the later
-  side of a group waits in a small ring of pending spikes;
+* with a delay split (see :mod:`pyn_core.plasticity`) the later side's
+  spikes wait in a small ring until they reach each synapse, and that side's
+  trace is kept per synapse;
 * reward-modulated STDP keeps, per synapse, its eligibility scaled to the
   start of an epoch (``a = c exp((k - k0) dt / tau_c)``) and the value ``g``
   of the running integral ``G = sum_j exp(-(j - k0) dt / tau_c) d_j dt`` at
@@ -43,8 +43,8 @@ except ImportError:                         # numpy < 2
 
 #: Rebase the reward-modulated integral after this many ``tau_c``.
 EPOCH_TAU = 10.0
-#: Rescale the scaled traces after this many trace time constants.
-EPOCH_TRACE = 50.0
+#: Rescale the scaled traces after this many trace time constants (exp(300) ~ 2e130).
+EPOCH_TRACE = 300.0
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -140,11 +140,14 @@ class Modulator:
         self.d = self.baseline + (self.d - self.baseline) * self.decay
 
 
-class SynapseGroup:
-    """Synapses of a plastic connection sharing one timing shift, indexed by pre (rows) and post (columns)."""
+class SynapseIndex:
+    """The learning synapses of a connection by presynaptic neuron (rows) and by postsynaptic neuron (columns).
 
-    def __init__(self, syn, shift, pre_of, post_idx, n_pre, n_post, whole):
-        self.shift = int(shift)
+    ``row_syn`` is None when every synapse learns (rows are then the CSR order
+    itself); otherwise autapses are left out.
+    """
+
+    def __init__(self, syn, pre_of, post_idx, n_pre, n_post, whole):
         self.row_ptr = to_csr(pre_of[syn], n_pre)
         self.row_syn = None if whole else syn
         self.row_post = post_idx.astype(np.int64) if whole else post_idx[syn].astype(np.int64)
@@ -154,12 +157,41 @@ class SynapseGroup:
         self.col_pre = pre_of[col].astype(np.int64)
         self.row_deg = uniform_degree(self.row_ptr)
         self.col_deg = uniform_degree(self.col_ptr)
-        self.X = np.zeros(n_pre)    # presynaptic trace, scaled to the epoch start
-        self.Y = np.zeros(n_post)   # postsynaptic trace, scaled to the epoch start
+
+    def rows(self, neurons):
+        """(row entries, synapse ids) of presynaptic ``neurons``; a slice for one neuron of a whole index."""
+        if neurons.size == 1 and self.row_syn is None:
+            i = neurons[0]
+            ent = slice(self.row_ptr[i], self.row_ptr[i + 1])
+            return ent, ent
+        ent = csr_entries(self.row_ptr, neurons, self.row_deg)
+        return ent, (ent if self.row_syn is None else self.row_syn[ent])
+
+    def cols(self, neurons):
+        """(column entries, synapse ids) of postsynaptic ``neurons``."""
+        if neurons.size == 1:
+            j = neurons[0]
+            ent = slice(self.col_ptr[j], self.col_ptr[j + 1])
+        else:
+            ent = csr_entries(self.col_ptr, neurons, self.col_deg)
+        return ent, self.col_syn[ent]
+
+
+def _empty(ent):
+    return ent.start == ent.stop if isinstance(ent, slice) else ent.size == 0
 
 
 class PlasticConnection:
     """The learning state of one connection (``rule`` ``"stdp"`` or ``"rstdp"``).
+
+    The timing shift of synapse ``s`` is ``round((1 - 2 f) D_s)`` steps (``f``
+    the dendritic fraction, ``D_s`` its delay).  With every shift zero both
+    traces are per neuron and events are handled at once.  Otherwise one side
+    is late — the presynaptic spikes when the axonal part is longer
+    (``f < 0.5``), the postsynaptic ones when the dendritic part is — and
+    its events wait in a ring until they reach each synapse; that side keeps
+    its trace per synapse (the spike reaches the synapses of a neuron at
+    different steps), the other side per neuron.
 
     Parameters
     ----------
@@ -195,19 +227,24 @@ class PlasticConnection:
         self.trace_epoch = max(1, int(EPOCH_TRACE / max(self.k_plus, self.k_minus)))
         shift = np.rint((1.0 - 2.0 * p["dendritic_fraction"]) * np.broadcast_to(delay_steps, (self.n,)))
         shift = shift.astype(np.int64)
-        keep = (pre_of != post_idx) if same_population else None
-        self.groups = []
-        values = np.unique(shift) if self.n else np.zeros(1, np.int64)
-        for s in values:
-            members = shift == s
-            if keep is not None:
-                members &= keep
-            whole = bool(members.all())
-            syn = np.flatnonzero(members)
-            self.groups.append(SynapseGroup(syn, s, pre_of, post_idx, n_pre, n_post, whole))
-        self.ring_len = int(np.max(np.abs(values))) + 1 if values.size else 1
-        self.pre_ring = [[] for _ in range(self.ring_len)]
-        self.post_ring = [[] for _ in range(self.ring_len)]
+        if same_population:
+            learns = pre_of != post_idx
+            syn = np.flatnonzero(learns)
+            whole = bool(learns.all())
+        else:
+            syn, whole = np.arange(self.n), True
+        self.index = ix = SynapseIndex(syn, pre_of, post_idx, n_pre, n_post, whole)
+        self.late = None if not np.any(shift) else ("pre" if p["dendritic_fraction"] < 0.5 else "post")
+        lag = np.abs(shift)
+        self.ring_len = int(lag.max(initial=0)) + 1
+        self.ring = [[] for _ in range(self.ring_len)]
+        # traces, scaled to the epoch start: per neuron, or per synapse on the late side
+        self.X = np.zeros(self.n if self.late == "pre" else n_pre)
+        self.Y = np.zeros(self.n if self.late == "post" else n_post)
+        if self.late is not None:
+            ent_syn = (syn if self.late == "pre" else ix.col_syn)
+            self.lag = lag[ent_syn]                   # per row (late pre) or column (late post) entry
+            self.uniform_lag = int(self.lag[0]) if self.lag.size and np.all(self.lag == self.lag[0]) else None
         self.modulator = None
         if self.reward_modulated:
             self.k_c = dt / p["tau_c"]
@@ -225,72 +262,98 @@ class PlasticConnection:
         """
         if k - self.ke > self.trace_epoch:
             self.rescale_traces(k)
-        L = self.ring_len
-        pre_due = post_due = ()
-        if L > 1:
-            slot = k % L
-            pre_due, post_due = self.pre_ring[slot], self.post_ring[slot]
-            if pre_due:
-                self.pre_ring[slot] = []
-            if post_due:
-                self.post_ring[slot] = []
-        if pre_spk is not None:
-            for g in self.groups:
-                if g.shift > 0:
-                    self.pre_ring[(k + g.shift) % L].append((g, pre_spk))
-                else:
-                    self._pre(g, pre_spk, k)
-        for g, s in pre_due:
-            self._pre(g, s, k)
-        if post_spk is not None:
-            for g in self.groups:
-                if g.shift < 0:
-                    self.post_ring[(k - g.shift) % L].append((g, post_spk))
-                else:
-                    self._post(g, post_spk, k)
-        for g, s in post_due:
-            self._post(g, s, k)
+        late = self.late
+        if late is None:
+            if pre_spk is not None:
+                self._pre_now(pre_spk, k)
+            if post_spk is not None:
+                self._post_now(post_spk, k)
+        elif late == "pre":
+            if pre_spk is not None:
+                self._queue(self.index.rows(pre_spk)[0], k)
+            due = self._due(k)
+            if due is not None:
+                self._pre_arrive(due, k)
+            if post_spk is not None:
+                self._post_now(post_spk, k)
+        else:
+            if pre_spk is not None:
+                self._pre_now(pre_spk, k)
+            if post_spk is not None:
+                self._queue(self.index.cols(post_spk)[0], k)
+            due = self._due(k)
+            if due is not None:
+                self._post_arrive(due, k)
         if self.reward_modulated:
             self._integrate(k)
 
+    def _queue(self, ent, k):
+        """Row or column entries of spikes emitted at step ``k``, into the ring by their lag."""
+        L = self.ring_len
+        if self.uniform_lag is not None:
+            if not _empty(ent):
+                self.ring[(k + self.uniform_lag) % L].append(ent)
+            return
+        if isinstance(ent, slice):
+            ent = np.arange(ent.start, ent.stop)
+        if ent.size == 0:
+            return
+        lags = self.lag[ent]
+        order = np.argsort(lags, kind="stable")
+        ent, lags = ent[order], lags[order]
+        cuts = np.flatnonzero(lags[1:] != lags[:-1]) + 1
+        bounds = [0, *cuts.tolist(), ent.size]
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            self.ring[(k + int(lags[a])) % L].append(ent[a:b])
+
+    def _due(self, k):
+        """Entries whose spikes reach their synapses at step ``k`` (None if none)."""
+        slot = k % self.ring_len
+        due = self.ring[slot]
+        if not due:
+            return None
+        self.ring[slot] = []
+        if len(due) == 1:
+            return due[0]
+        return np.concatenate([np.arange(e.start, e.stop) if isinstance(e, slice) else e for e in due])
+
     def rescale_traces(self, k):
-        """Start a new trace epoch at step ``k`` (one pass over the neurons)."""
-        fx = math.exp((self.ke - k) * self.k_plus)
-        fy = math.exp((self.ke - k) * self.k_minus)
-        for g in self.groups:
-            g.X *= fx
-            g.Y *= fy
+        """Start a new trace epoch at step ``k`` (one pass over the traces, every EPOCH_TRACE tau)."""
+        self.X *= math.exp((self.ke - k) * self.k_plus)
+        self.Y *= math.exp((self.ke - k) * self.k_minus)
         self.ke = k
 
-    def _pre(self, g, spikers, k):
-        """Presynaptic spikes reaching the synapses of group ``g`` at step ``k``: depression."""
-        if spikers.size == 1:
-            i = spikers[0]
-            lo, hi = g.row_ptr[i], g.row_ptr[i + 1]
-            if hi > lo:
-                ent = slice(lo, hi)
-                self._update(ent if g.row_syn is None else g.row_syn[ent],
-                             g.Y[g.row_post[ent]], math.exp((self.ke - k) * self.k_minus), k, -1)
-        else:
-            ent = csr_entries(g.row_ptr, spikers, g.row_deg)
-            if ent.size:
-                self._update(ent if g.row_syn is None else g.row_syn[ent],
-                             g.Y[g.row_post[ent]], math.exp((self.ke - k) * self.k_minus), k, -1)
-        bump_trace(g.X, spikers, math.exp((k - self.ke) * self.k_plus), self.nearest)
+    def _pre_now(self, spikers, k):
+        """Presynaptic spikes reaching their synapses in the step they are emitted: depression."""
+        ix = self.index
+        ent, syn = ix.rows(spikers)
+        if not _empty(ent):
+            y = self.Y[syn] if self.late == "post" else self.Y[ix.row_post[ent]]
+            self._update(syn, y, math.exp((self.ke - k) * self.k_minus), k, -1)
+        bump_trace(self.X, spikers, math.exp((k - self.ke) * self.k_plus), self.nearest)
 
-    def _post(self, g, spikers, k):
-        """Postsynaptic spikes reaching the synapses of group ``g`` at step ``k``: potentiation."""
-        if spikers.size == 1:
-            j = spikers[0]
-            lo, hi = g.col_ptr[j], g.col_ptr[j + 1]
-            if hi > lo:
-                self._update(g.col_syn[lo:hi], g.X[g.col_pre[lo:hi]], math.exp((self.ke - k) * self.k_plus),
-                             k, 1)
-        else:
-            ent = csr_entries(g.col_ptr, spikers, g.col_deg)
-            if ent.size:
-                self._update(g.col_syn[ent], g.X[g.col_pre[ent]], math.exp((self.ke - k) * self.k_plus), k, 1)
-        bump_trace(g.Y, spikers, math.exp((k - self.ke) * self.k_minus), self.nearest)
+    def _pre_arrive(self, ent, k):
+        """Presynaptic spikes reaching the synapses of row entries ``ent`` now (late side): depression."""
+        ix = self.index
+        syn = ent if ix.row_syn is None else ix.row_syn[ent]
+        self._update(syn, self.Y[ix.row_post[ent]], math.exp((self.ke - k) * self.k_minus), k, -1)
+        bump_trace(self.X, syn, math.exp((k - self.ke) * self.k_plus), self.nearest)
+
+    def _post_now(self, spikers, k):
+        """Postsynaptic spikes reaching their synapses in the step they are emitted: potentiation."""
+        ix = self.index
+        ent, syn = ix.cols(spikers)
+        if not _empty(ent):
+            x = self.X[syn] if self.late == "pre" else self.X[ix.col_pre[ent]]
+            self._update(syn, x, math.exp((self.ke - k) * self.k_plus), k, 1)
+        bump_trace(self.Y, spikers, math.exp((k - self.ke) * self.k_minus), self.nearest)
+
+    def _post_arrive(self, ent, k):
+        """Postsynaptic spikes reaching the synapses of column entries ``ent`` now (late side): potentiation."""
+        ix = self.index
+        syn = ix.col_syn[ent]
+        self._update(syn, self.X[ix.col_pre[ent]], math.exp((self.ke - k) * self.k_plus), k, 1)
+        bump_trace(self.Y, syn, math.exp((k - self.ke) * self.k_minus), self.nearest)
 
     def _update(self, syn, scaled, factor, k, sign):
         """Pair updates of synapses ``syn`` (slice or indices) with the traces ``scaled * factor``.

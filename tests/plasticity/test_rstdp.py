@@ -137,7 +137,7 @@ def dense_reference(pre_steps, post_steps, syn_pre, syn_post, shift, w0, rewards
     return w, c
 
 
-@pytest.mark.parametrize("fraction", [0.0, 1.0])
+@pytest.mark.parametrize("fraction", [0.0, 0.25, 0.5, 1.0])
 def test_event_driven_integration_matches_step_by_step(fraction):
     """Random spikes, mixed delays, rewards while running, several epochs (short tau_c)."""
     rng = np.random.default_rng(3)

@@ -128,3 +128,58 @@ def test_no_learning_without_stdp():
         sim.run(300.0)
         assert np.any(sim.get_weights("pre->post")[2] != 1e-4) == changed
         assert np.all(sim.get_weights("kick->post")[2] == 100.0)    # a static connection
+
+
+def dense_stdp(pre_steps, post_steps, syn_pre, syn_post, shift, w0, n_steps, p):
+    """Step-by-step pair STDP over all synapses with per-synapse traces (the reference)."""
+    n = syn_pre.size
+    pre_ev, post_ev = {}, {}
+    for s in range(n):
+        for k in pre_steps[syn_pre[s]]:
+            pre_ev.setdefault(k + max(shift[s], 0), []).append(s)
+        for k in post_steps[syn_post[s]]:
+            post_ev.setdefault(k + max(-shift[s], 0), []).append(s)
+    x, y, w = np.zeros(n), np.zeros(n), w0.copy()
+    gx, gy = np.exp(-DT / p["tau_plus"]), np.exp(-DT / p["tau_minus"])
+    mult, nearest = p["weight_dependence"] == "multiplicative", p["pairing"] == "nearest"
+    for k in range(n_steps):
+        s = np.array(pre_ev.get(k, []), dtype=int)
+        if s.size:
+            down = (w[s] - p["w_min"]) if mult else p["w_max"]
+            w[s] = np.clip(w[s] - p["A_minus"] * down * y[s], p["w_min"], p["w_max"])
+            x[s] = 1.0 if nearest else x[s] + 1.0
+        s = np.array(post_ev.get(k, []), dtype=int)
+        if s.size:
+            up = (p["w_max"] - w[s]) if mult else p["w_max"]
+            w[s] = np.clip(w[s] + p["A_plus"] * up * x[s], p["w_min"], p["w_max"])
+            y[s] = 1.0 if nearest else y[s] + 1.0
+        x *= gx
+        y *= gy
+    return w
+
+
+@pytest.mark.parametrize("fraction, dependence, pairing", [
+    (0.0, "additive", "all_to_all"), (1.0, "multiplicative", "all_to_all"),
+    (0.5, "additive", "nearest"), (0.25, "multiplicative", "nearest")])
+def test_random_spikes_mixed_delays_match_step_by_step(fraction, dependence, pairing):
+    rng = np.random.default_rng(7)
+    n_pre, n_post = 10, 3
+    p = {"rule": "stdp", "A_plus": 0.05, "A_minus": 0.06, "tau_plus": 15.0, "tau_minus": 25.0, "w_min": 0.1,
+         "w_max": 1.0, "weight_dependence": dependence, "pairing": pairing, "dendritic_fraction": fraction}
+    net = Network([SpikeSourcePopulation("pre", [np.sort(rng.uniform(0, 500, 20)).round(1) for _ in range(n_pre)]),
+                   LIFPopulation("post", n_post, tau_m=10.0, t_ref=2.0)])
+    delays = rng.choice([0.1, 0.4, 1.1, 2.5], size=(n_pre, n_post))
+    net.connect("pre", "post", rule="all_to_all", weight={"dist": "uniform", "low": 0.2, "high": 0.9},
+                synapse="delta", delay_matrix=delays, plasticity=p)
+    net.connect("pre", "post", rule="all_to_all", weight=6.0, synapse="delta", delay=0.1, std=0.0,
+                plasticity=None, name="drive")
+    sim = net.build(dt=DT, seed=1, backend="numpy")
+    syn_pre, syn_post, w0 = sim.get_weights("pre->post")
+    res = sim.run(520.0)
+    steps = [[np.rint(t / DT).astype(int) for t in res[name].spike_trains()] for name in ("pre", "post")]
+    assert sum(t.size for t in steps[1]) > 20
+    shift = np.rint((1 - 2 * fraction) * np.rint(delays[syn_pre, syn_post] / DT)).astype(int)
+    w_ref = dense_stdp(steps[0], steps[1], syn_pre, syn_post, shift, w0, sim.k, p)
+    w = sim.get_weights("pre->post")[2]
+    assert np.abs(w - w0).max() > 0.05
+    np.testing.assert_allclose(w, w_ref, rtol=0, atol=1e-12)
