@@ -51,9 +51,9 @@ def _sum(n, POP, REC, RECF):
 
 
 @njit(cache=True)
-def _propagate(n, k0, L, PRJ, PRJ_SIGN, REC, spk_lo, spk_hi, sb_id, rproto, wproto, dproto):
+def _propagate(n, k0, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto):
     for k in range(k0, k0 + n):
-        K.propagate(k, L, PRJ, PRJ_SIGN, REC, spk_lo, spk_hi, sb_id, rproto, wproto, dproto)
+        K.propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto)
 
 
 @njit(cache=True)
@@ -78,7 +78,7 @@ def profile(name: str, steps: int, warm: int) -> list[tuple[str, float]]:
     sim = net.build(dt=dt, seed=1, backend="numba", stdp=True)
     b = sim.backend
     sim.run(warm * dt)
-    POP, ST, PA, REC, SRC, PRJ, TRC, rec_steps, rec_fill = b._tables()
+    POP, ST, PA, REC, SRC, PRJ, LT, EPOCH, TRC, rec_steps, rec_fill = b._tables()
     L = sim.ring_len
     sb_step, sb_id, sb_pop, fill, spk_lo, spk_hi = b.sb
     out = []
@@ -125,8 +125,8 @@ def profile(name: str, steps: int, warm: int) -> list[tuple[str, float]]:
         sb_id[fill[0]:fill[0] + ids.size] = ids
         fill[0] += ids.size
         spk_hi[p.index] = fill[0]
-    out.append((f"propagate ({per_step:.1f} spikes/step)", _time(_propagate, steps, sim.k, L, PRJ, b.PRJ_SIGN, REC,
-                                                              spk_lo, spk_hi, sb_id, b.rproto, b.wproto,
+    out.append((f"propagate ({per_step:.1f} spikes/step)", _time(_propagate, steps, sim.k, L, PRJ, b.PRJ_F, REC,
+                                                              spk_lo, spk_hi, sb_id, b.STP_R, b.rproto, b.wproto,
                                                               b.dproto)))
     out.append(("receptor decay", _time(_decay, steps, REC, b.RECF)))
     fill[0] = 0

@@ -288,18 +288,59 @@ def test_user_registered_model_runs_on_numba():
 # ---------------------------------------------------------------------------
 # backend selection
 # ---------------------------------------------------------------------------
-def test_auto_picks_numba_and_falls_back_for_plasticity(caplog):
+@pytest.mark.parametrize("rule", [
+    {"rule": "stdp", "A_plus": 0.02, "A_minus": 0.021, "dendritic_fraction": 0.5},
+    {"rule": "stdp", "pairing": "nearest", "dendritic_fraction": 0.5, "w_max": 3.0},
+    {"rule": "stdp", "weight_dependence": "multiplicative", "A_plus": 0.05, "A_minus": 0.05,
+     "dendritic_fraction": 0.5, "w_max": 3.0},
+])
+def test_pair_stdp_matches_numpy(rule):
+    src = PoissonPopulation("src", 60, rate=np.linspace(5.0, 60.0, 60))
+    e = IzhikevichPopulation("e", N=12, v0=-65.0)
+    net = Network([src, e])
+    net.connect("src", "e", rule={"name": "pairwise_bernoulli", "p": 0.5}, weight={"dist": "uniform", "low": 0,
+                "high": 2.0}, synapse="exp", delay=0.1, std=0.0, plasticity=rule)
+    net.connect("e", "e", rule="all_to_all", weight=0.5, synapse="exp", delay=0.1, std=0.0, plasticity=rule,
+                allow_autapses=True)
+    net.add_current("e", amplitude=2.0)
+    a, b, n = _compare(net, 600.0, stdp=True, record={"e": ["v"]})
+    assert n > 50
+    for name in ("src->e", "e->e"):
+        wa, wb = a.get_weights(name)[2], b.get_weights(name)[2]
+        np.testing.assert_array_equal(wa, wb)
+    w0 = _run(net, "numpy", 0.0, stdp=True).get_weights("src->e")[2]
+    assert not np.array_equal(w0, a.get_weights("src->e")[2])     # it learned
+
+
+@pytest.mark.parametrize("stp", ["depressing", "facilitating"])
+def test_short_term_plasticity_matches_numpy(stp):
+    src = PoissonPopulation("src", 30, rate=40.0)
+    post = LIFPopulation("post", N=8, v_thresh=-60.0)
+    net = Network([src, post])
+    net.connect("src", "post", rule={"name": "pairwise_bernoulli", "p": 0.6}, weight=2.0, synapse="exp",
+                delay=0.5, std=0.2, plasticity=None, stp=stp)
+    _, _, n = _compare(net, 300.0, record={"post": ["v", "I_syn"]})
+    assert n > 10
+
+
+def test_auto_falls_back_to_numpy_for_what_numba_lacks(caplog):
     net = _izh_net("exp")
     sim = net.build(dt=0.1, seed=0, backend="auto", stdp=False)
     assert sim.backend.name == "numba"
     plastic = Network([IzhikevichPopulation("a", N=5), IzhikevichPopulation("b", N=5)])
-    plastic.connect("a", "b", rule="all_to_all", weight=1.0, plasticity={"rule": "stdp", "A_plus": 0.02},
-                    stp="depressing")
-    with caplog.at_level(logging.INFO, logger="pyn_core"):
-        sim = plastic.build(dt=0.1, seed=0, backend="auto", stdp=True)
-    assert sim.backend.name == "numpy"
-    with pytest.raises(NotImplementedError, match="does not implement"):
-        plastic.build(dt=0.1, seed=0, backend="numba", stdp=True)
+    plastic.connect("a", "b", rule="all_to_all", weight=1.0, plasticity="rstdp")
+    shifted = Network([IzhikevichPopulation("a", N=5), IzhikevichPopulation("b", N=5)])
+    shifted.connect("a", "b", rule="all_to_all", weight=1.0, delay=2.0, std=0.0,
+                    plasticity={"rule": "stdp", "dendritic_fraction": 0.0})
+    for net, what in ((plastic, "rstdp"), (shifted, "timing shift")):
+        with caplog.at_level(logging.INFO, logger="pyn_core"):
+            sim = net.build(dt=0.1, seed=0, backend="auto", stdp=True)
+        assert sim.backend.name == "numpy"
+        assert what in caplog.text
+        with pytest.raises(NotImplementedError, match=what):
+            net.build(dt=0.1, seed=0, backend="numba", stdp=True)
+    # without learning the same networks run on numba
+    assert plastic.build(dt=0.1, seed=0, backend="auto", stdp=False).backend.name == "numba"
 
 
 def test_unknown_backend_name():

@@ -49,11 +49,14 @@ def unsupported(sim) -> str | None:
         if not p.is_source and p.model.spike_kind not in ("reset", "crossing"):
             return f"the spike kind {p.model.spike_kind!r} of model {p.model.name!r}"
     for q in sim.projs:
-        if getattr(q, "stp_state", None) is not None:
-            return f"short-term plasticity (connection {q.name!r})"
-        if getattr(q, "plastic", None) is not None or getattr(q, "stdp", None) is not None:
-            rule = (q.stdp or {}).get("rule", "stdp") if isinstance(q.stdp, dict) else "stdp"
-            return f"the plasticity rule {rule!r} (connection {q.name!r})"
+        pc = getattr(q, "plastic", None)
+        if pc is None:
+            continue
+        if pc.rule != "stdp" or pc.reward_modulated:
+            return f"the plasticity rule {pc.rule!r} (connection {q.name!r})"
+        if getattr(pc, "late", None) is not None or not hasattr(pc, "index"):
+            return (f"STDP with a timing shift from the delays (connection {q.name!r}: "
+                    "dendritic_fraction other than 0.5 with delays of more than half a step)")
     return None
 
 
@@ -192,8 +195,26 @@ class NumbaBackend:
         self.rproto = np.zeros(0, dtype=recs[0].ring.dtype if recs else np.float64)
         # projections
         projs = sim.projs
-        self.PRJ_SIGN = np.asarray([q.sign for q in projs] + [1.0])
+        self.PRJ_F = np.zeros((4, len(projs) + 1))
+        self.PRJ_F[K.QF_SIGN, :len(projs)] = [q.sign for q in projs]
+        n_stp = 0
+        self.stp_row = []
+        for n, q in enumerate(projs):
+            st = getattr(q, "stp_state", None)
+            if st is None:
+                self.stp_row.append(0)
+                continue
+            n_stp += 1
+            self.stp_row.append(n_stp)
+            self.PRJ_F[[K.QF_U, K.QF_KREC, K.QF_KFAC], n] = st.U, st.k_rec, -1.0 if st.k_fac is None else st.k_fac
+        # learning connections (pair STDP, one synapse group)
+        self.learners = [q for q in projs if getattr(q, "plastic", None) is not None] if sim.learning else []
+        self.LF = np.zeros((6, len(self.learners) + 1))
+        for c, q in enumerate(self.learners):
+            pc = q.plastic
+            self.LF[:, c] = pc.a_plus, pc.a_minus, pc.w_min, pc.w_max, pc.k_plus, pc.k_minus
         w_dtype = {q.weight.dtype for q in projs}
+        w_dtype |= {q.plastic.w.dtype for q in projs if getattr(q, "plastic", None) is not None}
         d_dtype = {q.delay.dtype for q in projs if q.delay is not None}
         if len(w_dtype) > 1 or len(d_dtype) > 1:
             raise ValueError("the numba backend needs one weight dtype and one delay dtype per simulation")
@@ -215,6 +236,7 @@ class NumbaBackend:
         self.sb = (np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int32),
                    np.zeros(1, dtype=np.int64), np.zeros(len(sim.pops), dtype=np.int64),
                    np.zeros(len(sim.pops), dtype=np.int64))
+        self.STP_R = np.zeros((max(n_stp, 1), cap if n_stp else 1))
 
     def _tables(self):
         """The address tables of the simulation's arrays as they are now."""
@@ -272,19 +294,43 @@ class NumbaBackend:
             if rc.x is not None:
                 REC[K.R_X, r] = addr(rc.x)
             REC[K.R_RING, r] = addr(rc.ring)
-        PRJ = _table(11, len(sim.projs))
+        PRJ = _table(16, len(sim.projs))
         for n, q in enumerate(sim.projs):
             PRJ[K.Q_PRE, n], PRJ[K.Q_REC, n] = q.pre.index, REC_INDEX(sim, q.receptor)
             PRJ[K.Q_ON, n], PRJ[K.Q_SORTED, n] = q.enabled, self.sorted_rows[n]
             PRJ[K.Q_UD, n] = q.uniform_delay or 0
-            PRJ[K.Q_IP, n], PRJ[K.Q_POST, n], PRJ[K.Q_W, n] = addr(q.indptr), addr(q.post_idx), addr(q.weight)
+            PRJ[K.Q_IP, n], PRJ[K.Q_POST, n] = addr(q.indptr), addr(q.post_idx)
+            if q.weight.size and q.weight.strides == (0,):      # one weight for every synapse
+                keep.append(q.weight)
+                PRJ[K.Q_W, n], PRJ[K.Q_WCONST, n] = q.weight.__array_interface__["data"][0], 1
+            else:
+                PRJ[K.Q_W, n] = addr(q.weight)
             if q.delay is not None:
                 PRJ[K.Q_D, n] = addr(q.delay)
             PRJ[K.Q_NPRE, n], PRJ[K.Q_NSYN, n] = q.pre.N, q.weight.size
+            st = getattr(q, "stp_state", None)
+            if st is not None:
+                PRJ[K.Q_STP, n] = self.stp_row[n]
+                PRJ[K.Q_STP_U, n], PRJ[K.Q_STP_X, n], PRJ[K.Q_STP_LAST, n] = addr(st.u), addr(st.x), addr(st.last)
+        LT = _table(17, len(self.learners))
+        EPOCH = np.zeros(len(self.learners) + 1, dtype=np.int64)
+        for c, q in enumerate(self.learners):
+            pc, g = q.plastic, q.plastic.index
+            LT[K.L_PRE, c], LT[K.L_POST, c], LT[K.L_W, c] = q.pre.index, q.post.index, addr(pc.w)
+            LT[K.L_NSYN, c], LT[K.L_NPRE, c], LT[K.L_NPOST, c] = pc.w.size, q.pre.N, q.post.N
+            LT[K.L_ROW_PTR, c], LT[K.L_ROW_POST, c] = addr(g.row_ptr), addr(g.row_post)
+            if g.row_syn is not None:
+                LT[K.L_ROW_SYN, c] = addr(g.row_syn)
+            LT[K.L_COL_PTR, c], LT[K.L_COL_SYN, c], LT[K.L_COL_PRE, c] = addr(g.col_ptr), addr(g.col_syn), \
+                addr(g.col_pre)
+            LT[K.L_X, c], LT[K.L_Y, c] = addr(pc.X), addr(pc.Y)
+            LT[K.L_EPOCH, c], LT[K.L_NEAREST, c], LT[K.L_MULT, c] = pc.trace_epoch, pc.nearest, pc.multiplicative
+            EPOCH[c] = pc.ke
         TRC, rec_steps, rec_fill = self._recording(addr)
         self._keep = keep
         return (POP[:, :len(sim.pops)], np.asarray(ST + [0], dtype=np.int64), np.asarray(PA + [0], dtype=np.int64),
-                REC[:, :len(sim.receptors)], SRC, PRJ[:, :len(sim.projs)], TRC, rec_steps, rec_fill)
+                REC[:, :len(sim.receptors)], SRC, PRJ[:, :len(sim.projs)], LT[:, :len(self.learners)], EPOCH, TRC,
+                rec_steps, rec_fill)
 
     @staticmethod
     def _rows_sorted(projs) -> np.ndarray:
@@ -321,15 +367,17 @@ class NumbaBackend:
     # -- running ---------------------------------------------------------------
     def _call(self, n):
         sim = self.sim
-        POP, ST, PA, REC, SRC, PRJ, TRC, rec_steps, rec_fill = self._tables()
+        POP, ST, PA, REC, SRC, PRJ, LT, EPOCH, TRC, rec_steps, rec_fill = self._tables()
         if self.threads > 1:
             numba.set_num_threads(self.threads)
         done, status, j = self._run(
             sim.k, n, sim.dt, sim.ring_len, sim.rng_run, POP, ST, PA, REC, self.RECF, self.CUR, self.CUR_AMP,
             self.C_TAB, self.C_IDX, self.NOI, self.NOI_F, self.N_IDX, self.PSN, self.PSN_F, self.PSN_K, self.P_CDF,
             self.P_IDX,
-            SRC, self.SRC_PMAX, PRJ, self.PRJ_SIGN, rec_steps, rec_fill, TRC, *self.sb, self.rproto, self.wproto,
-            self.dproto, self.threads)
+            SRC, self.SRC_PMAX, PRJ, self.PRJ_F, self.STP_R, LT, self.LF, EPOCH, rec_steps, rec_fill, TRC, *self.sb,
+            self.rproto, self.wproto, self.dproto, self.threads)
+        for c, q in enumerate(self.learners):
+            q.plastic.ke = int(EPOCH[c])
         if sim.recorder._data is not None:
             sim.recorder._fill = int(rec_fill[0])
         self._flush_spikes()

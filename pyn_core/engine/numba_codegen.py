@@ -39,7 +39,7 @@ from . import numba_kernels
 log = logging.getLogger("pyn_core")
 
 #: Bumped whenever the templates below change.
-GENERATOR_VERSION = "7"
+GENERATOR_VERSION = "8"
 
 _MODELS: dict[str, object] = {}     # model key -> NeuronModel
 _JITTED: dict[str, tuple] = {}      # model key -> (step, reset) dispatchers
@@ -293,7 +293,7 @@ def integrate{m}_par({_INTEGRATE_ARGS}, nparts):
 
 _DRIVER = '''@njit(cache=True, nogil=True)
 def {name}(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX,
-        PSN, PSN_F, PSN_K, P_CDF, P_IDX, SRC, SRC_PMAX, PRJ, PRJ_SIGN, rec_steps, rec_fill, TRC,
+        PSN, PSN_F, PSN_K, P_CDF, P_IDX, SRC, SRC_PMAX, PRJ, PRJ_F, STP_R, LT, LF, EPOCH, rec_steps, rec_fill, TRC,
         sb_step, sb_id, sb_pop, fill, spk_lo, spk_hi, rproto, wproto, dproto, nparts):
     """Run ``nsteps`` steps from ``k0``; returns (steps done, status, population).
 
@@ -324,15 +324,19 @@ def {name}(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, 
             if bad > 0:
                 fill[0] = start
                 return step, 1, j
+        for q in range(PRJ.shape[1]):
+            if PRJ[K.Q_STP, q] > 0:
+                K.stp_release(k, PRJ, PRJ_F, q, spk_lo, spk_hi, sb_id, STP_R[PRJ[K.Q_STP, q] - 1])
 {propagate}
+        K.plasticity(k, LT, LF, EPOCH, spk_lo, spk_hi, sb_id, wproto)
         K.decay{par}(REC, RECF{np})
     return nsteps, 0, -1
 
 
 '''
 
-_PROPAGATE = "        K.propagate(k, L, PRJ, PRJ_SIGN, REC, spk_lo, spk_hi, sb_id, rproto, wproto, dproto)"
-_PROPAGATE_PAR = ("        K.propagate_par(k, L, PRJ, PRJ_SIGN, REC, spk_lo, spk_hi, sb_id, rproto, wproto, dproto,"
+_PROPAGATE = "        K.propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto)"
+_PROPAGATE_PAR = ("        K.propagate_par(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto,"
                   " nparts)")
 
 

@@ -39,8 +39,14 @@ N_POP, N_K0, N_K1, N_IDX_OFF, N_IDX_N = range(5)
 PS_REC, PS_K0, PS_K1, PS_CDF_OFF, PS_CDF_N, PS_IDX_OFF, PS_IDX_N = range(7)
 # rows of the source table
 S_K0, S_K1, S_RATIO, S_RATIO_N, S_STATE, S_STEPS, S_IDS, S_NEV, S_CUR = range(9)
-# rows of the projection table
-Q_PRE, Q_REC, Q_ON, Q_UD, Q_SORTED, Q_IP, Q_POST, Q_W, Q_D, Q_NPRE, Q_NSYN = range(11)
+# rows of the projection table (int) and of its float companion
+Q_PRE, Q_REC, Q_ON, Q_UD, Q_SORTED, Q_IP, Q_POST, Q_W, Q_D, Q_NPRE, Q_NSYN, Q_STP, Q_STP_U, Q_STP_X, \
+    Q_STP_LAST, Q_WCONST = range(16)
+QF_SIGN, QF_U, QF_KREC, QF_KFAC = range(4)
+# rows of the plastic-connection table (int) and of its float companion
+L_PRE, L_POST, L_W, L_NSYN, L_NPRE, L_NPOST, L_ROW_PTR, L_ROW_SYN, L_ROW_POST, L_COL_PTR, L_COL_SYN, \
+    L_COL_PRE, L_X, L_Y, L_EPOCH, L_NEAREST, L_MULT = range(17)
+LF_APLUS, LF_AMINUS, LF_WMIN, LF_WMAX, LF_KPLUS, LF_KMINUS = range(6)
 # rows of the recording table
 T_POP, T_CODE, T_OUT, T_N = range(4)
 
@@ -405,7 +411,42 @@ def _row_start(post, a, b, lo):
 
 
 @njit(**_OPTS)
-def propagate(k, L, PRJ, PRJ_SIGN, REC, spk_lo, spk_hi, sb_id, rproto, wproto, dproto, part=0, nparts=1):
+def stp_release(k, PRJ, PRJ_F, q, spk_lo, spk_hi, sb_id, release):
+    """Tsodyks-Markram release ``r = u x`` of the spikers of connection ``q`` at step ``k`` into ``release``.
+
+    The expressions of :func:`pyn_core.engine.plasticity_numpy.stp_release`;
+    as there, nothing happens when the spikers have no synapse in ``q`` or
+    ``q`` is switched off.
+    """
+    j = PRJ[Q_PRE, q]
+    n = PRJ[Q_NPRE, q]
+    if not PRJ[Q_ON, q] or spk_lo[j] == spk_hi[j]:
+        return
+    ip = at(PRJ[Q_IP, q], n + 1, _I64)
+    total = 0
+    for s in range(spk_lo[j], spk_hi[j]):
+        total += ip[sb_id[s] + 1] - ip[sb_id[s]]
+    if total == 0:
+        return
+    us = at(PRJ[Q_STP_U, q], n, _F64)
+    xs = at(PRJ[Q_STP_X, q], n, _F64)
+    last = at(PRJ[Q_STP_LAST, q], n, _I64)
+    U, k_rec, k_fac = PRJ_F[QF_U, q], PRJ_F[QF_KREC, q], PRJ_F[QF_KFAC, q]
+    for s in range(spk_lo[j], spk_hi[j]):
+        i = sb_id[s]
+        elapsed = np.float64(k - last[i])
+        x = 1.0 - (1.0 - xs[i]) * np.exp(-elapsed * k_rec)
+        u = us[i] * np.exp(-elapsed * k_fac) if k_fac >= 0.0 else 0.0
+        u = u + U * (1.0 - u)
+        r = u * x
+        xs[i] = x - r
+        us[i] = u
+        last[i] = k
+        release[s] = r
+
+
+@njit(**_OPTS)
+def propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto, part=0, nparts=1):
     """Add the weights of the synapses of this step's spikers to the delayed ring slots.
 
     With ``nparts > 1`` only the targets of part ``part`` are served: rows
@@ -429,10 +470,30 @@ def propagate(k, L, PRJ, PRJ_SIGN, REC, spk_lo, spk_hi, sb_id, rproto, wproto, d
         nsyn = PRJ[Q_NSYN, q]
         ip = at(PRJ[Q_IP, q], PRJ[Q_NPRE, q] + 1, _I64)
         post = at(PRJ[Q_POST, q], nsyn, _I32)
-        w = at(PRJ[Q_W, q], nsyn, wproto)
-        sign = PRJ_SIGN[q]
+        wconst = PRJ[Q_WCONST, q] != 0
+        w = at(PRJ[Q_W, q], 1 if wconst else nsyn, wproto)
+        sign = PRJ_F[QF_SIGN, q]
         ud = PRJ[Q_UD, q]
         srt = PRJ[Q_SORTED, q] != 0
+        stp = PRJ[Q_STP, q] != 0
+        release = STP_R[max(PRJ[Q_STP, q] - 1, 0)]
+        if ud > 0 and whole and not stp:
+            slot = ks + ud
+            if slot >= L:
+                slot -= L
+            row = ring[slot]
+            if wconst:          # one weight for the whole connection: only the targets are read
+                value = w[0] * sign
+                for s in range(lo, hi):
+                    i = sb_id[s]
+                    for syn in range(ip[i], ip[i + 1]):
+                        row[post[syn]] += value
+            else:
+                for s in range(lo, hi):
+                    i = sb_id[s]
+                    for syn in range(ip[i], ip[i + 1]):
+                        row[post[syn]] += w[syn] * sign
+            continue
         if ud > 0:
             slot = ks + ud
             if slot >= L:
@@ -441,25 +502,30 @@ def propagate(k, L, PRJ, PRJ_SIGN, REC, spk_lo, spk_hi, sb_id, rproto, wproto, d
             for s in range(lo, hi):
                 i = sb_id[s]
                 a, b = ip[i], ip[i + 1]
+                rel = release[s] if stp else 1.0
                 if whole:
                     for syn in range(a, b):
-                        row[post[syn]] += w[syn] * sign
+                        ws = w[0] if wconst else w[syn]
+                        row[post[syn]] += (ws * rel if stp else ws) * sign
                 elif srt:
                     for syn in range(_row_start(post, a, b, t_lo), b):
                         t = post[syn]
                         if t >= t_hi:
                             break
-                        row[t] += w[syn] * sign
+                        ws = w[0] if wconst else w[syn]
+                        row[t] += (ws * rel if stp else ws) * sign
                 else:
                     for syn in range(a, b):
                         t = post[syn]
                         if t >= t_lo and t < t_hi:
-                            row[t] += w[syn] * sign
+                            ws = w[0] if wconst else w[syn]
+                            row[t] += (ws * rel if stp else ws) * sign
         else:
             d = at(PRJ[Q_D, q], nsyn, dproto)
             for s in range(lo, hi):
                 i = sb_id[s]
                 a, b = ip[i], ip[i + 1]
+                rel = release[s] if stp else 1.0
                 if srt and not whole:
                     a = _row_start(post, a, b, t_lo)
                 for syn in range(a, b):
@@ -474,14 +540,99 @@ def propagate(k, L, PRJ, PRJ_SIGN, REC, spk_lo, spk_hi, sb_id, rproto, wproto, d
                     slot = ks + d[syn]
                     if slot >= L:
                         slot -= L
-                    ring[slot, t] += w[syn] * sign
+                    ws = w[0] if wconst else w[syn]
+                    ring[slot, t] += (ws * rel if stp else ws) * sign
 
 
 @njit(parallel=True, **_OPTS)
-def propagate_par(k, L, PRJ, PRJ_SIGN, REC, spk_lo, spk_hi, sb_id, rproto, wproto, dproto, nparts):
+def propagate_par(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto, nparts):
     """:func:`propagate` with the targets split into ``nparts`` ranges, one per thread."""
     for part in prange(nparts):
-        propagate(k, L, PRJ, PRJ_SIGN, REC, spk_lo, spk_hi, sb_id, rproto, wproto, dproto, part, nparts)
+        propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto, part, nparts)
+
+
+# ---------------------------------------------------------------------------
+# 7. plasticity (pair STDP)
+# ---------------------------------------------------------------------------
+@njit(**_OPTS)
+def _pair_update(w, syn, scaled, amp, LF, c, mult, potentiate):
+    """One pair update of weight ``syn`` with the trace ``scaled`` (numpy's expressions)."""
+    ws = w[syn]
+    if mult:
+        if potentiate:
+            ws = ws + (LF[LF_WMAX, c] - ws) * scaled * amp
+        else:
+            ws = ws - (ws - LF[LF_WMIN, c]) * scaled * amp
+    elif potentiate:
+        ws = ws + scaled * amp
+    else:
+        ws = ws - scaled * amp
+    if ws < LF[LF_WMIN, c]:
+        ws = LF[LF_WMIN, c]
+    elif ws > LF[LF_WMAX, c]:
+        ws = LF[LF_WMAX, c]
+    w[syn] = ws
+
+
+@njit(**_OPTS)
+def plasticity(k, LT, LF, EPOCH, spk_lo, spk_hi, sb_id, wproto):
+    """Pair STDP of every learning connection at step ``k`` (after the propagation).
+
+    The scaled traces and the epoch of :class:`pyn_core.engine.plasticity_numpy.PlasticConnection`
+    (one synapse group, no timing shift): the presynaptic spikes depress, then
+    the postsynaptic spikes potentiate, then the traces of both are bumped.
+    """
+    for c in range(LT.shape[1]):
+        n_pre, n_post = LT[L_NPRE, c], LT[L_NPOST, c]
+        X = at(LT[L_X, c], n_pre, _F64)
+        Y = at(LT[L_Y, c], n_post, _F64)
+        k_plus, k_minus = LF[LF_KPLUS, c], LF[LF_KMINUS, c]
+        ke = EPOCH[c]
+        if k - ke > LT[L_EPOCH, c]:
+            fx = np.exp((ke - k) * k_plus)
+            fy = np.exp((ke - k) * k_minus)
+            for i in range(n_pre):
+                X[i] *= fx
+            for i in range(n_post):
+                Y[i] *= fy
+            ke = k
+            EPOCH[c] = k
+        w = at(LT[L_W, c], LT[L_NSYN, c], wproto)
+        mult = LT[L_MULT, c] != 0
+        nearest = LT[L_NEAREST, c] != 0
+        row_ptr = at(LT[L_ROW_PTR, c], n_pre + 1, _I64)
+        nrow = row_ptr[n_pre]
+        whole = LT[L_ROW_SYN, c] == 0
+        row_syn = at(LT[L_ROW_SYN, c], 0 if whole else nrow, _I64)
+        row_post = at(LT[L_ROW_POST, c], nrow, _I64)
+        j = LT[L_PRE, c]
+        lo, hi = spk_lo[j], spk_hi[j]
+        if hi > lo:
+            amp = LF[LF_AMINUS, c] * np.exp((ke - k) * k_minus)
+            for s in range(lo, hi):
+                i = sb_id[s]
+                for e in range(row_ptr[i], row_ptr[i + 1]):
+                    _pair_update(w, e if whole else row_syn[e], Y[row_post[e]], amp, LF, c, mult, False)
+            up = np.exp((k - ke) * k_plus)
+            for s in range(lo, hi):
+                i = sb_id[s]
+                X[i] = up if nearest else X[i] + up
+        j = LT[L_POST, c]
+        lo, hi = spk_lo[j], spk_hi[j]
+        if hi > lo:
+            col_ptr = at(LT[L_COL_PTR, c], n_post + 1, _I64)
+            ncol = col_ptr[n_post]
+            col_syn = at(LT[L_COL_SYN, c], ncol, _I64)
+            col_pre = at(LT[L_COL_PRE, c], ncol, _I64)
+            amp = LF[LF_APLUS, c] * np.exp((ke - k) * k_plus)
+            for s in range(lo, hi):
+                i = sb_id[s]
+                for e in range(col_ptr[i], col_ptr[i + 1]):
+                    _pair_update(w, col_syn[e], X[col_pre[e]], amp, LF, c, mult, True)
+            up = np.exp((k - ke) * k_minus)
+            for s in range(lo, hi):
+                i = sb_id[s]
+                Y[i] = up if nearest else Y[i] + up
 
 
 # ---------------------------------------------------------------------------
