@@ -100,8 +100,11 @@ def connect_indices(rule: dict, n_pre: int, n_post: int, same: bool, rng) -> tup
         k = rule["k"]
         post = np.repeat(np.arange(n_post, dtype=np.int64), k)
         pre = _draw(rng, n_post, k, n_pre, post if no_autapses else None, rule["allow_multapses"]).reshape(-1)
-        order = np.argsort(pre, kind="stable")
-        return pre[order], post[order]
+        # a stable sort by pre of pairs whose post increases is their lexicographic order: sort one key
+        key = pre * n_post + post
+        key.sort()
+        pre = key // n_post
+        return pre, key - pre * n_post
     pre = check_indices(rule["pre"], n_pre, "explicit rule 'pre'")
     post = check_indices(rule["post"], n_post, "explicit rule 'post'")
     order = np.argsort(pre, kind="stable")

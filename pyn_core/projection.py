@@ -102,6 +102,9 @@ class Projection:
         pre, post : int64 arrays, sorted by pre
         weight : float64 array (sign not applied: magnitude for rule-drawn weights)
         delay_steps : int64 array (>= 1)
+
+        A weight or delay that is one number for every synapse comes back as a
+        read-only view of that number (no memory per synapse).
         """
         same = pre_pop is post_pop
         if self.weight_matrix is not None:
@@ -113,20 +116,26 @@ class Projection:
             w = W[pre, post] * self.scale
         else:
             pre, post = connect_indices(self.rule, pre_pop.N, post_pop.N, same, rng)
-            w = draw(self.weight, pre.size, rng)
-            if isinstance(self.weight, np.ndarray) and w.size != pre.size:
-                raise ValueError(f"connection {self.name!r}: {w.size} weights given for {pre.size} synapses")
-            w = w * self.scale
+            if isinstance(self.weight, (dict, np.ndarray)):
+                w = draw(self.weight, pre.size, rng)
+                if isinstance(self.weight, np.ndarray) and w.size != pre.size:
+                    raise ValueError(f"connection {self.name!r}: {w.size} weights given for {pre.size} synapses")
+                w = w * self.scale
+            else:
+                w = np.broadcast_to(np.float64(float(self.weight)) * self.scale, pre.shape)
         if self.delay_matrix is not None:
             d = np.asarray(self.delay_matrix, dtype=float)[pre, post]
         elif isinstance(self.delay, np.ndarray):
             if self.delay.size != pre.size:
                 raise ValueError(f"connection {self.name!r}: {self.delay.size} delays given for {pre.size} synapses")
             d = self.delay
+        elif self.delay_std == 0:
+            steps = np.broadcast_to(np.int64(max(1.0, np.rint(self.delay / dt))), pre.shape)
+            return pre.astype(np.int64, copy=False), post.astype(np.int64, copy=False), np.asarray(w, dtype=float), steps
         else:
-            d = self.delay if self.delay_std == 0 else rng.normal(self.delay, self.delay_std, pre.size)
+            d = rng.normal(self.delay, self.delay_std, pre.size)
         steps = np.maximum(1, np.rint(np.broadcast_to(d, pre.shape) / dt)).astype(np.int64)
-        return pre.astype(np.int64), post.astype(np.int64), np.asarray(w, dtype=float), steps
+        return pre.astype(np.int64, copy=False), post.astype(np.int64, copy=False), np.asarray(w, dtype=float), steps
 
     def to_spec(self) -> dict:
         """JSON-compatible description."""

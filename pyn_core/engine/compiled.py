@@ -77,7 +77,10 @@ class ProjArrays:
         self.enabled = proj.enabled
         self.indptr = to_csr(pre_idx, pre.N)
         self.post_idx = post_idx.astype(np.int32)
-        self.weight = np.ascontiguousarray(weight, dtype=dtype)
+        if weight.size and weight.strides == (0,):     # one weight for every synapse: kept as one value
+            self.weight = np.broadcast_to(weight[:1].astype(dtype), weight.shape)
+        else:
+            self.weight = np.ascontiguousarray(weight, dtype=dtype)
         self.n = weight.size
         dmin = int(delay.min()) if delay.size else 1
         dmax = int(delay.max()) if delay.size else 1
@@ -99,6 +102,8 @@ class ProjArrays:
         the state the numpy backend updates (see :mod:`.plasticity_numpy`).
         """
         from .plasticity_numpy import PlasticConnection
+        if not self.weight.flags.writeable:                # learning weights need one value per synapse
+            self.weight = np.array(self.weight)
         p = dict(DEFAULTS[params.get("rule", "stdp")])
         p.update(params)
         if p["w_max"] is None:

@@ -282,6 +282,8 @@ class Simulation:
             raise ValueError("weights must be finite")
         if q.plastic is not None:
             q.plastic.flush()
+        if not q.weight.flags.writeable:          # one shared value until now: one per synapse from here on
+            q.weight = np.array(q.weight)
         q.weight[:] = w
         if q.plastic is not None:
             q.plastic.weights_changed()
