@@ -206,10 +206,14 @@ def build(scene, frame_camera: bool | None = None) -> NetworkRuntime:
         raise ValueError("the network has no population: add one first")
     spec = scene_spec(scene)
     rt = NetworkRuntime(spec)
-    keep = {view.object_name(n) for n in rt.names}
+    view.ensure_view_id(scene)
+    view.drop_foreign_collections(scene)
+    if frame_camera is None:
+        frame_camera = scene.camera is None or view.is_own_camera(scene, scene.camera)
+    keep = {view.object_name(n, scene) for n in rt.names}
     for ob in view.population_objects(scene):
         if ob.name not in keep:
-            view._remove_object(ob)
+            view.remove_from_scene(scene, ob)
     colors = {p["name"]: p.get("color") or (1.0, 1.0, 1.0) for p in spec["populations"]}
     points = []
     for name, n in zip(rt.names, rt.sizes):
@@ -217,13 +221,11 @@ def build(scene, frame_camera: bool | None = None) -> NetworkRuntime:
         points.append(xyz)
         view.population_object_build(
             scene, name, xyz, colors[name], radius=pyn.neuron_radius, as_points=n > pyn.point_cloud_above,
-            glow=pyn.glow_strength, idle=pyn.base_strength)
+            glow=pyn.glow_strength, idle=pyn.base_strength, by_voltage=pyn.color_by == "voltage")
     if pyn.show_connections:
         view.build_connections(scene, connection_segments(rt, pyn.max_connection_curves, pyn.seed))
     else:
         view.build_connections(scene, np.zeros((0, 2, 3)))
-    if frame_camera is None:
-        frame_camera = scene.camera is None or scene.camera.name == view.CAMERA
     view.setup_look(scene, np.concatenate(points) if frame_camera else None)
     driver.install_runtime(scene, rt)
     driver.update_scene(scene)
@@ -241,6 +243,9 @@ def reset(scene) -> None:
 def bake(scene, progress=None):
     """Simulate from the start frame to the scene's end frame once and save every spike in the .blend.
 
+    The membrane potential of every neuron at every frame is kept as well
+    (float16) unless that is more than ``runtime.MAX_BAKE_VOLTAGES`` values.
+
     Parameters
     ----------
     progress : callable, optional
@@ -255,7 +260,7 @@ def bake(scene, progress=None):
         build(scene)
     rt = driver.runtime(scene)
     t_end = frame_to_ms(scene.frame_end, pyn.start_frame, pyn.ms_per_frame)
-    result = bake_network(rt.spec, t_end, progress=progress, runtime=rt)
+    result = bake_network(rt.spec, t_end, progress=progress, runtime=rt, sample_ms=pyn.ms_per_frame)
     driver.store_bake(scene, result)
     driver.update_scene(scene)
     return result
@@ -291,7 +296,8 @@ def status(scene) -> dict:
     bake_ = driver.stored_bake(scene)
     if bake_ is not None:
         out["bake"] = {"spikes": len(bake_.record), "t_end": bake_.t_end,
-                       "valid": bake_.spec_hash == pyn.built_hash}
+                       "valid": bake_.spec_hash == pyn.built_hash, "voltage": bake_.voltage is not None,
+                       "note": bake_.note}
     rt = driver.CACHE.runtimes.get(int(scene.session_uid))
     if rt is not None:
         out["t"] = rt.t

@@ -12,6 +12,10 @@ per-session cache keyed by the scene's ``session_uid``; it is emptied when a
 file is loaded, and a runtime is rebuilt from ``Scene.pyn`` when first needed.
 Bakes are saved with the .blend as an ID property of the scene
 (:data:`BAKE_KEY`, int32 arrays as bytes).
+
+With the view colouring by voltage, each neuron's membrane potential is
+written as well: from the running simulation (``Simulation.state``), or from
+the bake when it keeps potentials (else the bake shows spikes only).
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import logging
 import uuid
 
 import bpy
+import numpy as np
 from bpy.app.handlers import persistent
 
 from . import view
@@ -146,10 +151,21 @@ def usable_bake(scene, t_ms: float | None = None) -> Bake | None:
 # per frame
 # ---------------------------------------------------------------------------
 
-def _write_all(names, offsets, activity) -> None:
+def voltage_range(scene):
+    """The (rest, peak) the view maps onto the voltage colours: None for each model's own range."""
+    pyn = scene.pyn
+    if pyn.voltage_auto:
+        return None, None
+    return float(pyn.voltage_min), float(pyn.voltage_max)
+
+
+def _write_all(scene, names, offsets, activity, voltage=None) -> None:
     for i, name in enumerate(names):
-        if not view.write_activity(name, activity[offsets[i]:offsets[i + 1]]):
+        a, b = offsets[i], offsets[i + 1]
+        if not view.write_activity(name, activity[a:b], scene):
             log.debug("no object (or a stale one) for population %r; press Build", name)
+        elif voltage is not None:
+            view.write_voltage(name, voltage[a:b], scene)
 
 
 def update_scene(scene, frame: float | None = None) -> str | None:
@@ -166,14 +182,37 @@ def update_scene(scene, frame: float | None = None) -> str | None:
         return None
     params = glow_params(scene)
     t = scene_time(scene, frame)
+    by_voltage = pyn.color_by == "voltage"
     bake = usable_bake(scene, t)
     if bake is not None:
-        _write_all(bake.names, bake.offsets, bake.activity(t, params))
+        voltage = None
+        if by_voltage:  # a bake without potentials shows spikes only
+            voltage = bake.voltage_level(t, *voltage_range(scene))
+            if voltage is None:
+                voltage = np.zeros(int(bake.offsets[-1]), dtype=np.float32)
+        _write_all(scene, bake.names, bake.offsets, bake.activity(t, params), voltage)
         return "bake"
     rt = runtime(scene)
     rt.advance_to(t)
-    _write_all(rt.names, rt.offsets, rt.glow.activity(rt.t, params))
+    _write_all(scene, rt.names, rt.offsets, rt.glow.activity(rt.t, params),
+               rt.voltage_level(*voltage_range(scene)) if by_voltage else None)
     return "simulation"
+
+
+def refresh(scene) -> None:
+    """Show the current frame again after a view setting changed, if that is cheap.
+
+    Only with a usable bake or a simulation already running: nothing is built here.
+    """
+    pyn = getattr(scene, "pyn", None)
+    if pyn is None or not pyn.built_hash or pyn.live:
+        return
+    if usable_bake(scene) is None and CACHE.runtimes.get(_key(scene)) is None:
+        return
+    try:
+        update_scene(scene)
+    except Exception:  # a property update must never fail
+        log.exception("pyN could not show frame %s of scene %r again", scene.frame_current, scene.name)
 
 
 @persistent
@@ -211,7 +250,8 @@ def live_step(scene) -> float:
     rt = runtime(scene)
     n_steps = max(1, int(round(scene.pyn.ms_per_frame / rt.dt)))
     rt.advance(n_steps * rt.dt)
-    _write_all(rt.names, rt.offsets, rt.glow.activity(rt.t, glow_params(scene)))
+    voltage = rt.voltage_level(*voltage_range(scene)) if scene.pyn.color_by == "voltage" else None
+    _write_all(scene, rt.names, rt.offsets, rt.glow.activity(rt.t, glow_params(scene)), voltage)
     return rt.t
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import bpy
 
 from . import actions
+from . import spec_convert as sc
 
 
 class PYN_UL_populations(bpy.types.UIList):
@@ -30,7 +31,11 @@ class PYN_UL_stimuli(bpy.types.UIList):
 
     def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index):
         stop = f"{item.stop:g}" if item.has_stop else "∞"
-        what = {"current": f"{item.amplitude:g}", "noise": f"noise {item.mean:g}±{item.std:g}",
+        if "\"whole\"" in item.extra_json:
+            layout.label(text=f"{item.target}: kept as JSON")
+            return
+        amplitude = "table" if item.kind == "current" and "\"amplitude\"" in item.extra_json else f"{item.amplitude:g}"
+        what = {"current": amplitude, "noise": f"noise {item.mean:g}±{item.std:g}",
                 "poisson": f"{item.rate:g} Hz"}[item.kind]
         layout.label(text=f"{item.target}: {what}, {item.start:g}–{stop} ms")
 
@@ -206,7 +211,11 @@ class PYN_PT_stimuli(_PynPanel, bpy.types.Panel):
         sub2.enabled = st.has_stop
         sub2.prop(st, "stop")
         if st.kind == "current":
-            col.prop(st, "amplitude")
+            table = sc.amplitude_table({"extra_json": st.extra_json}) if st.extra_json else None
+            if table is None:
+                col.prop(st, "amplitude")
+            else:
+                col.label(text=f"Amplitude: table of {len(table['times'])} points (JSON below)")
         elif st.kind == "noise":
             col.prop(st, "mean")
             col.prop(st, "std")
@@ -236,6 +245,13 @@ class PYN_PT_view(_PynPanel, bpy.types.Panel):
         sub = row.row()
         sub.enabled = pyn.show_connections
         sub.prop(pyn, "max_connection_curves", text="Max")
+        col.prop(pyn, "color_by")
+        if pyn.color_by == "voltage":
+            col.prop(pyn, "voltage_auto")
+            sub = col.row(align=True)
+            sub.enabled = not pyn.voltage_auto
+            sub.prop(pyn, "voltage_min")
+            sub.prop(pyn, "voltage_max")
 
 
 class PYN_PT_simulate(_PynPanel, bpy.types.Panel):
@@ -262,7 +278,13 @@ class PYN_PT_simulate(_PynPanel, bpy.types.Panel):
         if bake is not None:
             icon = "CHECKMARK" if bake["valid"] else "ERROR"
             text = f"Bake: {bake['spikes']} spikes, 0–{bake['t_end']:g} ms"
+            if bake["voltage"]:
+                text += ", potentials"
             layout.label(text=text if bake["valid"] else text + " (out of date)", icon=icon)
+            if bake["note"]:
+                layout.label(text=bake["note"], icon="INFO")
+            if pyn.color_by == "voltage" and not bake["voltage"]:
+                layout.label(text="The bake keeps no potentials: spikes only", icon="INFO")
         frames = max(0, scene.frame_end - pyn.start_frame)
         layout.label(text=f"Frames {pyn.start_frame}–{scene.frame_end}: 0–{frames * pyn.ms_per_frame:g} ms")
         if state["t"] is not None:

@@ -53,6 +53,13 @@ def _refresh_materials(self, context):
     view.refresh_materials(context.scene)
 
 
+def _refresh_view(self, context):
+    """The colouring changed: new material settings, and the current frame shown again."""
+    from . import driver, view
+    view.refresh_materials(context.scene)
+    driver.refresh(context.scene)
+
+
 class PynParam(PropertyGroup):
     """One parameter value of a population (``name`` is the parameter)."""
 
@@ -192,9 +199,23 @@ class PynSettings(PropertyGroup):
                                        description="Most synapses drawn as curves")
     point_cloud_above: IntProperty(name="Points above", default=20000, min=1,
                                    description="Populations larger than this are drawn as a point cloud")
+    color_by: EnumProperty(name="Colour by", items=[
+        ("spikes", "Spikes", "Neurons flash in their population's colour when they spike"),
+        ("voltage", "Membrane potential",
+         "Neurons are coloured by their membrane potential (blue at rest to white at the peak) and flash "
+         "when they spike")], default="spikes", update=_refresh_view)
+    voltage_auto: BoolProperty(name="Model range", default=True, update=_refresh_view,
+                               description="Map each model's rest to peak onto the colours "
+                                           "(else the range below, for all neurons)")
+    voltage_min: FloatProperty(name="From", default=-80.0, update=_refresh_view,
+                               description="Membrane potential shown as rest (mV)")
+    voltage_max: FloatProperty(name="To", default=-40.0, update=_refresh_view,
+                               description="Membrane potential shown as peak (mV)")
     view_json: StringProperty(default="")
     extra_json: StringProperty(default="")
     built_hash: StringProperty(default="", description="Fingerprint of the network last built")
+    view_id: StringProperty(default="", description="Part of the names of this scene's pyN objects "
+                                                    "(set when first built)")
     live: BoolProperty(name="Live", default=False, description="Keep simulating while you watch")
 
 

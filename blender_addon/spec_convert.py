@@ -52,6 +52,8 @@ SYNAPSES = ("default", "alpha", "exp", "delta", "pulse", "cond_exp")
 PLASTICITY = ("default", "none", "stdp")
 SYNAPSES_WITH_TAU = ("exp", "alpha", "cond_exp")
 STIMULUS_KINDS = ("current", "noise", "poisson")
+#: What lights a neuron: its spikes only, or its membrane potential as well.
+COLOR_BY = ("spikes", "voltage")
 
 #: Colours given to new populations in turn (linear RGB).
 PALETTE = ((0.10, 0.55, 1.00), (1.00, 0.35, 0.08), (0.20, 1.00, 0.30), (1.00, 0.15, 0.60),
@@ -68,6 +70,10 @@ VIEW_DEFAULTS = {
     "show_connections": False,
     "max_connection_curves": 2000,
     "point_cloud_above": 20000,
+    "color_by": "spikes",
+    "voltage_auto": True,
+    "voltage_min": -80.0,
+    "voltage_max": -40.0,
 }
 
 #: Defaults of the core for settings a spec leaves out (a missing seed becomes 0: a view
@@ -428,11 +434,15 @@ def stimulus_from_spec(s: dict) -> dict:
     kind = str(s.get("kind", "current"))
     target = str(s.get("target", ""))
     numbers = ("start", "stop", "amplitude", "mean", "std", "rate", "weight")
-    if kind not in STIMULUS_KINDS or any(k in s and s[k] is not None and not _is_number(s[k]) for k in numbers):
+    table = s.get("amplitude") if kind == "current" and is_table(s.get("amplitude")) else None
+    scalars = {k: v for k, v in s.items() if not (table is not None and k == "amplitude")}
+    if kind not in STIMULUS_KINDS or any(k in scalars and scalars[k] is not None and not _is_number(scalars[k])
+                                         for k in numbers):
         # a kind or a value the panel cannot edit: keep the whole dict
         data = default_stimulus(target, "current")
         data["extra_json"] = _dumps({"whole": s})
         return data
+    s = scalars
     data = default_stimulus(target, kind)
     data["start"] = float(s.get("start", 0.0))
     stop = s.get("stop")
@@ -444,10 +454,28 @@ def stimulus_from_spec(s: dict) -> dict:
             data[key] = float(s[key])
     data["neurons"] = format_index_list(s.get("neurons"))
     extra = _rest(s, _STIM_KEYS[kind])
+    if table is not None:  # a tabulated current: the table stays JSON, the window is editable
+        extra["amplitude"] = table
+        data["amplitude"] = 0.0
     if kind == "poisson":
         _synapse_from_spec(s.get("synapse"), data, extra)
     data["extra_json"] = _dumps(extra)
     return data
+
+
+def is_table(value) -> bool:
+    """Whether a current amplitude is a table ``{"times": [...], "values": [...]}``."""
+    return isinstance(value, dict) and set(value) == {"times", "values"}
+
+
+def amplitude_table(data: dict) -> dict | None:
+    """The tabulated amplitude a stimulus's panel data keeps in its other fields, or None."""
+    try:
+        extra = _loads(data.get("extra_json", ""), "", {})
+    except ValueError:
+        return None
+    table = extra.get("amplitude") if isinstance(extra, dict) else None
+    return table if is_table(table) else None
 
 
 def stimulus_to_spec(data: dict) -> dict:
@@ -514,6 +542,8 @@ def panel_from_spec(spec: dict) -> dict:
     view = dict(spec.get("view") or {})
     for key, default in VIEW_DEFAULTS.items():
         data[key] = type(default)(view.pop(key, default))
+    if data["color_by"] not in COLOR_BY:
+        raise ValueError(f"view: color_by {data['color_by']!r} is not one of {', '.join(COLOR_BY)}")
     data["view_json"] = _dumps(view)
     data["populations"] = [population_from_spec(p, i) for i, p in enumerate(spec.get("populations", []))]
     data["projections"] = [projection_from_spec(p) for p in spec.get("projections", [])]

@@ -1,15 +1,17 @@
-"""Neurons in 3D: one Blender object per population, lit by a per-neuron attribute.
+"""Neurons in 3D: one Blender object per population, lit by per-neuron attributes.
 
 Each population becomes a mesh of ``N`` vertices at the positions the core
-gives, with a float point attribute ``activity``.  A Geometry Nodes modifier
-draws every vertex as a sphere (Instance on Points; the attribute reaches the
-instances) or, for large populations, as a point of a point cloud.  The
-population's material reads ``activity`` with an Attribute node (Instancer
-mode for the spheres, Geometry mode for points) and drives its emission.
-Writing the activities of a frame is one ``foreach_set`` per population.
+gives, with two float point attributes: ``activity`` (the glow of the latest
+spike) and ``voltage`` (the membrane potential as a level in [0, 1], written
+when the view colours by voltage).  A Geometry Nodes modifier draws every
+vertex as a sphere (Instance on Points; the attributes reach the instances)
+or, for large populations, as a point of a point cloud.  The population's
+material reads the attributes with Attribute nodes (Instancer mode for the
+spheres, Geometry mode for points) and drives its emission.  Writing the
+values of a frame is one ``foreach_set`` per population and attribute.
 
-Objects are found again by name (``"pyN.<population>"``), never kept across
-calls, so undo and file reloads are safe.
+Objects are found again by name (see :mod:`.naming`: ``pyN.<view id>.<population>``,
+unique per scene), never kept across calls, so undo and file reloads are safe.
 """
 from __future__ import annotations
 
@@ -20,35 +22,65 @@ import bpy
 import numpy as np
 from mathutils import Vector
 
+from . import naming
+
 log = logging.getLogger(__name__)
 
 ATTRIBUTE = "activity"
-COLLECTION = "pyN"
-PREFIX = "pyN."
-CAMERA = "pyN.camera"
-LIGHT = "pyN.light"
-CONNECTIONS = "pyN.connections"
+VOLTAGE = "voltage"
 GROUP_SPHERES = "pyN neurons (spheres)"
 GROUP_POINTS = "pyN neurons (points)"
 GROUP_CONNECTIONS = "pyN connections"
 BLOOM = "pyN bloom"
+#: Material shared by the connection tubes of every scene.
+CONNECTION_MATERIAL = "pyN.connections"
 #: Custom property naming the population an object shows.
 POP_KEY = "pyn_population"
+#: Custom property naming the view id (scene) an object belongs to.
+VIEW_KEY = "pyn_view"
+#: Colours of the voltage levels 0 (rest) to 1 (peak), linear RGB: the material's colour ramp.
+VOLTAGE_COLORS = ((0.0, (0.02, 0.05, 0.45)), (0.12, (0.0, 0.45, 0.85)), (0.3, (0.55, 0.85, 0.1)),
+                  (0.6, (1.0, 0.35, 0.02)), (1.0, (1.0, 0.95, 0.85)))
 
 
-def object_name(population: str) -> str:
-    """Name of the object (and its mesh and material) of a population."""
-    return PREFIX + population
+def _scene(scene):
+    return scene if scene is not None else bpy.context.scene
 
 
-def population_object(population: str):
-    """The object of a population, or None."""
-    return bpy.data.objects.get(object_name(population))
+def view_id(scene) -> str:
+    """The scene's view id (empty until first built, or for scenes built before view ids)."""
+    return scene.pyn.view_id
+
+
+def ensure_view_id(scene) -> str:
+    """Give the scene a view id unless it has one that no other scene of the file shares."""
+    pyn = scene.pyn
+    others = {s.pyn.view_id for s in bpy.data.scenes
+              if s != scene and getattr(s, "pyn", None) is not None and s.pyn.view_id}
+    if not pyn.view_id or pyn.view_id in others:
+        pyn.view_id = naming.new_view_id(scene.name, others)
+    return pyn.view_id
+
+
+def object_name(population: str, scene=None) -> str:
+    """Name of the object (and its mesh and material) showing a population of a scene."""
+    return naming.object_name(view_id(_scene(scene)), population)
+
+
+def helper_name(what: str, scene=None) -> str:
+    """Name of a helper object of a scene: ``camera``, ``light``, ``connections``, ..."""
+    return naming.helper_name(view_id(_scene(scene)), what)
+
+
+def population_object(population: str, scene=None):
+    """The object of a population of a scene (default: the current scene), or None."""
+    return bpy.data.objects.get(object_name(population, scene))
 
 
 def population_objects(scene) -> list:
-    """Objects of the scene that show a pyN population."""
-    return [ob for ob in scene.objects if POP_KEY in ob.keys()]
+    """Objects of the scene that show a population of this scene's view."""
+    vid = view_id(scene)
+    return [ob for ob in scene.objects if POP_KEY in ob.keys() and ob.get(VIEW_KEY, "") == vid]
 
 
 # ---------------------------------------------------------------------------
@@ -139,38 +171,90 @@ def _no_light_sampling(mat) -> None:
         settings.emission_sampling = "NONE"
 
 
-def _material(name: str, color, as_points: bool, glow: float, idle: float):
+def _socket(sockets, identifier: str):
+    return next(s for s in sockets if s.identifier == identifier)
+
+
+def _material(name: str, color, as_points: bool, glow: float, idle: float, by_voltage: bool = False):
+    """The material of a population: emission from the spike glow, optionally coloured by voltage.
+
+    ``level = max(activity, voltage_mix * voltage)``; emission strength
+    ``idle + glow * level``; emission colour: the population's colour, or,
+    with ``voltage_mix`` = 1, the voltage colour ramp at ``level`` (a spike
+    flashes white and cools down through the ramp).
+    """
     mat = bpy.data.materials.get(name) or bpy.data.materials.new(name)
     _ensure_nodes(mat)
     nt = mat.node_tree
     nt.nodes.clear()
+    mode = "GEOMETRY" if as_points else "INSTANCER"
     attr = nt.nodes.new("ShaderNodeAttribute")
     attr.name = "activity"
     attr.attribute_name = ATTRIBUTE
-    attr.attribute_type = "GEOMETRY" if as_points else "INSTANCER"
+    attr.attribute_type = mode
+    vattr = nt.nodes.new("ShaderNodeAttribute")
+    vattr.name = "voltage"
+    vattr.attribute_name = VOLTAGE
+    vattr.attribute_type = mode
+    vmix = nt.nodes.new("ShaderNodeValue")
+    vmix.name = "voltage_mix"
+    vmix.label = "Colour by voltage"
+    vterm = nt.nodes.new("ShaderNodeMath")
+    vterm.operation = "MULTIPLY"
+    level = nt.nodes.new("ShaderNodeMath")
+    level.name = "level"
+    level.operation = "MAXIMUM"
     strength = nt.nodes.new("ShaderNodeMath")
     strength.name = "strength"
-    strength.operation = "MULTIPLY_ADD"  # activity * glow + idle
+    strength.operation = "MULTIPLY_ADD"  # level * glow + idle
+    ramp = nt.nodes.new("ShaderNodeValToRGB")
+    ramp.name = "voltage_colors"
+    elements = ramp.color_ramp.elements
+    while len(elements) < len(VOLTAGE_COLORS):
+        elements.new(0.5)
+    for element, (position, rgb) in zip(elements, VOLTAGE_COLORS):
+        element.position = position
+        element.color = (*rgb, 1.0)
+    mix = nt.nodes.new("ShaderNodeMix")
+    mix.name = "emission_color"
+    mix.data_type = "RGBA"
     bsdf = nt.nodes.new("ShaderNodeBsdfPrincipled")
     bsdf.name = "bsdf"
     out = nt.nodes.new("ShaderNodeOutputMaterial")
-    nt.links.new(attr.outputs["Fac"], strength.inputs[0])
-    nt.links.new(strength.outputs["Value"], bsdf.inputs["Emission Strength"])
-    nt.links.new(bsdf.outputs["BSDF"], out.inputs["Surface"])
+    links = nt.links
+    links.new(vattr.outputs["Fac"], vterm.inputs[0])
+    links.new(vmix.outputs["Value"], vterm.inputs[1])
+    links.new(attr.outputs["Fac"], level.inputs[0])
+    links.new(vterm.outputs["Value"], level.inputs[1])
+    links.new(level.outputs["Value"], strength.inputs[0])
+    links.new(level.outputs["Value"], ramp.inputs["Fac"])
+    links.new(vmix.outputs["Value"], _socket(mix.inputs, "Factor_Float"))
+    links.new(ramp.outputs["Color"], _socket(mix.inputs, "B_Color"))
+    links.new(_socket(mix.outputs, "Result_Color"), bsdf.inputs["Emission Color"])
+    links.new(strength.outputs["Value"], bsdf.inputs["Emission Strength"])
+    links.new(bsdf.outputs["BSDF"], out.inputs["Surface"])
     bsdf.inputs["Roughness"].default_value = 0.6
     _no_light_sampling(mat)
-    for i, node in enumerate((attr, strength, bsdf, out)):
-        node.location = (250 * i, 0)
-    _set_material_values(mat, color, glow, idle)
+    layout = ((attr, 0, 0), (vattr, 0, -200), (vmix, 0, -400), (vterm, 250, -300), (level, 500, -100),
+              (strength, 750, 0), (ramp, 750, -250), (mix, 1050, -250), (bsdf, 1300, 0), (out, 1600, 0))
+    for node, x, y in layout:
+        node.location = (x, y)
+    _set_material_values(mat, color, glow, idle, by_voltage)
     return mat
 
 
-def _set_material_values(mat, color, glow: float, idle: float) -> None:
+def _set_material_values(mat, color, glow: float, idle: float, by_voltage: bool = False) -> None:
     nt = mat.node_tree
     rgb = (float(color[0]), float(color[1]), float(color[2]), 1.0)
     bsdf = nt.nodes["bsdf"]
     bsdf.inputs["Base Color"].default_value = tuple(0.15 * c for c in rgb[:3]) + (1.0,)
     bsdf.inputs["Emission Color"].default_value = rgb
+    mix = nt.nodes.get("emission_color")
+    if mix is not None:
+        _socket(mix.inputs, "A_Color").default_value = rgb
+    vmix = nt.nodes.get("voltage_mix")
+    if vmix is not None:
+        vmix.outputs["Value"].default_value = 1.0 if by_voltage else 0.0
     strength = nt.nodes["strength"]
     strength.inputs[1].default_value = float(glow)
     strength.inputs[2].default_value = float(idle)
@@ -178,25 +262,45 @@ def _set_material_values(mat, color, glow: float, idle: float) -> None:
 
 
 def refresh_materials(scene) -> None:
-    """Push colours and glow strengths from ``Scene.pyn`` into the materials."""
+    """Push colours, glow strengths and the colouring mode from ``Scene.pyn`` into the materials."""
     pyn = scene.pyn
+    by_voltage = pyn.color_by == "voltage"
     for pop in pyn.populations:
-        mat = bpy.data.materials.get(object_name(pop.name))
+        mat = bpy.data.materials.get(object_name(pop.name, scene))
         if mat is not None and mat.node_tree and "bsdf" in mat.node_tree.nodes:
-            _set_material_values(mat, pop.color, pyn.glow_strength, pyn.base_strength)
+            _set_material_values(mat, pop.color, pyn.glow_strength, pyn.base_strength, by_voltage)
 
 
 # ---------------------------------------------------------------------------
 # building
 # ---------------------------------------------------------------------------
 
-def _collection(scene):
-    coll = bpy.data.collections.get(COLLECTION)
+def _tag(ob, scene, role: str | None = None) -> None:
+    ob[VIEW_KEY] = view_id(scene)
+    if role is not None:
+        ob["pyn_role"] = role
+
+
+def collection(scene):
+    """The scene's own pyN collection (made and linked to the scene when missing)."""
+    name = naming.collection_name(view_id(scene))
+    coll = bpy.data.collections.get(name)
     if coll is None:
-        coll = bpy.data.collections.new(COLLECTION)
+        coll = bpy.data.collections.new(name)
+        coll[VIEW_KEY] = view_id(scene)
     if coll.name not in scene.collection.children:
         scene.collection.children.link(coll)
     return coll
+
+
+def _new_object(name: str, data):
+    """A new object named exactly ``name`` (refused if Blender would shorten or rename it)."""
+    ob = bpy.data.objects.new(name, data)
+    if ob.name != name:
+        bpy.data.objects.remove(ob, do_unlink=True)
+        raise ValueError(f"the object name {name!r} is too long for Blender; use a shorter scene or "
+                         "population name")
+    return ob
 
 
 def _remove_object(ob) -> None:
@@ -209,9 +313,47 @@ def _remove_object(ob) -> None:
             bpy.data.curves.remove(data)
 
 
+def remove_from_scene(scene, ob) -> None:
+    """Delete an object of this scene's view; one that another scene also shows is only unlinked here."""
+    if any(s != scene for s in ob.users_scene):
+        own = bpy.data.collections.get(naming.collection_name(view_id(scene)))
+        if own is not None and ob.name in own.objects:
+            own.objects.unlink(ob)
+        return
+    _remove_object(ob)
+
+
+def _is_view_collection(coll) -> bool:
+    return VIEW_KEY in coll.keys() or coll.name == naming.collection_name("")
+
+
+def drop_foreign_collections(scene) -> None:
+    """Unlink from a scene the pyN collections that are not its own view's.
+
+    They come from older add-on versions (one ``pyN`` collection shared by all
+    scenes) or from a linked copy of another scene.  Objects that no other
+    scene shows are deleted with them; a collection left without users is removed.
+    """
+    own = naming.collection_name(view_id(scene))
+    for coll in list(scene.collection.children):
+        if coll.name == own or not _is_view_collection(coll):
+            continue
+        for ob in list(coll.objects):
+            if all(s == scene for s in ob.users_scene):
+                _remove_object(ob)
+        scene.collection.children.unlink(coll)
+        if coll.users == 0:
+            bpy.data.collections.remove(coll)
+
+
+def is_own_camera(scene, cam) -> bool:
+    """Whether ``cam`` is the camera the add-on made for this scene (or for it in an older version)."""
+    return cam is not None and cam.name in (helper_name("camera", scene), naming.helper_name("", "camera"))
+
+
 def population_object_build(scene, name: str, positions: np.ndarray, color, *, radius: float,
-                            as_points: bool, glow: float, idle: float):
-    """Create (or replace) the object showing one population.
+                            as_points: bool, glow: float, idle: float, by_voltage: bool = False):
+    """Create (or replace) the object showing one population of a scene.
 
     Parameters
     ----------
@@ -228,6 +370,8 @@ def population_object_build(scene, name: str, positions: np.ndarray, color, *, r
         Draw as a point cloud instead of instanced spheres.
     glow, idle : float
         Emission strength at a spike and when silent.
+    by_voltage : bool
+        Colour the neurons by their membrane potential.
 
     Returns
     -------
@@ -235,7 +379,7 @@ def population_object_build(scene, name: str, positions: np.ndarray, color, *, r
     """
     positions = np.asarray(positions, dtype=np.float32).reshape(-1, 3)
     n = positions.shape[0]
-    oname = object_name(name)
+    oname = object_name(name, scene)
     old = bpy.data.objects.get(oname)
     if old is not None:
         _remove_object(old)
@@ -246,11 +390,13 @@ def population_object_build(scene, name: str, positions: np.ndarray, color, *, r
     mesh.vertices.add(n)
     mesh.vertices.foreach_set("co", positions.ravel())
     mesh.attributes.new(ATTRIBUTE, "FLOAT", "POINT")
+    mesh.attributes.new(VOLTAGE, "FLOAT", "POINT")
     mesh.update()
-    ob = bpy.data.objects.new(oname, mesh)
+    ob = _new_object(oname, mesh)
     ob[POP_KEY] = name
-    _collection(scene).objects.link(ob)
-    mat = _material(oname, color, as_points, glow, idle)
+    _tag(ob, scene)
+    collection(scene).objects.link(ob)
+    mat = _material(oname, color, as_points, glow, idle, by_voltage)
     group = _points_group() if as_points else _sphere_group()
     mod = ob.modifiers.new("pyN neurons", "NODES")
     mod.node_group = group
@@ -263,10 +409,10 @@ def population_object_build(scene, name: str, positions: np.ndarray, color, *, r
 def clear_view(scene) -> None:
     """Remove the population objects (and connection curves) of the scene."""
     for ob in population_objects(scene):
-        _remove_object(ob)
-    ob = bpy.data.objects.get(CONNECTIONS)
+        remove_from_scene(scene, ob)
+    ob = bpy.data.objects.get(helper_name("connections", scene))
     if ob is not None:
-        _remove_object(ob)
+        remove_from_scene(scene, ob)
 
 
 def _connections_group():
@@ -312,23 +458,25 @@ def build_connections(scene, segments, radius: float = 0.012) -> None:
     radius : float
         Tube radius.
     """
-    ob = bpy.data.objects.get(CONNECTIONS)
+    name = helper_name("connections", scene)
+    ob = bpy.data.objects.get(name)
     if ob is not None:
         _remove_object(ob)
     segments = np.asarray(segments, dtype=np.float32).reshape(-1, 2, 3)
     if not len(segments):
         return
-    mesh = bpy.data.meshes.new(CONNECTIONS)
+    mesh = bpy.data.meshes.new(name)
     mesh.vertices.add(2 * len(segments))
     mesh.vertices.foreach_set("co", segments.ravel())
     mesh.edges.add(len(segments))
     mesh.edges.foreach_set("vertices", np.arange(2 * len(segments), dtype=np.int32))
     mesh.update()
-    ob = bpy.data.objects.new(CONNECTIONS, mesh)
-    _collection(scene).objects.link(ob)
-    mat = bpy.data.materials.get(CONNECTIONS)
+    ob = _new_object(name, mesh)
+    _tag(ob, scene, "connections")
+    collection(scene).objects.link(ob)
+    mat = bpy.data.materials.get(CONNECTION_MATERIAL)
     if mat is None:
-        mat = bpy.data.materials.new(CONNECTIONS)
+        mat = bpy.data.materials.new(CONNECTION_MATERIAL)
         _ensure_nodes(mat)
         bsdf = mat.node_tree.nodes.get("Principled BSDF")
         if bsdf is not None:
@@ -343,16 +491,16 @@ def build_connections(scene, segments, radius: float = 0.012) -> None:
     mod[_socket_id(group, "Material")] = mat
 
 
-def write_activity(population: str, values: np.ndarray) -> bool:
-    """Write one population's activities (float32, length N) into its object.
+def write_attribute(population: str, values: np.ndarray, scene=None, attribute: str = ATTRIBUTE) -> bool:
+    """Write one population's values (float32, length N) into a point attribute of its object.
 
-    Returns False if the object is missing or has the wrong size.
+    Returns False if the object is missing or has the wrong size or no such attribute.
     """
-    ob = bpy.data.objects.get(object_name(population))
-    if ob is None:
+    ob = bpy.data.objects.get(object_name(population, scene))
+    if ob is None or ob.type != "MESH":
         return False
     mesh = ob.data
-    attr = mesh.attributes.get(ATTRIBUTE)
+    attr = mesh.attributes.get(attribute)
     if attr is None or len(attr.data) != len(values):
         return False
     attr.data.foreach_set("value", np.ascontiguousarray(values, dtype=np.float32))
@@ -360,13 +508,33 @@ def write_activity(population: str, values: np.ndarray) -> bool:
     return True
 
 
-def read_activity(population: str) -> np.ndarray:
-    """Activities stored in a population's object (for tests and scripts)."""
-    mesh = bpy.data.objects[object_name(population)].data
-    attr = mesh.attributes[ATTRIBUTE]
+def write_activity(population: str, values: np.ndarray, scene=None) -> bool:
+    """Write one population's spike glow (float32, length N) into its object's ``activity``."""
+    return write_attribute(population, values, scene, ATTRIBUTE)
+
+
+def write_voltage(population: str, values: np.ndarray, scene=None) -> bool:
+    """Write one population's voltage levels (float32 in [0, 1], length N) into its object's ``voltage``."""
+    return write_attribute(population, values, scene, VOLTAGE)
+
+
+def read_attribute(population: str, scene=None, attribute: str = ATTRIBUTE) -> np.ndarray:
+    """Values of a point attribute of a population's object (for tests and scripts)."""
+    mesh = bpy.data.objects[object_name(population, scene)].data
+    attr = mesh.attributes[attribute]
     out = np.empty(len(attr.data), dtype=np.float32)
     attr.data.foreach_get("value", out)
     return out
+
+
+def read_activity(population: str, scene=None) -> np.ndarray:
+    """Spike glow stored in a population's object (default scene: the current one)."""
+    return read_attribute(population, scene, ATTRIBUTE)
+
+
+def read_voltage(population: str, scene=None) -> np.ndarray:
+    """Voltage levels stored in a population's object (default scene: the current one)."""
+    return read_attribute(population, scene, VOLTAGE)
 
 
 # ---------------------------------------------------------------------------
@@ -382,10 +550,12 @@ def frame_camera(scene, points: np.ndarray, margin: float = 1.15, direction=(1.0
     lo, hi = points.min(axis=0), points.max(axis=0)
     center = Vector(((lo + hi) / 2).tolist())
     radius = max(float(np.linalg.norm(points - np.asarray(center), axis=1).max()), 0.5)
-    cam = bpy.data.objects.get(CAMERA)
+    name = helper_name("camera", scene)
+    cam = bpy.data.objects.get(name)
     if cam is None:
-        cam = bpy.data.objects.new(CAMERA, bpy.data.cameras.new(CAMERA))
-        _collection(scene).objects.link(cam)
+        cam = _new_object(name, bpy.data.cameras.new(name))
+        _tag(cam, scene, "camera")
+        collection(scene).objects.link(cam)
     cam.data.lens = lens
     cam.data.clip_end = 10000.0
     fov = min(cam.data.angle_x, cam.data.angle_y) if hasattr(cam.data, "angle_x") else cam.data.angle
@@ -412,12 +582,14 @@ def setup_look(scene, points: np.ndarray | None = None) -> None:
     scene.view_settings.look = "None"
     scene.view_settings.exposure = 0.0
     scene.view_settings.gamma = 1.0
-    light = bpy.data.objects.get(LIGHT)
+    name = helper_name("light", scene)
+    light = bpy.data.objects.get(name)
     if light is None:
-        data = bpy.data.lights.new(LIGHT, "SUN")
+        data = bpy.data.lights.new(name, "SUN")
         data.energy = 0.5
-        light = bpy.data.objects.new(LIGHT, data)
-        _collection(scene).objects.link(light)
+        light = _new_object(name, data)
+        _tag(light, scene, "light")
+        collection(scene).objects.link(light)
     light.rotation_euler = (math.radians(50), 0.0, math.radians(30))
     add_bloom(scene)
     if points is not None:
@@ -432,12 +604,13 @@ def add_bloom(scene) -> bool:
     """
     if not hasattr(scene, "compositing_node_group"):
         return False
+    name = f"{BLOOM} ({view_id(scene)})" if view_id(scene) else BLOOM  # its Render Layers node is the scene's
     current = scene.compositing_node_group
-    if current is not None and current.name != BLOOM:
+    if current is not None and current.name != name:
         return False
-    ng = bpy.data.node_groups.get(BLOOM)
+    ng = bpy.data.node_groups.get(name)
     if ng is None:
-        ng = bpy.data.node_groups.new(BLOOM, "CompositorNodeTree")
+        ng = bpy.data.node_groups.new(name, "CompositorNodeTree")
         ng.interface.new_socket("Image", in_out="OUTPUT", socket_type="NodeSocketColor")
         layers = ng.nodes.new("CompositorNodeRLayers")
         glare = ng.nodes.new("CompositorNodeGlare")
@@ -449,5 +622,8 @@ def add_bloom(scene) -> bool:
         ng.links.new(glare.outputs["Image"], out.inputs[0])
         for i, node in enumerate((layers, glare, out)):
             node.location = (300 * i, 0)
+    for node in ng.nodes:
+        if node.bl_idname == "CompositorNodeRLayers" and node.scene != scene:
+            node.scene = scene
     scene.compositing_node_group = ng
     return True

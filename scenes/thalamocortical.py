@@ -1,7 +1,8 @@
 """The reentrant thalamocortical circuit of the original pyN README, in 3D.
 
 100 tonic-spiking thalamic neurons (a flat 10 x 10 sheet, blue) and 50
-phasic-bursting cortical neurons (a ball above it, orange), connected both
+phasic-bursting cortical neurons (the core's ``sphere`` layout: a ball above
+the sheet, filled evenly; orange), connected both
 ways as in the README (``connect(thalamus, cortex)`` with the default
 sparse-random synapses and 0.25 ± 0.05 ms delays; ``connect(cortex, thalamus,
 delay=2.25, std=0.25)``) and driven by its two current windows (20 on neuron 0
@@ -37,18 +38,6 @@ def _actions():
     return actions
 
 
-def ball(n: int, radius: float, center, seed: int = 3) -> np.ndarray:
-    """``n`` points spread uniformly at random in a ball, no two closer than 0.55 * radius / n^(1/3)."""
-    rng = np.random.default_rng(seed)
-    gap = 0.55 * radius / n ** (1 / 3)
-    pts: list = []
-    while len(pts) < n:
-        p = rng.uniform(-radius, radius, 3)
-        if np.linalg.norm(p) <= radius and all(np.linalg.norm(p - q) >= gap for q in pts):
-            pts.append(p)
-    return np.asarray(pts) + np.asarray(center, dtype=float)
-
-
 def network_spec() -> dict:
     """The README's network as a pyN spec, with positions, colours and view settings."""
     from pyn_core import IzhikevichPopulation, Network
@@ -58,7 +47,8 @@ def network_spec() -> dict:
     A = IzhikevichPopulation(name="thalamus", N=100, a=0.02, b=0.2, c=-65, d=6, v0=-70, u0=None,
                              positions=sheet, color=[0.08, 0.45, 1.0])
     B = IzhikevichPopulation(name="cortex", N=50, a=0.02, b=0.25, c=-55, d=0.05, v0=-70, u0=None,
-                             positions=ball(50, radius=3.0, center=(0.0, 0.0, 3.0)), color=[1.0, 0.35, 0.05])
+                             positions={"layout": "sphere", "radius": 3.0, "center": [0.0, 0.0, 3.0]},
+                             color=[1.0, 0.35, 0.05])
     brain = Network(populations=[A, B], name="Reentrant Thalamocortical Circuit")
     brain.connect(pre="thalamus", post="cortex")
     brain.connect(pre="cortex", post="thalamus", delay=2.25, std=0.25)

@@ -9,7 +9,10 @@ An animation (a PNG per frame in DIR, and with ``--movie`` an MP4 as well)::
     python scripts/render_scene.py scenes/izhikevich_gallery.py --frames 1-120 --out DIR [--movie]
 
 The scene script must define ``build_scene(scene)``.  The frame range is baked
-first (exact and fast), then rendered with Cycles on the CPU by default.
+first (exact and fast), unless the scene brings a bake of its own that covers
+it (the Izhikevich gallery does: each pattern at its published step), then
+rendered with Cycles on the CPU by default.  ``--color-by voltage`` colours
+neurons by their membrane potential.
 """
 from __future__ import annotations
 
@@ -82,6 +85,10 @@ def main(argv=None) -> int:
     parser.add_argument("--samples", type=int, default=32)
     parser.add_argument("--size", type=parse_size, help="WIDTHxHEIGHT (default: the scene's own)")
     parser.add_argument("--no-bake", action="store_true", help="simulate frame by frame instead of baking")
+    parser.add_argument("--rebake", action="store_true",
+                        help="bake the network even if the scene brings a bake of its own")
+    parser.add_argument("--color-by", choices=("spikes", "voltage"),
+                        help="colour neurons by spikes or by membrane potential (default: the scene's)")
     parser.add_argument("--movie", action="store_true", help="with --frames: also write an MP4")
     parser.add_argument("--save-blend", type=Path, help="also save the built scene as a .blend")
     args = parser.parse_args(argv)
@@ -94,7 +101,8 @@ def main(argv=None) -> int:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import blender_addon
-    from blender_addon import actions
+    from blender_addon import actions, driver
+    from blender_addon.runtime import frame_to_ms
 
     blender_addon.register()
     bpy.ops.wm.read_factory_settings(use_empty=True)
@@ -104,9 +112,17 @@ def main(argv=None) -> int:
     module.build_scene(scene)
     first, last = (args.frame, args.frame) if args.frame is not None else args.frames
     scene.frame_end = max(scene.frame_end, last)
-    if not args.no_bake:
-        bake = actions.bake(scene)
-        log.info("baked %d spikes in %.2f s", len(bake.record), time.perf_counter() - t0)
+    if args.color_by is not None:
+        scene.pyn.color_by = args.color_by
+    if args.no_bake:
+        driver.clear_bake(scene)
+    else:
+        own = driver.usable_bake(scene, frame_to_ms(last, scene.pyn.start_frame, scene.pyn.ms_per_frame))
+        if own is not None and not args.rebake:
+            log.info("using the scene's own bake (%d spikes%s)", len(own.record), f"; {own.note}" if own.note else "")
+        else:
+            bake = actions.bake(scene)
+            log.info("baked %d spikes in %.2f s", len(bake.record), time.perf_counter() - t0)
     set_engine(scene, args.engine, args.samples)
     if args.size is not None:
         scene.render.resolution_x, scene.render.resolution_y = args.size

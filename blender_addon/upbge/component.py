@@ -1,11 +1,13 @@
 """A UPBGE component that runs a pyN network live and lights its neurons every logic tick.
 
 Add it to any object of a UPBGE scene that also holds the population objects
-made by the pyN add-on's Build button (``pyN.<population>``).  At game start it
-loads a network spec, builds the core's simulation, and then, every logic
-tick, advances the simulation by ``ms per tick`` milliseconds and writes each
-neuron's glow into the ``activity`` attribute of its population object (the
-same numbers as in Blender, from :mod:`blender_addon.glow`).
+made by the pyN add-on's Build button (``pyN.<view id>.<population>``, see
+:mod:`blender_addon.naming`).  At game start it loads a network spec, builds
+the core's simulation, and then, every logic tick, advances the simulation by
+``ms per tick`` milliseconds and writes each neuron's glow into the
+``activity`` attribute of its population object (the same numbers as in
+Blender, from :mod:`blender_addon.glow`), and, when the spec's view colours by
+voltage, each neuron's voltage level into the ``voltage`` attribute.
 
 The component is a thin adapter: simulation, glow and spec reading are the
 add-on's ``bpy``-free modules and the ``pyn_core`` package.  See
@@ -23,13 +25,15 @@ import bge
 import numpy as np
 import numpy.typing as npt
 
+from .. import naming
 from ..glow import GlowParams
 from ..runtime import NetworkRuntime
-from ..spec_convert import panel_from_spec
+from ..spec_convert import panel_from_spec, view_settings
 
 log = logging.getLogger(__name__)
 
 ATTRIBUTE = "activity"
+VOLTAGE = "voltage"
 
 
 def _bpy() -> Any:
@@ -72,23 +76,47 @@ def load_spec(source: str, blend_dir: str = "") -> dict[str, Any]:
     return spec
 
 
-def write_activity(game_object: Any, values: npt.NDArray[np.float32]) -> bool:
+def write_activity(game_object: Any, values: npt.NDArray[np.float32], attribute: str = ATTRIBUTE) -> bool:
     """Light one population object: its mesh's ``activity`` attribute, else its colour.
 
-    Returns True if the per-neuron attribute was written.
+    Returns True if the per-neuron attribute was written.  With another
+    ``attribute`` (``voltage``) nothing falls back to the object colour.
     """
     blender_object = getattr(game_object, "blenderObject", None)
     mesh = getattr(blender_object, "data", None)
     attributes = getattr(mesh, "attributes", None)
     if mesh is not None and attributes is not None:
-        attr = attributes.get(ATTRIBUTE)
+        attr = attributes.get(attribute)
         if attr is not None and len(attr.data) == len(values):
             attr.data.foreach_set("value", values)
             mesh.update_tag()
             return True
-    level = float(values.mean()) if len(values) else 0.0
-    game_object.color = [level, level, level, 1.0]
+    if attribute == ATTRIBUTE:
+        level = float(values.mean()) if len(values) else 0.0
+        game_object.color = [level, level, level, 1.0]
     return False
+
+
+def find_object(objects: Any, population: str, prefix: str = "") -> Any:
+    """The game object showing ``population``.
+
+    With a ``prefix``, the object named ``prefix + population``.  Without, the
+    name the pyN add-on gave it in this scene (``Scene.pyn.view_id``), else the
+    only object named ``pyN.<view id>.<population>`` (or ``pyN.<population>``,
+    from older add-on versions).
+    """
+    if prefix:
+        return objects.get(prefix + population)
+    bpy = _bpy()
+    scene: Any = getattr(getattr(bpy, "context", None), "scene", None)
+    view_id = str(getattr(getattr(scene, "pyn", None), "view_id", "") or "")
+    if view_id:
+        return objects.get(naming.object_name(view_id, population))
+    found = [ob for ob in objects if naming.view_id_of(str(getattr(ob, "name", "")), population) is not None]
+    if len(found) > 1:
+        log.warning("pyN: %d objects show population %r; using %s (set the Object prefix to choose)",
+                    len(found), population, found[0].name)
+    return found[0] if found else None
 
 
 class PynNetwork(bge.types.KX_PythonComponent):
@@ -104,14 +132,15 @@ class PynNetwork(bge.types.KX_PythonComponent):
     ``Glow decay (ticks)``
         Ticks for a flash to fade to 37 %.
     ``Object prefix``
-        Population ``p`` is shown by the object named ``prefix + p``.
+        Population ``p`` is shown by the object named ``prefix + p``; empty:
+        the names the pyN add-on gave (``pyN.<view id>.<p>``).
     """
 
     args = OrderedDict([
         ("Spec", "//network.json"),
         ("ms per tick", 1.0),
         ("Glow decay (ticks)", 3.0),
-        ("Object prefix", "pyN."),
+        ("Object prefix", ""),
     ])
 
     def start(self, args: dict[str, Any]) -> None:
@@ -124,19 +153,30 @@ class PynNetwork(bge.types.KX_PythonComponent):
                                  ms_per_frame=self.ms_per_tick)
         self.runtime = NetworkRuntime(spec)
         self.t_target = 0.0
-        prefix = str(args.get("Object prefix", "pyN."))
+        view = view_settings(spec)
+        self.by_voltage = view["color_by"] == "voltage"
+        self.voltage_range: tuple[Any, Any] = (None, None)
+        if not view["voltage_auto"]:
+            self.voltage_range = (float(view["voltage_min"]), float(view["voltage_max"]))
+        prefix = str(args.get("Object prefix", ""))
         objects = self.object.scene.objects
-        self.targets = [(name, objects.get(prefix + name)) for name in self.runtime.names]
-        missing = [prefix + name for name, ob in self.targets if ob is None]
+        self.targets = [(name, find_object(objects, name, prefix)) for name in self.runtime.names]
+        missing = [name for name, ob in self.targets if ob is None]
         if missing:
-            log.warning("pyN: no game object for %s; build the network in Blender first", ", ".join(missing))
+            log.warning("pyN: no game object for population(s) %s; build the network in Blender first",
+                        ", ".join(missing))
         log.info("pyN: running %s (%d neurons) at %g ms per tick", spec.get("name"), self.runtime.n,
                  self.ms_per_tick)
 
     def update(self) -> None:
         """Advance one tick's worth of simulated time and light the neurons."""
         self.t_target += self.ms_per_tick
-        self.runtime.advance_to(self.t_target)
-        for name, game_object in self.targets:
-            if game_object is not None:
-                write_activity(game_object, self.runtime.activity(name, self.params))
+        rt = self.runtime
+        rt.advance_to(self.t_target)
+        levels = rt.voltage_level(*self.voltage_range) if self.by_voltage else None
+        for i, (name, game_object) in enumerate(self.targets):
+            if game_object is None:
+                continue
+            write_activity(game_object, rt.activity(name, self.params))
+            if levels is not None:
+                write_activity(game_object, levels[rt.offsets[i]:rt.offsets[i + 1]], VOLTAGE)

@@ -120,7 +120,8 @@ def test_build_a_network_through_the_operators(scene):
     net = pyn_core.Network.from_spec(spec)
     for pop in net.populations:
         ob = view.population_object(pop.name)
-        assert ob is not None and ob.name in bpy.data.collections[view.COLLECTION].objects
+        assert ob is not None and ob.name in view.collection(scene).objects
+        assert ob.name == f"pyN.{scene.name}.{pop.name}"
         co = np.empty(pop.N * 3, dtype=np.float32)
         ob.data.vertices.foreach_get("co", co)
         np.testing.assert_allclose(co.reshape(-1, 3), pop.positions, atol=1e-5)
@@ -319,7 +320,7 @@ def test_connections_are_drawn_from_the_built_synapses(scene):
     actions.load_spec(scene, spec)
     rt = driver.runtime(scene)
     pre, post, _ = rt.sim.get_weights("thalamus->cortex")
-    ob = bpy.data.objects[view.CONNECTIONS]
+    ob = bpy.data.objects[view.helper_name("connections")]
     assert len(ob.data.edges) == len(pre) > 0
     co = np.empty(len(ob.data.vertices) * 3, dtype=np.float32)
     ob.data.vertices.foreach_get("co", co)
@@ -328,7 +329,165 @@ def test_connections_are_drawn_from_the_built_synapses(scene):
     # a cap on the number drawn
     scene.pyn.max_connection_curves = 7
     actions.build(scene)
-    assert len(bpy.data.objects[view.CONNECTIONS].data.edges) == 7
+    assert len(bpy.data.objects[view.helper_name("connections")].data.edges) == 7
     scene.pyn.show_connections = False
     actions.build(scene)
-    assert view.CONNECTIONS not in bpy.data.objects
+    assert view.helper_name("connections") not in bpy.data.objects
+
+
+# -- colouring by membrane potential -------------------------------------------------------------
+
+def reference_levels(spec, t_end):
+    """Voltage level of every neuron after each step of an independent run: {population: (steps, N)}."""
+    from blender_addon.voltage import model_range
+    net = pyn_core.Network.from_spec(spec)
+    res = net.build(record={p.name: ["v"] for p in net.populations}).run(t_end)
+    out = {}
+    for pop in net.populations:
+        lo, hi = model_range(pop)
+        out[pop.name] = np.clip((np.asarray(res[pop.name].v) - lo) / (hi - lo), 0.0, 1.0)
+    return out
+
+
+def check_voltage_frames(scene, spec, frames, levels, atol=1e-6):
+    dt = spec["settings"]["dt"]
+    for f in frames:
+        scene.frame_set(f)
+        t = max(0, f - scene.pyn.start_frame) * spec["view"]["ms_per_frame"]
+        k = int(round(t / dt))
+        for p in spec["populations"]:
+            np.testing.assert_allclose(view.read_voltage(p["name"]), levels[p["name"]][k], rtol=0, atol=atol,
+                                       err_msg=f"frame {f}, {p['name']}")
+
+
+def test_voltage_colouring_follows_the_simulated_state(scene):
+    spec = small_spec(ms_per_frame=2.0)
+    spec["view"]["color_by"] = "voltage"
+    actions.load_spec(scene, spec)
+    assert scene.pyn.color_by == "voltage"
+    mat = bpy.data.materials[view.object_name("thalamus")]
+    assert mat.node_tree.nodes["voltage_mix"].outputs[0].default_value == 1.0
+    assert mat.node_tree.nodes["voltage"].attribute_name == "voltage"
+    scene.frame_start, scene.frame_end = 1, 41
+    levels = reference_levels(spec, 82.0)
+    assert levels["thalamus"].max() > 0.3 and levels["cortex"].max() > 0.05  # something to see
+    check_voltage_frames(scene, spec, [1, 4, 9, 20, 33, 12], levels)  # simulated, and backwards
+    # the level reaches the instances the material reads
+    dg = bpy.context.evaluated_depsgraph_get()
+    geometry = view.population_object("cortex").evaluated_get(dg).evaluated_geometry()
+    got = np.empty(10, dtype=np.float32)
+    geometry.instances_pointcloud().attributes["voltage"].data.foreach_get("value", got)
+    np.testing.assert_array_equal(got, view.read_voltage("cortex"))
+    # a range given in the panel for all neurons
+    scene.pyn.voltage_auto = False
+    scene.pyn.voltage_min, scene.pyn.voltage_max = -75.0, -45.0
+    scene.frame_set(9)
+    v = driver.runtime(scene).sim.state("thalamus", "v")
+    np.testing.assert_allclose(view.read_voltage("thalamus"), np.clip((v + 75.0) / 30.0, 0, 1), atol=1e-6)
+    # Live steps write it too
+    scene.pyn.voltage_auto = True
+    actions.reset(scene)  # back to 0, then on to the current frame (16 ms)
+    for _ in range(3):
+        t = driver.live_step(scene)
+    assert t == pytest.approx(22.0)
+    np.testing.assert_allclose(view.read_voltage("thalamus"), levels["thalamus"][int(round(t / 0.25))], atol=1e-6)
+    # back to spikes: the material ignores the attribute again
+    scene.pyn.color_by = "spikes"
+    assert mat.node_tree.nodes["voltage_mix"].outputs[0].default_value == 0.0
+
+
+def test_baked_playback_keeps_the_voltages(scene):
+    spec = small_spec(ms_per_frame=1.0)
+    spec["view"]["color_by"] = "voltage"
+    actions.load_spec(scene, spec)
+    scene.frame_start, scene.frame_end = 1, 51
+    bake = actions.bake(scene)
+    assert bake.voltage is not None and bake.voltage.values.shape == (51, 30)
+    assert actions.status(scene)["bake"]["voltage"]
+    levels = reference_levels(spec, 51.0)
+    check_voltage_frames(scene, spec, [1, 7, 30, 51, 12], levels, atol=2e-3)  # float16 in the bake
+    assert driver.update_scene(scene) == "bake"
+    # a bake without potentials shows spikes only
+    driver.store_bake(scene, actions.bake_network(driver.runtime(scene).spec, 50.0, runtime=driver.runtime(scene)))
+    scene.frame_set(20)
+    assert driver.update_scene(scene) == "bake" and not view.read_voltage("thalamus").any()
+
+
+# -- two scenes in one file ---------------------------------------------------------------------
+
+def test_two_scenes_with_the_same_populations_keep_their_own_objects(scene):
+    spec = small_spec()
+    actions.load_spec(scene, spec)
+    other = bpy.data.scenes.new("Other")
+    actions.load_spec(other, small_spec(decay_frames=5.0))
+    a, b = view.object_name("thalamus", scene), view.object_name("thalamus", other)
+    assert (a, b) == ("pyN.Scene.thalamus", "pyN.Other.thalamus")
+    assert a in scene.objects and a not in other.objects and b in other.objects and b not in scene.objects
+    assert {ob.name for ob in view.population_objects(other)} == {b, view.object_name("cortex", other)}
+    assert scene.camera != other.camera and view.collection(scene) != view.collection(other)
+    for s, f in ((scene, 30), (other, 12)):
+        s.frame_set(f)
+    ref = reference_spikes(spec, 40.0)
+    t, ids = ref["thalamus"]
+    np.testing.assert_allclose(view.read_activity("thalamus", scene), expected_activity(29.0, t, ids, 20, 2.0, 1.0),
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(view.read_activity("thalamus", other), expected_activity(11.0, t, ids, 20, 5.0, 1.0),
+                               rtol=1e-5, atol=1e-6)
+    # rebuilding one scene, or renaming it, leaves the other alone
+    actions.build(other)
+    other.name = "Renamed"
+    actions.build(other)
+    assert view.population_object("thalamus", scene) is not None
+    assert view.population_object("thalamus", other).name == b  # the view id stays
+    scene.pyn.populations.remove(1)  # cortex (and its connection, stimuli stay on the thalamus)
+    scene.pyn.projections.clear()
+    actions.build(scene)
+    assert view.population_object("cortex", scene) is None and view.population_object("cortex", other) is not None
+
+
+def test_a_copied_scene_gets_its_own_names_when_built(scene):
+    actions.load_spec(scene, small_spec())
+    assert bpy.ops.scene.new(type="FULL_COPY") == {"FINISHED"}
+    copy = bpy.context.scene
+    assert copy != scene and copy.pyn.view_id == scene.pyn.view_id
+    actions.build(copy)
+    assert copy.pyn.view_id != scene.pyn.view_id
+    mine = {ob.name for ob in view.population_objects(copy)}
+    assert mine == {view.object_name("thalamus", copy), view.object_name("cortex", copy)}
+    assert all(n in copy.objects and n not in scene.objects for n in mine)
+    assert {ob.name for ob in view.population_objects(scene)} == {view.object_name("thalamus", scene),
+                                                                  view.object_name("cortex", scene)}
+    assert copy.camera is not None and copy.camera.name in copy.objects
+    assert not [c for c in copy.collection.children if c.name.startswith("pyN") and c != view.collection(copy)]
+
+
+# -- the Izhikevich gallery: published patterns as the scene's bake ------------------------------
+
+def test_gallery_scene_plays_the_published_patterns(scene):
+    import importlib.util
+    spec_ = importlib.util.spec_from_file_location("gallery_scene", ROOT / "scenes" / "izhikevich_gallery.py")
+    gallery = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(gallery)
+    gallery.build_scene(scene)
+    bake = driver.usable_bake(scene, 400.0)
+    assert bake is not None and bake.note == gallery.BAKE_NOTE
+    assert len(view.population_objects(scene)) == 20
+    assert view.helper_name("label bistability", scene) in scene.objects
+    from pyn_core.models.izhikevich import PROTOCOLS
+    scene.pyn.color_by = "voltage"
+    for frame in (60, 231, 302):
+        scene.frame_set(frame)
+        t = frame - 1.0
+        for name in ("bistability", "inhibition_induced_bursting", "tonic_bursting", "resonator"):
+            dt, duration, current = PROTOCOLS[name]
+            pop = pyn_core.IzhikevichPopulation(name=name, preset=name, N=1)
+            res = pyn_core.Network([pop]).build(
+                dt=dt, seed=0, backend="numpy", record={name: ["v"]},
+                I_ext={name: [{"start": 0, "stop": duration, "mV": current, "neurons": [0]}]}).run(duration)[name]
+            want = expected_activity(t, np.asarray(res.spike_times), np.zeros(len(res.spike_times), int), 1,
+                                     4.0, 1.0)
+            np.testing.assert_allclose(view.read_activity(name), want, rtol=1e-5, atol=1e-6,
+                                       err_msg=f"{name}, frame {frame}")
+            k = int(round(t / dt))
+            v_want = np.clip((res.v[k, 0] + 70.0) / 100.0, 0, 1) if t < duration else 0.0
+            np.testing.assert_allclose(view.read_voltage(name), [v_want], atol=2e-3, err_msg=f"{name}, {frame}")

@@ -70,15 +70,23 @@ def test_every_panel_draws_empty_and_full(addon):
     actions.add_stimulus(scene, "A", kind="current")
     actions.add_stimulus(scene, "B", kind="poisson", has_stop=False)
     actions.add_stimulus(scene, "B", kind="noise")
+    actions.add_stimulus(scene, "A", kind="current", start=0.0, stop=20.0,
+                         extra_json='{"amplitude": {"times": [0, 20], "values": [0, 5]}}')
     actions.add_param(scene, "d", 8.0)
+    scene.pyn.color_by = "voltage"
     actions.build(scene)
+    actions.bake(scene)
     log = []
     for i in range(len(scene.pyn.stimuli)):
         scene.pyn.active_stimulus = i
         log += draw_all(scene)
     names = {entry[1] for entry in log if entry[0] == "prop"}
-    assert {"N", "preset", "delay_std", "synapse_E", "rate", "std", "glow_decay_frames"} <= names
-    assert any(entry[0] == "label" and "Simulated to" in entry[1] for entry in log)
+    assert {"N", "preset", "delay_std", "synapse_E", "rate", "std", "glow_decay_frames", "color_by",
+            "voltage_auto", "voltage_min"} <= names
+    labels = [entry[1] for entry in log if entry[0] == "label"]
+    assert any("Simulated to" in text for text in labels)
+    assert any("table of 2 points" in text for text in labels) and any("A: table, 0–20 ms" == t for t in labels)
+    assert any("potentials" in text for text in labels)
 
 
 def test_search_callbacks_offer_models_presets_and_populations(addon):

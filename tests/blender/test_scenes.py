@@ -31,32 +31,70 @@ def test_thalamocortical_is_the_readme_circuit():
     assert spec["settings"]["dt"] == 0.25
     xyz = np.asarray(net.populations[0].positions)
     assert np.ptp(xyz[:, 2]) == 0 and np.ptp(xyz[:, 0]) == 9  # a flat 10 x 10 sheet
+    # the cortex is the core's sphere layout: a ball of radius 3 above the sheet, filled evenly
+    assert spec["populations"][1]["positions"]["layout"] == "sphere"
+    ball = np.asarray(net.populations[1].positions) - [0.0, 0.0, 3.0]
+    r = np.linalg.norm(ball, axis=1)
+    assert r.max() <= 3.0 + 1e-9 and xyz[:, 2].max() < (ball[:, 2] + 3.0).min()
+    assert 0.3 < np.mean(r < 3.0 * 0.5 ** (1 / 3)) < 0.7  # half the volume holds about half the neurons
+    gaps = np.linalg.norm(ball[:, None] - ball[None], axis=2) + np.eye(50) * 99
+    assert gaps.min() > 0.5  # no two neurons on top of each other
     res = net.build().run(100.0)
     assert res["thalamus"].spike_times.size > 0 and res["cortex"].spike_times.size > 0
 
 
-def test_gallery_follows_the_published_protocols():
+def independent_run(name):
+    """Pattern ``name`` alone with the published protocol (the callable) at its published step."""
+    from pyn_core.models.izhikevich import PROTOCOLS
+    dt, duration, current = PROTOCOLS[name]
+    pop = pyn_core.IzhikevichPopulation(name=name, preset=name, N=1)
+    sim = pyn_core.Network(populations=[pop]).build(
+        dt=dt, seed=0, backend="numpy", record={name: ["v"]},
+        I_ext={name: [{"start": 0, "stop": duration, "mV": current, "neurons": [0]}]})
+    return sim.run(duration)[name], dt, duration
+
+
+def test_gallery_tables_are_the_published_protocols():
     gallery = load("izhikevich_gallery")
     from pyn_core.models.izhikevich import PROTOCOLS
     spec = gallery.network_spec()
     names = [p["name"] for p in spec["populations"]]
     assert names == pyn_core.izhikevich_presets() and len(names) == 20
     assert all(p["N"] == 1 and p["preset"] == p["name"] for p in spec["populations"])
-    # the windows reproduce each protocol's current at every step (ramps within the tolerance)
-    dt = gallery.DT
-    for name in names:
-        _, duration, current = PROTOCOLS[name]
-        t = np.arange(int(round(duration / dt))) * dt
+    assert len(spec["stimuli"]) == 20  # one table per pattern
+    for s in spec["stimuli"]:
+        dt, duration, current = PROTOCOLS[s["target"]]
+        assert (s["start"], s["stop"]) == (0.0, duration)
+        table = s["amplitude"]
+        assert set(table) == {"times", "values"} and len(table["times"]) <= 25
+        t = np.arange(int(round(duration / dt)) + 1) * dt
         want = np.asarray(np.broadcast_to(current(t), t.shape), dtype=float)
-        got = np.zeros_like(t)
-        for s in spec["stimuli"]:
-            if s["target"] == name:
-                got[(t >= s["start"] - 1e-9) & (t <= s["stop"] + 1e-9)] += s["amplitude"]
-        assert np.max(np.abs(got - want)) <= gallery.RAMP_TOLERANCE + 1e-9, name
-    # and the neurons do what their names say where the shared step allows it
-    res = pyn_core.Network.from_spec(spec).build().run(400.0)
-    count = {n: res[n].spike_times.size for n in names}
-    assert count["tonic_spiking"] >= 4 and count["phasic_spiking"] == 1 and count["rebound_burst"] >= 3
+        np.testing.assert_allclose(np.interp(t, table["times"], table["values"]), want, rtol=0, atol=1e-12,
+                                   err_msg=s["target"])
+    assert pyn_core.Network.from_spec(spec).to_spec()["stimuli"] == spec["stimuli"]
+
+
+def test_gallery_bake_is_each_pattern_run_alone_at_its_published_step():
+    gallery = load("izhikevich_gallery")
+    spec = gallery.network_spec()
+    bake = gallery.published_bake(spec, "hash")
+    assert bake.names == [p["name"] for p in spec["populations"]] and bake.t_end == 400.0
+    assert bake.note and bake.voltage is not None and bake.voltage.values.shape == (401, 20)
+    for gid, name in enumerate(bake.names):
+        ref, dt, duration = independent_run(name)
+        got = bake.record.times[bake.record.gids == gid]
+        np.testing.assert_allclose(got, np.asarray(ref.spike_times), rtol=0, atol=1e-9, err_msg=name)
+        # the potential at every frame of the protocol, NaN after its end
+        frames = np.arange(401.0)
+        inside = frames < duration
+        k = np.rint(frames[inside] / dt).astype(int)
+        np.testing.assert_allclose(bake.voltage.values[inside, gid], ref.v[k, 0], rtol=2e-3, atol=0.07,
+                                   err_msg=name)
+        assert np.isnan(bake.voltage.values[frames > duration, gid].astype(float)).all()
+    # patterns that a single network step gets wrong come out as published
+    count = {n: int((bake.record.gids == i).sum()) for i, n in enumerate(bake.names)}
+    assert count["bistability"] == 5 and count["inhibition_induced_bursting"] == 12
+    assert count["tonic_spiking"] == 5 and count["phasic_spiking"] == 1
 
 
 @pytest.mark.requires_bpy

@@ -192,3 +192,32 @@ def test_core_spec_survives_the_panel():
         q = dict(q)
         q.setdefault("color", p["color"])
         assert p == q
+
+
+def test_tabulated_current_keeps_its_table_and_an_editable_window():
+    table = {"times": [0.0, 10.0, 10.25, 100.0], "values": [0.0, 0.0, 14.0, 14.0]}
+    spec = json.loads(json.dumps(FULL_SPEC))
+    spec["stimuli"].append({"kind": "current", "target": "few", "start": 0.0, "stop": 100.0, "neurons": [1],
+                            "amplitude": table})
+    data = sc.panel_from_spec(spec)
+    st = data["stimuli"][-1]
+    assert (st["kind"], st["start"], st["stop"], st["neurons"]) == ("current", 0.0, 100.0, "1")
+    assert sc.amplitude_table(st) == table
+    assert sc.amplitude_table(data["stimuli"][0]) is None
+    back = sc.spec_from_panel(json.loads(json.dumps(data)))
+    assert back["stimuli"] == spec["stimuli"]
+    st["stop"] = 50.0  # the window is edited in the panel, the table stays
+    assert sc.spec_from_panel(data)["stimuli"][-1] == dict(spec["stimuli"][-1], stop=50.0)
+
+
+def test_view_colouring_settings_travel_in_the_spec():
+    spec = json.loads(json.dumps(FULL_SPEC))
+    spec["view"].update(color_by="voltage", voltage_auto=False, voltage_min=-75.0, voltage_max=-45.0)
+    data = sc.panel_from_spec(spec)
+    assert (data["color_by"], data["voltage_auto"], data["voltage_min"]) == ("voltage", False, -75.0)
+    view = sc.spec_from_panel(data)["view"]
+    assert view["color_by"] == "voltage" and view["voltage_max"] == -45.0 and view["camera_hint"] == "top"
+    assert sc.view_settings({"view": {}})["color_by"] == "spikes"
+    spec["view"]["color_by"] = "rainbow"
+    with pytest.raises(ValueError, match="spikes, voltage"):
+        sc.panel_from_spec(spec)

@@ -39,7 +39,10 @@ class FakeMesh:
 
 
 class FakeObjects(dict):
-    pass
+    """UPBGE's object list: looked up by name, iterated over the objects."""
+
+    def __iter__(self):
+        return iter(list(self.values()))
 
 
 def game_object(name, n=None, scene=None):
@@ -130,3 +133,27 @@ def test_component_type_checks_against_the_bge_stubs():
                           "--no-error-summary", "blender_addon/upbge/component.py"],
                          cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_default_names_and_voltage_levels(component, tmp_path):
+    spec = network_spec()
+    spec["view"] = {"color_by": "voltage"}
+    path = tmp_path / "network.json"
+    path.write_text(json.dumps(spec))
+    scene = types.SimpleNamespace(objects=FakeObjects())
+    for name, n in (("thalamus", 12), ("cortex", 6)):
+        scene.objects[f"pyN.Scene.{name}"] = game_object(f"pyN.Scene.{name}", n, scene)
+        mesh = scene.objects[f"pyN.Scene.{name}"].blenderObject.data
+        mesh.attributes["voltage"] = types.SimpleNamespace(data=FakeAttributeData([0.0] * n))
+    scene.objects["pyN.Scene:camera"] = game_object("pyN.Scene:camera", None, scene)
+    comp = component.PynNetwork(game_object("Empty", None, scene))
+    comp.start({"Spec": str(path), "ms per tick": 1.0, "Glow decay (ticks)": 3.0, "Object prefix": ""})
+    assert [ob.name for _, ob in comp.targets] == ["pyN.Scene.thalamus", "pyN.Scene.cortex"]
+    for _ in range(15):
+        comp.update()
+    got = np.array(scene.objects["pyN.Scene.thalamus"].blenderObject.data.attributes["voltage"].data)
+    v = comp.runtime.sim.state("thalamus", "v")
+    np.testing.assert_allclose(got, np.clip((v + 70.0) / 100.0, 0, 1), atol=1e-6)
+    assert got.max() > 0.0
+    # an explicit prefix still names the objects directly
+    assert component.find_object(scene.objects, "cortex", "pyN.Scene.").name == "pyN.Scene.cortex"
