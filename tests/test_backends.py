@@ -244,15 +244,23 @@ def test_progress_callback_and_divergence():
 
 def test_threads_do_not_change_results():
     net = _lif_net("exp")
+    net.add(PoissonPopulation("src", 20, rate=200.0))
+    net.connect("src", "e", rule="all_to_all", weight=0.3, delay=0.2, std=0.1, plasticity={
+        "rule": "stdp", "dendritic_fraction": 0.5, "w_max": 1.0}, stp="depressing")
+    net.add_poisson("i", rate=500.0, weight=0.5, synapse="delta")
     results = []
     for threads in (1, 2):
         net.settings["threads"] = threads
-        sim = _run(net, "numba", 60.0, record={"e": ["v"]})
+        sim = _run(net, "numba", 60.0, record={"e": ["v"]}, record_every=0.3, stdp=True)
         assert sim.backend.threads == min(threads, sim.backend.threads)
-        results.append(sim.results)
+        results.append((sim.results, sim.get_weights("src->e")[2]))
     net.settings.pop("threads")
-    np.testing.assert_array_equal(results[0]["e"].spike_times, results[1]["e"].spike_times)
-    np.testing.assert_array_equal(results[0]["e"].v, results[1]["e"].v)
+    (ra, wa), (rb, wb) = results
+    for pop in ("e", "i", "src"):
+        np.testing.assert_array_equal(ra[pop].spike_times, rb[pop].spike_times)
+        np.testing.assert_array_equal(ra[pop].spike_ids, rb[pop].spike_ids)
+    np.testing.assert_array_equal(ra["e"].v, rb["e"].v)
+    np.testing.assert_array_equal(wa, wb)
 
 
 def test_user_registered_model_runs_on_numba():

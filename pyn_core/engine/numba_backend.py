@@ -20,8 +20,10 @@ and the C library's (which numba calls) may differ in the last bit.
 
 Threads: ``Network.settings["threads"]`` (or the ``PYN_NUM_THREADS``
 environment variable) sets how many threads the neuron updates and the spike
-propagation use; ``"auto"`` (default) uses every core numba sees for networks
-of at least :data:`PARALLEL_MIN_NEURONS` neurons and one thread below.  The
+propagation use (three fork/join points per step).  ``"auto"`` (default) is
+one thread: with a step of well under a millisecond the fork/join costs
+about as much as it saves, and on a machine whose cores are shared a waiting
+thread can stall a step for milliseconds (see ``docs/performance.md``).  The
 results do not depend on the number of threads.
 """
 from __future__ import annotations
@@ -38,8 +40,6 @@ from .numba_kernels import ALPHA, COND, DELTA, EXP, PULSE, REC_I_EXT, REC_I_SYN
 
 log = logging.getLogger("pyn_core")
 
-#: Networks with fewer neurons run on one thread unless told otherwise.
-PARALLEL_MIN_NEURONS = 20_000
 _KIND_CODE = {"delta": DELTA, "pulse": PULSE, "exp": EXP, "alpha": ALPHA, "cond_exp": COND}
 
 
@@ -64,8 +64,7 @@ def _threads(sim) -> int:
     want = os.environ.get("PYN_NUM_THREADS") or sim.network.settings.get("threads", "auto")
     cores = numba.config.NUMBA_NUM_THREADS
     if want in (None, "auto"):
-        n_neurons = sum(p.N for p in sim.pops)
-        return cores if n_neurons >= PARALLEL_MIN_NEURONS else 1
+        return 1
     try:
         n = int(want)
     except (TypeError, ValueError):

@@ -39,7 +39,7 @@ from . import numba_kernels
 log = logging.getLogger("pyn_core")
 
 #: Bumped whenever the templates below change.
-GENERATOR_VERSION = "8"
+GENERATOR_VERSION = "10"
 
 _MODELS: dict[str, object] = {}     # model key -> NeuronModel
 _JITTED: dict[str, tuple] = {}      # model key -> (step, reset) dispatchers
@@ -213,8 +213,7 @@ def _integrate_source(m: int, model, options) -> str:
 
     ``integrate{m}`` runs every neuron of a population and appends the spikes
     to the spike buffer; ``integrate{m}_part`` runs one part of the neurons
-    (no buffer) and ``integrate{m}_par`` runs the parts on threads, then
-    appends.  ``options`` (the model's integer options of the populations this
+    (no buffer), for the threads of ``run_par``.  ``options`` (the model's integer options of the populations this
     kernel serves) are written in as literals so that the compiler can unroll
     sub-step loops and vectorise the first loop.
     """
@@ -277,17 +276,6 @@ def _integrate_source(m: int, model, options) -> str:
             L += ["    fill[0] = f"]
         L += ["    return bad", "", ""]
         out.append("\n".join(L))
-    out.append(f"""@njit(cache=True, nogil=True, parallel=True)
-def integrate{m}_par({_INTEGRATE_ARGS}, nparts):
-    bad = 0
-    for part in prange(nparts):
-        bad += integrate{m}_part(k, j, dt, POP, ST, PA, part, nparts)
-    n = POP[K.P_N, j]
-    K.collect_spikes(k, j, K.at(POP[K.P_SPK, j], n, _BOOL), sb_step, sb_id, sb_pop, fill)
-    return bad
-
-
-""")
     return "\n".join(out)
 
 
@@ -335,21 +323,104 @@ def {name}(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, 
 
 '''
 
+_DRIVER_PAR = '''@njit(cache=True, nogil=True, parallel=True)
+def _neurons_par(k, dt, POP, ST, PA, REC, RECF, nparts, sums, integrate):
+    """Input sums and/or the integration of every population, the neurons split into ``nparts``."""
+    bad = 0
+    for part in prange(nparts):
+        if sums:
+            K.sum_inputs(POP, REC, RECF, part, nparts)
+        if integrate:
+            for j in range(POP.shape[1]):
+                mid = POP[K.P_MID, j]
+                if mid < 0:
+                    continue
+{dispatch}
+    return bad
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _deliver_par(slot, L, REC, RECF, POP, rproto, nparts):
+    for part in prange(nparts):
+        K.deliver(slot, L, REC, RECF, POP, rproto, part, nparts)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _propagate_decay_par(k, L, PRJ, PRJ_F, REC, RECF, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto, nparts):
+    for part in prange(nparts):
+        K.propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto, part, nparts)
+        K.decay(REC, RECF, part, nparts)
+
+
+@njit(cache=True, nogil=True)
+def run_par(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX,
+            PSN, PSN_F, PSN_K, P_CDF, P_IDX, SRC, SRC_PMAX, PRJ, PRJ_F, STP_R, LT, LF, EPOCH, rec_steps, rec_fill,
+            TRC, sb_step, sb_id, sb_pop, fill, spk_lo, spk_hi, rproto, wproto, dproto, nparts):
+    """:func:`run` on ``nparts`` threads: three parallel regions per step.
+
+    Delivery; input sums with the integration of every population (split in
+    two around the recording on sampling steps); propagation with the
+    receptor decay (decay only touches the receptors' own state, which the
+    rest of the step no longer reads).  Spikes are collected in population
+    order, so everything downstream is as in the serial run.
+    """
+    ntot = 0
+    for j in range(POP.shape[1]):
+        ntot += POP[K.P_N, j]
+    cap = sb_step.size
+    for step in range(nsteps):
+        k = k0 + step
+        if fill[0] + ntot > cap:
+            return step, 0, -1
+        _deliver_par(k % L, L, REC, RECF, POP, rproto, nparts)
+        K.stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_K, P_CDF, P_IDX)
+        f = rec_fill[0]
+        if f < rec_steps.size and rec_steps[f] == k:
+            _neurons_par(k, dt, POP, ST, PA, REC, RECF, nparts, True, False)
+            K.record(k, rec_steps, rec_fill, TRC, POP, ST)
+            bad = _neurons_par(k, dt, POP, ST, PA, REC, RECF, nparts, False, True)
+        else:
+            bad = _neurons_par(k, dt, POP, ST, PA, REC, RECF, nparts, True, True)
+        if bad > 0:
+            for j in range(POP.shape[1]):
+                if POP[K.P_MID, j] >= 0:
+                    v = K.at(ST[POP[K.P_ST, j]], POP[K.P_N, j], K._F64)
+                    for i in range(v.size):
+                        if not np.isfinite(v[i]):
+                            return step, 1, j
+        for j in range(POP.shape[1]):
+            spk_lo[j] = fill[0]
+            if POP[K.P_MID, j] < 0:
+                K.fire_source(k, j, rng, POP, SRC, SRC_PMAX, sb_step, sb_id, sb_pop, fill)
+            else:
+                K.collect_spikes(k, j, K.at(POP[K.P_SPK, j], POP[K.P_N, j], K._BOOL), sb_step, sb_id, sb_pop, fill)
+            spk_hi[j] = fill[0]
+        for q in range(PRJ.shape[1]):
+            if PRJ[K.Q_STP, q] > 0:
+                K.stp_release(k, PRJ, PRJ_F, q, spk_lo, spk_hi, sb_id, STP_R[PRJ[K.Q_STP, q] - 1])
+        _propagate_decay_par(k, L, PRJ, PRJ_F, REC, RECF, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto,
+                             nparts)
+        K.plasticity(k, LT, LF, EPOCH, spk_lo, spk_hi, sb_id, wproto)
+    return nsteps, 0, -1
+
+
+'''
+
 _PROPAGATE = "        K.propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto)"
-_PROPAGATE_PAR = ("        K.propagate_par(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto,"
-                  " nparts)")
 
 
 def _driver_source(n_models: int, parallel: bool) -> str:
-    suffix = "_par" if parallel else ""
+    if parallel:
+        dispatch = []
+        for m in range(n_models):
+            dispatch.append(f"                {'if' if m == 0 else 'elif'} mid == {m}:")
+            dispatch.append(f"                    bad += integrate{m}_part(k, j, dt, POP, ST, PA, part, nparts)")
+        return _DRIVER_PAR.format(dispatch="\n".join(dispatch) or "                pass")
     dispatch = []
     for m in range(n_models):
         dispatch.append(f"            elif mid == {m}:")
-        extra = ", nparts" if parallel else ""
-        dispatch.append(f"                bad = integrate{m}{suffix}({_INTEGRATE_ARGS}{extra})")
-    return _DRIVER.format(name="run_par" if parallel else "run", par=suffix, dispatch="\n".join(dispatch),
-                          np=", nparts" if parallel else "",
-                          propagate=_PROPAGATE_PAR if parallel else _PROPAGATE)
+        dispatch.append(f"                bad = integrate{m}({_INTEGRATE_ARGS})")
+    return _DRIVER.format(name="run", par="", dispatch="\n".join(dispatch), np="", propagate=_PROPAGATE)
 
 
 def module_source(kernels) -> str:

@@ -11,15 +11,15 @@ compiled kernel serves every network and nothing is copied.
 
 Every loop visits neurons and synapses in the order the numpy backend does
 and evaluates the same expressions, so sums come out bit for bit equal.
-``*_par`` variants split the work over threads by neuron (the spike
-propagation by ranges of target neurons); every target still receives its
-inputs in the serial order, so the results do not depend on the number of
-threads.
+The phases take ``part, nparts`` to serve one of ``nparts`` equal ranges of
+neurons (spike propagation: of target neurons), so that the threaded driver
+can run the ranges side by side; every target still receives its inputs in
+the serial order, so the results do not depend on the number of threads.
 """
 from __future__ import annotations
 
 import numpy as np
-from numba import carray, njit, prange, types
+from numba import carray, njit, types
 from numba.extending import intrinsic
 
 #: Receptor kinds (codes shared with :mod:`.numba_backend`).
@@ -116,13 +116,6 @@ def deliver(slot, L, REC, RECF, POP, rproto, part=0, nparts=1):
             for i in range(lo, hi):
                 s[i] += row[i]
                 row[i] = 0.0
-
-
-@njit(parallel=True, **_OPTS)
-def deliver_par(slot, L, REC, RECF, POP, rproto, nparts):
-    """:func:`deliver` with the neurons split into ``nparts`` parts, one per thread."""
-    for part in prange(nparts):
-        deliver(slot, L, REC, RECF, POP, rproto, part, nparts)
 
 
 # ---------------------------------------------------------------------------
@@ -282,13 +275,6 @@ def sum_inputs(POP, REC, RECF, part=0, nparts=1):
             a = at(POP[P_I, j], n, _F64)
             for i in range(lo, hi):
                 a[i] += s[i]
-
-
-@njit(parallel=True, **_OPTS)
-def sum_inputs_par(POP, REC, RECF, nparts):
-    """:func:`sum_inputs` with the neurons split into ``nparts`` parts, one per thread."""
-    for part in prange(nparts):
-        sum_inputs(POP, REC, RECF, part, nparts)
 
 
 @njit(**_OPTS)
@@ -544,13 +530,6 @@ def propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wprot
                     ring[slot, t] += (ws * rel if stp else ws) * sign
 
 
-@njit(parallel=True, **_OPTS)
-def propagate_par(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto, nparts):
-    """:func:`propagate` with the targets split into ``nparts`` ranges, one per thread."""
-    for part in prange(nparts):
-        propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto, part, nparts)
-
-
 # ---------------------------------------------------------------------------
 # 7. plasticity (pair STDP)
 # ---------------------------------------------------------------------------
@@ -662,10 +641,3 @@ def decay(REC, RECF, part=0, nparts=1):
         else:
             for i in range(lo, hi):
                 s[i] *= dec
-
-
-@njit(parallel=True, **_OPTS)
-def decay_par(REC, RECF, nparts):
-    """:func:`decay` with the neurons split into ``nparts`` parts, one per thread."""
-    for part in prange(nparts):
-        decay(REC, RECF, part, nparts)
