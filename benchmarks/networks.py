@@ -9,7 +9,8 @@ name               network
 ``izh1000``        Izhikevich (2003): 800 + 200 neurons, all-to-all, thalamic
                    noise, dt = 1 ms
 ``coba4000``       Vogels & Abbott (2005) as Brian2's COBA: 4000 conductance
-                   LIF neurons, p = 0.02
+                   LIF neurons, p = 0.02, forward Euler (``coba4000_exact``:
+                   pyN's exactly integrated LIF)
 ``stdp_song``      Song, Miller & Abbott (2000): 1000 Poisson inputs, one LIF
                    neuron, additive pair STDP, 100 s
 ``brunel_scaled``  Brunel (2000) model A: 10,000 delta-synapse LIF neurons,
@@ -31,7 +32,7 @@ from pyn_core.population import Population
 
 #: Biological time of each benchmark (ms), as the peers use.
 BIO_MS = {"izh1000": 1000.0, "coba4000": 1000.0, "stdp_song": 100_000.0, "brunel_scaled": 1000.0,
-          "cobahh": 1000.0, "scale100k": 1000.0}
+          "cobahh": 1000.0, "scale100k": 1000.0, "coba4000_exact": 1000.0}
 
 
 def izh1000(seed: int = 1):
@@ -56,20 +57,53 @@ def izh1000(seed: int = 1):
     return net, 1.0, BIO_MS["izh1000"]
 
 
-def coba4000(seed: int = 1):
+def _lif_euler_step(v, tau_m, v_rest, v_reset, v_thresh, t_ref, I, G, GE, dt):
+    """One forward-Euler step of ``tau_m dv/dt = (v_rest - v) + I + GE - G v`` (R = 1)."""
+    return (v + dt * ((v_rest - v) + I + GE - G * v) / tau_m,)
+
+
+def _lif_reset(v, v_reset):
+    return (v_reset + 0.0 * v,)
+
+
+def lif_euler_model() -> NeuronModel:
+    """A LIF neuron integrated with forward Euler, as the coba4000 definition asks (``"lif_euler"``)."""
+    try:
+        return get_model("lif_euler")
+    except LookupError:
+        pass
+    lif = get_model("lif")
+    params = {k: v for k, v in lif.params.items() if k != "R"}
+    return register_model(NeuronModel(
+        name="lif_euler", params=params, state=("v",), initial=lif.initial, step=_lif_euler_step,
+        reset=_lif_reset, reset_state=("v",), reset_params=("v_reset",), threshold="v_thresh",
+        spike_kind="reset", refractory="t_ref", clamp_to="v_reset", input_unit="mV",
+        conductance_unit="leak", default_synapse={"kind": "cond_exp", "tau": 5.0}, doc=_lif_euler_step.__doc__))
+
+
+def coba4000(seed: int = 1, exact: bool = False):
     """Vogels & Abbott (2005) as Brian2's COBA example: conductances in units of the leak.
 
     LIF with R = 1 (a conductance of 1 is the leak), El = Vr = -60, Vt = -50 mV,
     tau_m = 20 ms, refractory 5 ms, a constant input of 20 mV; excitatory
     conductances (E = 0 mV) decay with 5 ms and jump by 0.6, inhibitory ones
     (E = -80 mV) with 10 ms by 6.7; every pair connected with p = 0.02
-    (autapses allowed, as Brian2's ``connect(p=0.02)``).  pyN integrates the
-    membrane exactly over each step where Brian2 uses Euler.
+    (autapses allowed, as Brian2's ``connect(p=0.02)``).  The membrane is
+    integrated with forward Euler as the definition (and Brian2) does, by a
+    model registered here; ``exact=True`` (``coba4000_exact``) uses pyN's
+    built-in LIF, which integrates each step exactly (one ``exp`` per neuron
+    and step).
     """
     rng = np.random.default_rng(seed)
-    params = dict(tau_m=20.0, v_rest=-60.0, v_reset=-60.0, v_thresh=-50.0, t_ref=5.0, R=1.0)
-    exc = LIFPopulation("exc", N=3200, v0=-55.0 + 5.0 * rng.standard_normal(3200), **params)
-    inh = LIFPopulation("inh", N=800, v0=-55.0 + 5.0 * rng.standard_normal(800), **params)
+    params = dict(tau_m=20.0, v_rest=-60.0, v_reset=-60.0, v_thresh=-50.0, t_ref=5.0)
+    v_e, v_i = -55.0 + 5.0 * rng.standard_normal(3200), -55.0 + 5.0 * rng.standard_normal(800)
+    if exact:
+        exc = LIFPopulation("exc", N=3200, v0=v_e, R=1.0, **params)
+        inh = LIFPopulation("inh", N=800, v0=v_i, R=1.0, **params)
+    else:
+        model = lif_euler_model()
+        exc = Population("exc", 3200, model, params=params, initial={"v": v_e})
+        inh = Population("inh", 800, model, params=params, initial={"v": v_i})
     net = Network([exc, inh], name="coba4000")
     syn = {"exc": ({"kind": "cond_exp", "tau": 5.0, "E": 0.0}, 0.6),
            "inh": ({"kind": "cond_exp", "tau": 10.0, "E": -80.0}, 6.7)}
@@ -235,8 +269,13 @@ def cobahh(seed: int = 1):
     return net, 0.1, BIO_MS["cobahh"]
 
 
+def coba4000_exact(seed: int = 1):
+    """coba4000 with pyN's built-in, exactly integrated LIF (see :func:`coba4000`)."""
+    return coba4000(seed, exact=True)
+
+
 NETWORKS = {"izh1000": izh1000, "coba4000": coba4000, "stdp_song": stdp_song, "brunel_scaled": brunel_scaled,
-            "cobahh": cobahh, "scale100k": scale100k}
+            "cobahh": cobahh, "scale100k": scale100k, "coba4000_exact": coba4000_exact}
 
 #: Neurons counted as "the" population of a benchmark's rate (default: all but sources).
 RATE_POPULATIONS = {"stdp_song": ("neuron",), "cobahh": ("exc", "inh")}
