@@ -8,7 +8,8 @@ Measured inside Blender-as-a-module (``pip install bpy``), headless:
   last-spike memory), writing it into the mesh attribute (``foreach_set``) and
   the dependency-graph evaluation of the Geometry Nodes that the frame needs
   before it is drawn.  Spikes are synthetic (10 Hz per neuron, Poisson) so that
-  only the view is timed.
+  only the view is timed.  Colouring by voltage adds the voltage level of every
+  neuron (from the bake's float16 samples) and a second attribute write.
 * The core advancing a 10k-neuron network by 1 ms (one frame at 1 ms per
   frame), with the backends available; 30 fps leaves 33.3 ms per frame.
 
@@ -39,6 +40,7 @@ def view_cost(n: int, frames: int, rate_hz: float = 10.0, ms_per_frame: float = 
 
     from blender_addon import view
     from blender_addon.glow import GlowParams, SpikeGlow, SpikeRecord
+    from blender_addon.voltage import VoltageSamples
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     scene = bpy.context.scene
@@ -52,11 +54,15 @@ def view_cost(n: int, frames: int, rate_hz: float = 10.0, ms_per_frame: float = 
     steps = np.sort(rng.integers(0, int(t_end / dt), n_spikes))
     gids = rng.integers(0, n, n_spikes)
     record = SpikeRecord(steps, gids, dt, n)
+    v = rng.normal(-60.0, 8.0, (frames + 21, n))
+    samples = VoltageSamples(v, ms_per_frame, np.full(n, -70.0), np.full(n, 30.0))
     params = GlowParams(decay_frames=3.0, ms_per_frame=ms_per_frame)
     live = SpikeGlow(n)
     out = np.empty(n, dtype=np.float32)
     depsgraph = bpy.context.evaluated_depsgraph_get()
-    times = {"glow from bake": [], "glow from simulation": [], "write attribute": [], "evaluate": []}
+    levels = np.empty(n, dtype=np.float32)
+    times = {"glow from bake": [], "glow from simulation": [], "write attribute": [], "evaluate": [],
+             "voltage from bake": [], "write voltage": []}
     done = 0
     for f in range(20, 20 + frames):
         t = f * ms_per_frame
@@ -68,16 +74,24 @@ def view_cost(n: int, frames: int, rate_hz: float = 10.0, ms_per_frame: float = 
         done = hi
         live.activity(t, params, out)
         t2 = time.perf_counter()
-        view.write_activity("bench", out)
+        view.write_activity("bench", out, scene)
         t3 = time.perf_counter()
         depsgraph.update()
         t4 = time.perf_counter()
+        samples.level(t, out=levels)
+        t5 = time.perf_counter()
+        view.write_voltage("bench", levels, scene)
+        t6 = time.perf_counter()
+        depsgraph.update()
+        times["voltage from bake"].append(t5 - t4)
+        times["write voltage"].append(t6 - t5)
         times["glow from bake"].append(t1 - t0)
         times["glow from simulation"].append(t2 - t1)
         times["write attribute"].append(t3 - t2)
         times["evaluate"].append(t4 - t3)
     res = {k: _median_ms(v) for k, v in times.items()}
     res["total (bake)"] = res["glow from bake"] + res["write attribute"] + res["evaluate"]
+    res["total (voltage)"] = res["total (bake)"] + res["voltage from bake"] + res["write voltage"]
     res["drawn as"] = "points" if as_points else "spheres"
     return res
 
@@ -125,7 +139,8 @@ def main(argv=None) -> int:
         raise SystemExit("needs bpy: pip install bpy==5.0.1 (Python 3.11)") from None
     w = sys.stdout.write
     w(f"Blender {bpy.app.version_string}, numpy {np.__version__}; medians over {args.frames} frames, ms\n\n")
-    cols = ["glow from bake", "glow from simulation", "write attribute", "evaluate", "total (bake)"]
+    cols = ["glow from bake", "glow from simulation", "write attribute", "evaluate", "total (bake)",
+            "voltage from bake", "write voltage", "total (voltage)"]
     w(f"{'neurons':>8} {'drawn as':>9} " + " ".join(f"{c:>21}" for c in cols) + "\n")
     for n in (int(s) for s in args.sizes.split(",")):
         r = view_cost(n, args.frames)

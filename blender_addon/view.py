@@ -38,9 +38,11 @@ CONNECTION_MATERIAL = "pyN.connections"
 POP_KEY = "pyn_population"
 #: Custom property naming the view id (scene) an object belongs to.
 VIEW_KEY = "pyn_view"
-#: Colours of the voltage levels 0 (rest) to 1 (peak), linear RGB: the material's colour ramp.
-VOLTAGE_COLORS = ((0.0, (0.02, 0.05, 0.45)), (0.12, (0.0, 0.45, 0.85)), (0.3, (0.55, 0.85, 0.1)),
-                  (0.6, (1.0, 0.35, 0.02)), (1.0, (1.0, 0.95, 0.85)))
+#: Colours of the voltage levels 0 (rest) to 1 (peak), linear RGB: the material's colour ramp.  Most of
+#: the time a neuron sits in the lowest quarter (-70 to -45 mV for Izhikevich neurons), so the ramp
+#: spends most of its colours there: blue near rest, green and yellow towards threshold.
+VOLTAGE_COLORS = ((0.0, (0.01, 0.02, 0.30)), (0.08, (0.0, 0.25, 0.9)), (0.16, (0.05, 0.75, 0.55)),
+                  (0.25, (0.9, 0.8, 0.05)), (0.5, (1.0, 0.3, 0.02)), (1.0, (1.0, 0.95, 0.85)))
 
 
 def _scene(scene):
@@ -49,7 +51,7 @@ def _scene(scene):
 
 def view_id(scene) -> str:
     """The scene's view id (empty until first built, or for scenes built before view ids)."""
-    return scene.pyn.view_id
+    return getattr(getattr(scene, "pyn", None), "view_id", "")
 
 
 def ensure_view_id(scene) -> str:

@@ -74,6 +74,17 @@ def set_engine(scene, engine: str, samples: int) -> None:
         scene.render.engine = "BLENDER_WORKBENCH"
 
 
+def to_palette(path: Path, colors: int) -> None:
+    """Rewrite a PNG with a palette of ``colors`` colours (Pillow), for small files in the docs."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise SystemExit("--palette needs Pillow: pip install pillow") from None
+    with Image.open(path) as img:
+        small = img.convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    small.save(path, optimize=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scene", type=Path, help="scene script, e.g. scenes/thalamocortical.py")
@@ -91,6 +102,8 @@ def main(argv=None) -> int:
                         help="colour neurons by spikes or by membrane potential (default: the scene's)")
     parser.add_argument("--movie", action="store_true", help="with --frames: also write an MP4")
     parser.add_argument("--save-blend", type=Path, help="also save the built scene as a .blend")
+    parser.add_argument("--palette", type=int, metavar="N",
+                        help="with --frame: store the PNG with a palette of N colours (small files; needs Pillow)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -136,6 +149,8 @@ def main(argv=None) -> int:
         scene.frame_set(args.frame)
         scene.render.filepath = str(args.out.resolve())
         bpy.ops.render.render(write_still=True)
+        if args.palette:
+            to_palette(args.out, args.palette)
     else:
         args.out.mkdir(parents=True, exist_ok=True)
         scene.frame_start, scene.frame_end = first, last

@@ -491,3 +491,26 @@ def test_gallery_scene_plays_the_published_patterns(scene):
             k = int(round(t / dt))
             v_want = np.clip((res.v[k, 0] + 70.0) / 100.0, 0, 1) if t < duration else 0.0
             np.testing.assert_allclose(view.read_voltage(name), [v_want], atol=2e-3, err_msg=f"{name}, {frame}")
+
+
+def test_scenes_built_with_the_old_names_play_and_rebuild(scene):
+    spec = small_spec()
+    actions.load_spec(scene, spec)
+    vid = scene.pyn.view_id
+    # the names an earlier version of the add-on gave: pyN.<population>, pyN.camera, collection pyN
+    for ob in list(view.collection(scene).objects):
+        del ob[view.VIEW_KEY]
+        ob.name = "pyN." + (ob[view.POP_KEY] if view.POP_KEY in ob else ob.name.split(":")[1])
+    coll = view.collection(scene)
+    del coll[view.VIEW_KEY]
+    coll.name = "pyN"
+    scene.pyn.view_id = ""
+    assert view.population_object("thalamus").name == "pyN.thalamus"
+    scene.frame_set(30)
+    ref = reference_spikes(spec, 40.0)
+    np.testing.assert_allclose(view.read_activity("thalamus"),
+                               expected_activity(29.0, *ref["thalamus"], 20, 2.0, 1.0), rtol=1e-5, atol=1e-6)
+    actions.build(scene)
+    assert scene.pyn.view_id == vid and "pyN" not in bpy.data.collections
+    assert not [ob for ob in bpy.data.objects if ob.name in ("pyN.thalamus", "pyN.cortex", "pyN.camera")]
+    assert scene.camera.name == f"pyN.{vid}:camera" and view.population_object("thalamus").name == f"pyN.{vid}.thalamus"
