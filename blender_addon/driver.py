@@ -200,14 +200,18 @@ def update_scene(scene, frame: float | None = None) -> str | None:
 
 
 def refresh(scene) -> None:
-    """Show the current frame again after a view setting changed, if that is cheap.
+    """Show the current frame again after a view setting changed, if that costs no simulation.
 
-    Only with a usable bake or a simulation already running: nothing is built here.
+    Only from a bake that covers the frame, or from a running simulation that
+    is already at the frame's time; otherwise the next frame change shows it.
     """
     pyn = getattr(scene, "pyn", None)
     if pyn is None or not pyn.built_hash or pyn.live:
         return
-    if usable_bake(scene) is None and CACHE.runtimes.get(_key(scene)) is None:
+    t = scene_time(scene)
+    rt = CACHE.runtimes.get(_key(scene))
+    at_frame = rt is not None and abs(rt.t - t) <= 0.5 * rt.dt
+    if usable_bake(scene, t) is None and not at_frame:
         return
     try:
         update_scene(scene)

@@ -407,6 +407,12 @@ def test_baked_playback_keeps_the_voltages(scene):
     levels = reference_levels(spec, 51.0)
     check_voltage_frames(scene, spec, [1, 7, 30, 51, 12], levels, atol=2e-3)  # float16 in the bake
     assert driver.update_scene(scene) == "bake"
+    # changing the range shows at once (from the bake, no frame change needed)
+    scene.pyn.voltage_min, scene.pyn.voltage_max = -75.0, -45.0
+    scene.pyn.voltage_auto = False
+    v = driver.stored_bake(scene).voltage.at(11.0)[:20]
+    np.testing.assert_allclose(view.read_voltage("thalamus"), np.clip((v + 75.0) / 30.0, 0, 1), atol=1e-6)
+    scene.pyn.voltage_auto = True
     # a bake without potentials shows spikes only
     driver.store_bake(scene, actions.bake_network(driver.runtime(scene).spec, 50.0, runtime=driver.runtime(scene)))
     scene.frame_set(20)
