@@ -178,7 +178,7 @@ class PYN_PT_connections(_PynPanel, bpy.types.Panel):
         col.prop(pr, "mode", expand=True)
         _draw_synapse(col, pr)
         col.prop(pr, "plasticity")
-        if pr.plasticity == "stdp":
+        if pr.plasticity in ("stdp", "rstdp"):
             col.prop(pr, "plasticity_json", text="")
         _draw_extra(layout, pr)
 

@@ -131,9 +131,11 @@ class PynProjection(PropertyGroup):
     plasticity: EnumProperty(name="Plasticity", items=[
         ("default", "Follows STDP switch", "Learns when the network's STDP switch is on"),
         ("none", "Static", "Never learns"),
-        ("stdp", "STDP (own parameters)", "Pair STDP with the parameters given as JSON")], default="default")
-    plasticity_json: StringProperty(name="STDP parameters", default="",
-                                    description="STDP parameters as JSON, e.g. {\"A_plus\": 0.02}")
+        ("stdp", "STDP (own parameters)", "Pair STDP with the parameters given as JSON"),
+        ("rstdp", "Reward-modulated STDP", "Eligibility traces turned into weight changes by dopamine "
+                                           "(parameters as JSON)")], default="default")
+    plasticity_json: StringProperty(name="Plasticity parameters", default="",
+                                    description="Rule parameters as JSON, e.g. {\"A_plus\": 0.02}")
     enabled: BoolProperty(name="Enabled", default=True)
     extra_json: StringProperty(name="Other fields", default="")
 

@@ -48,8 +48,9 @@ WEIGHT_DISTS = ("constant", "uniform", "normal", "lognormal")
 MODES = ("excitatory", "inhibitory")
 #: ``default`` leaves the choice to the core (the target model's usual synapse).
 SYNAPSES = ("default", "alpha", "exp", "delta", "pulse", "cond_exp")
-#: ``default``: learns when the run's STDP switch is on; ``none``: static; ``stdp``: own parameters.
-PLASTICITY = ("default", "none", "stdp")
+#: ``default``: learns when the run's STDP switch is on; ``none``: static; ``stdp``: pair STDP with
+#: its own parameters; ``rstdp``: reward-modulated STDP (dopamine from ``sim.reward`` or a population).
+PLASTICITY = ("default", "none", "stdp", "rstdp")
 SYNAPSES_WITH_TAU = ("exp", "alpha", "cond_exp")
 STIMULUS_KINDS = ("current", "noise", "poisson")
 #: What lights a neuron: its spikes only, or its membrane potential as well.
@@ -367,8 +368,12 @@ def projection_from_spec(pr: dict) -> dict:
     elif plast == "default":
         data["plasticity"] = "default"
     else:
-        data["plasticity"] = "stdp"
-        params = {} if plast in ("stdp", True) else _rest(plast, ("rule",))
+        rule = plast.get("rule", "stdp") if isinstance(plast, dict) else ("stdp" if plast is True else plast)
+        if rule not in PLASTICITY[2:]:
+            raise ValueError(f"connection {data['pre']}->{data['post']}: unknown plasticity rule {rule!r}; "
+                             f"allowed: {', '.join(PLASTICITY[2:])}")
+        data["plasticity"] = rule
+        params = _rest(plast, ("rule",)) if isinstance(plast, dict) else {}
         data["plasticity_json"] = _dumps(params)
     data["enabled"] = bool(pr.get("enabled", True))
     data["extra_json"] = _dumps(extra)
@@ -408,8 +413,8 @@ def projection_to_spec(data: dict) -> dict:
     elif kind == "default":
         plasticity = "default"
     else:
-        plasticity = {"rule": "stdp"}
-        plasticity.update(_loads(data.get("plasticity_json", ""), f"STDP parameters of {where}", {}))
+        plasticity = {"rule": kind}
+        plasticity.update(_loads(data.get("plasticity_json", ""), f"plasticity parameters of {where}", {}))
     out = {"name": name, "pre": data["pre"], "post": data["post"], "rule": rule, "weight": weight,
            "scale": extra.pop("scale_value", float(data["scale"])),
            "delay": extra.pop("delay_value", float(data["delay"])),

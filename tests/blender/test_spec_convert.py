@@ -221,3 +221,22 @@ def test_view_colouring_settings_travel_in_the_spec():
     spec["view"]["color_by"] = "rainbow"
     with pytest.raises(ValueError, match="spikes, voltage"):
         sc.panel_from_spec(spec)
+
+
+def test_reward_modulated_and_short_term_plasticity_survive_the_panel():
+    from pyn_core import LIFPopulation, Network
+    net = Network([LIFPopulation("a", N=5), LIFPopulation("b", N=5)])
+    net.connect("a", "b", plasticity={"rule": "rstdp", "tau_c": 500.0}, stp="depressing")
+    spec = net.to_spec()
+    data = sc.panel_from_spec(spec)
+    assert data["projections"][0]["plasticity"] == "rstdp"
+    back = sc.spec_from_panel(json.loads(json.dumps(data)))
+    assert back["projections"] == spec["projections"]
+    assert Network.from_spec(back).to_spec()["projections"] == spec["projections"]
+
+
+def test_unknown_plasticity_rule_is_refused():
+    spec = json.loads(json.dumps(FULL_SPEC))
+    spec["projections"][0]["plasticity"] = {"rule": "bcm"}
+    with pytest.raises(ValueError, match="unknown plasticity rule 'bcm'"):
+        sc.panel_from_spec(spec)
