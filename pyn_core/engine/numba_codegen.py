@@ -39,7 +39,7 @@ from . import numba_kernels
 log = logging.getLogger("pyn_core")
 
 #: Bumped whenever the templates below change.
-GENERATOR_VERSION = "10"
+GENERATOR_VERSION = "11"
 
 _MODELS: dict[str, object] = {}     # model key -> NeuronModel
 _JITTED: dict[str, tuple] = {}      # model key -> (step, reset) dispatchers
@@ -209,13 +209,16 @@ _INTEGRATE_ARGS = "k, j, dt, POP, ST, PA, sb_step, sb_id, sb_pop, fill"
 
 
 def _integrate_source(m: int, model, options) -> str:
-    """The kernels of number ``m``: integrate, then refractory / threshold / reset.
+    """The kernels of number ``m``: integrate with refractory clamp and threshold, then reset.
 
     ``integrate{m}`` runs every neuron of a population and appends the spikes
     to the spike buffer; ``integrate{m}_part`` runs one part of the neurons
-    (no buffer), for the threads of ``run_par``.  ``options`` (the model's integer options of the populations this
-    kernel serves) are written in as literals so that the compiler can unroll
-    sub-step loops and vectorise the first loop.
+    (no buffer), for the threads of ``run_par``.  The first loop (the model's
+    ``step``, the refractory clamp and the threshold test, written without
+    branches) can be vectorised; the second visits the neurons that fired.
+    ``options`` (the model's integer options of the populations this kernel
+    serves) are written in as literals so that the compiler can unroll
+    sub-step loops.
     """
     pnames = list(model.params)
     ns, npar = len(model.state), len(pnames)
@@ -239,26 +242,23 @@ def _integrate_source(m: int, model, options) -> str:
             L += ["    v_old = K.at(POP[K.P_VPREV, j], n, _F64)"]
         if refractory:
             L += ["    refc = K.at(POP[K.P_REFC, j], n, _I64)", "    refs = K.at(POP[K.P_REFS, j], n, _I64)"]
-        L += ["    for i in range(lo, hi):"]
+        L += ["    bad = 0", "    for i in range(lo, hi):"]
         if crossing:
             L += ["        v_old[i] = s0[i]"]
         args = [f"s{i}[i]" for i in range(ns)] + [f"p{i}[i]" for i in range(npar)]
         args += ["I[i]", "G[i]", "GE[i]", "dt"] + [repr(int(o)) for o in options]
         L += [f"        r = _step{m}({', '.join(args)})"]
-        L += [f"        s{i}[i] = r[{i}]" for i in range(ns)]
-        L += ["    bad = 0"]
-        if kind == "serial":
-            L += ["    f = fill[0]"]
-        L += ["    for i in range(lo, hi):", "        v = s0[i]", "        if not np.isfinite(v):", "            bad += 1"]
+        L += [f"        s{i}[i] = r[{i}]" for i in range(1, ns)]
+        L += ["        v = r[0]", "        bad += not np.isfinite(v)"]
         if refractory:
             clamp = pnames.index(model.clamp_to)
-            L += ["        if refc[i] > 0:", f"            s0[i] = p{clamp}[i]", "            refc[i] -= 1",
-                  "            fired = False", "        else:", f"            fired = v >= p{thr}[i]"]
+            L += ["        rc = refc[i]", "        held = rc > 0", f"        v = p{clamp}[i] if held else v",
+                  "        refc[i] = rc - 1 if held else rc", f"        fired = (v >= p{thr}[i]) & (not held)"]
         elif crossing:
-            L += [f"        fired = v >= p{thr}[i] and v_old[i] < p{thr}[i]"]
+            L += [f"        fired = (v >= p{thr}[i]) & (v_old[i] < p{thr}[i])"]
         else:
             L += [f"        fired = v >= p{thr}[i]"]
-        L += ["        spk[i] = fired", "        if fired:"]
+        L += ["        s0[i] = v", "        spk[i] = fired"]
         body = []
         if model.reset is not None:
             rs = [model.state.index(s) for s in model.reset_state]
@@ -271,9 +271,12 @@ def _integrate_source(m: int, model, options) -> str:
         if kind == "serial":
             body += ["            sb_step[f] = k", "            sb_id[f] = i", "            sb_pop[f] = j",
                      "            f += 1"]
-        L += body or ["            pass"]
-        if kind == "serial":
-            L += ["    fill[0] = f"]
+        if body:
+            if kind == "serial":
+                L += ["    f = fill[0]"]
+            L += ["    for i in range(lo, hi):", "        if spk[i]:"] + body
+            if kind == "serial":
+                L += ["    fill[0] = f"]
         L += ["    return bad", "", ""]
         out.append("\n".join(L))
     return "\n".join(out)
@@ -292,14 +295,16 @@ def {name}(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, 
     for j in range(POP.shape[1]):
         ntot += POP[K.P_N, j]
     cap = sb_step.size
+    poisson_drive = PSN.shape[1] > 0
     for step in range(nsteps):
         k = k0 + step
         if fill[0] + ntot > cap:
             return step, 0, -1
         start = fill[0]
-        K.deliver{par}(k % L, L, REC, RECF, POP, rproto{np})
+        if poisson_drive:   # Poisson counts go into receptors between delivery and the sums
+            K.deliver(k % L, L, REC, RECF, POP, rproto)
         K.stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_K, P_CDF, P_IDX)
-        K.sum_inputs{par}(POP, REC, RECF{np})
+        K.receptor_pass(k % L, L, POP, REC, RECF, rproto, not poisson_drive)
         K.record(k, rec_steps, rec_fill, TRC, POP, ST)
         for j in range(POP.shape[1]):
             spk_lo[j] = fill[0]
@@ -317,7 +322,6 @@ def {name}(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, 
                 K.stp_release(k, PRJ, PRJ_F, q, spk_lo, spk_hi, sb_id, STP_R[PRJ[K.Q_STP, q] - 1])
 {propagate}
         K.plasticity(k, LT, LF, EPOCH, spk_lo, spk_hi, sb_id, wproto)
-        K.decay{par}(REC, RECF{np})
     return nsteps, 0, -1
 
 

@@ -278,6 +278,88 @@ def sum_inputs(POP, REC, RECF, part=0, nparts=1):
 
 
 @njit(**_OPTS)
+def receptor_pass(slot, L, POP, REC, RECF, rproto, deliver_too):
+    """Delivery (when ``deliver_too``), input sums and decay in one pass over each receptor.
+
+    The same operations as :func:`deliver`, :func:`sum_inputs` and
+    :func:`decay` in the same order for every neuron, fused; valid when
+    nothing touches a receptor between them (no Poisson stimulus, or the
+    delivery done before the stimuli) and nothing reads a receptor's state
+    later in the step.
+    """
+    for j in range(POP.shape[1]):
+        if not POP[P_NEURON, j]:
+            continue
+        n = POP[P_N, j]
+        a = at(POP[P_I, j], n, _F64)
+        e = at(POP[P_IEXT, j], n, _F64)
+        for i in range(n):
+            a[i] = e[i]
+        if POP[P_HAS_COND, j]:
+            g = at(POP[P_G, j], n, _F64)
+            ge = at(POP[P_GE, j], n, _F64)
+            for i in range(n):
+                g[i] = 0.0
+                ge[i] = 0.0
+    for r in range(REC.shape[1]):
+        n = REC[R_N, r]
+        kind = REC[R_KIND, r]
+        row = at2(REC[R_RING, r], L, n, rproto)[slot]
+        j = REC[R_POST, r]
+        if kind == DELTA:
+            if deliver_too:
+                v = at(POP[P_V, j], n, _F64)
+                for i in range(n):
+                    v[i] += row[i]
+                    row[i] = 0.0
+            continue
+        s = at(REC[R_S, r], n, _F64)
+        dec = RECF[RF_DECAY, r]
+        if kind == COND:
+            g = at(POP[P_G, j], n, _F64)
+            ge = at(POP[P_GE, j], n, _F64)
+            E = RECF[RF_E, r]
+            if deliver_too:
+                for i in range(n):
+                    si = s[i] + row[i]
+                    row[i] = 0.0
+                    g[i] += si
+                    ge[i] += si * E
+                    s[i] = si * dec
+            else:
+                for i in range(n):
+                    g[i] += s[i]
+                    ge[i] += s[i] * E
+                    s[i] *= dec
+        elif kind == ALPHA:
+            a = at(POP[P_I, j], n, _F64)
+            x = at(REC[R_X, r], n, _F64)
+            jump, hot = RECF[RF_JUMP, r], RECF[RF_HOT, r]
+            for i in range(n):
+                xi = x[i]
+                if deliver_too:
+                    xi += row[i] * jump
+                    row[i] = 0.0
+                si = s[i]
+                a[i] += si
+                si += hot * xi
+                s[i] = si * dec
+                x[i] = xi * dec
+        else:
+            a = at(POP[P_I, j], n, _F64)
+            if deliver_too:
+                for i in range(n):
+                    si = s[i] + row[i]
+                    row[i] = 0.0
+                    a[i] += si
+                    s[i] = si * dec
+            else:
+                for i in range(n):
+                    a[i] += s[i]
+                    s[i] *= dec
+
+
+@njit(**_OPTS)
 def record(k, rec_steps, rec_fill, TRC, POP, ST):
     """Copy the recorded variables into their chunk row when ``k`` is a sampling step."""
     f = rec_fill[0]
