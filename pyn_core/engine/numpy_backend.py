@@ -96,7 +96,8 @@ class NumpyBackend:
             m = p.model
             if m.spike_kind == "crossing":
                 np.copyto(p.v_prev, p.v)
-            new = m.step(*p.state_list, *p.param_list, p.I, p.G, p.GE, dt, *p.options)
+            with np.errstate(over="ignore", invalid="ignore"):   # divergence is reported below
+                new = m.step(*p.state_list, *p.param_list, p.I, p.G, p.GE, dt, *p.options)
             for arr, val in zip(p.state_list, new):
                 arr[...] = val
             v = p.v
