@@ -188,6 +188,7 @@ class NumbaBackend:
         self.P_CDF = np.concatenate(cdfs + [f0])
         # receptors (codes and constants)
         recs = sim.receptors
+        self._rec_index = rec_index
         self.RECF = np.zeros((4, max(len(recs), 1)))
         for r, rc in enumerate(recs):
             self.RECF[:, r] = rc.decay, rc.h_over_tau, rc.jump, rc.E
@@ -295,7 +296,7 @@ class NumbaBackend:
             REC[K.R_RING, r] = addr(rc.ring)
         PRJ = _table(16, len(sim.projs))
         for n, q in enumerate(sim.projs):
-            PRJ[K.Q_PRE, n], PRJ[K.Q_REC, n] = q.pre.index, REC_INDEX(sim, q.receptor)
+            PRJ[K.Q_PRE, n], PRJ[K.Q_REC, n] = q.pre.index, self._rec_index[id(q.receptor)]
             PRJ[K.Q_ON, n], PRJ[K.Q_SORTED, n] = q.enabled, self.sorted_rows[n]
             PRJ[K.Q_UD, n] = q.uniform_delay or 0
             PRJ[K.Q_IP, n], PRJ[K.Q_POST, n] = addr(q.indptr), addr(q.post_idx)
@@ -409,10 +410,3 @@ class NumbaBackend:
             if status == 1:
                 self.sim.diverged(self.sim.pops[j])
 
-
-def REC_INDEX(sim, receptor) -> int:
-    """Position of ``receptor`` in ``sim.receptors``."""
-    for i, r in enumerate(sim.receptors):
-        if r is receptor:
-            return i
-    raise LookupError("receptor not found")

@@ -424,7 +424,7 @@ def _driver_source(n_models: int, parallel: bool) -> str:
     for m in range(n_models):
         dispatch.append(f"            elif mid == {m}:")
         dispatch.append(f"                bad = integrate{m}({_INTEGRATE_ARGS})")
-    return _DRIVER.format(name="run", par="", dispatch="\n".join(dispatch), np="", propagate=_PROPAGATE)
+    return _DRIVER.format(name="run", dispatch="\n".join(dispatch), propagate=_PROPAGATE)
 
 
 def module_source(kernels) -> str:

@@ -2,11 +2,12 @@
 
 Random numbers
 --------------
-Every random draw of a run comes from the simulation's run generator
-(``Simulation.rng_run``, a numpy ``Generator``), consumed step after step in a
-fixed order: the noise stimuli, then the Poisson stimuli (in the order they
-were given), then the Poisson source populations (in population order).
-Consequently
+Random draws come from the simulation's run generator (``Simulation.rng_run``,
+a numpy ``Generator``), consumed step after step in a fixed order: the noise
+stimuli, then the Poisson stimuli with a large mean (in the order they were
+given), then the Poisson source populations (in population order).  The
+other Poisson stimuli use counter-based uniforms (below), which consume
+nothing.  Consequently
 
 * ``run(50); run(50)`` equals ``run(100)`` bit for bit, whatever the backend;
 * the numba backend draws the very same numbers from the same ``Generator``
