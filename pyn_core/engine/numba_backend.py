@@ -54,9 +54,8 @@ def unsupported(sim) -> str | None:
             continue
         if pc.rule != "stdp" or pc.reward_modulated:
             return f"the plasticity rule {pc.rule!r} (connection {q.name!r})"
-        if getattr(pc, "late", None) is not None or not hasattr(pc, "index"):
-            return (f"STDP with a timing shift from the delays (connection {q.name!r}: "
-                    "dendritic_fraction other than 0.5 with delays of more than half a step)")
+        if getattr(pc, "late", "?") not in (None, "pre", "post") or not hasattr(pc, "index"):
+            return f"this form of the plasticity state (connection {q.name!r})"
     return None
 
 
@@ -210,9 +209,17 @@ class NumbaBackend:
         # learning connections (pair STDP, one synapse group)
         self.learners = [q for q in projs if getattr(q, "plastic", None) is not None] if sim.learning else []
         self.LF = np.zeros((6, len(self.learners) + 1))
+        self.late_rings = []     # per learning connection: (spike ring, counts, lags) of its late side
         for c, q in enumerate(self.learners):
             pc = q.plastic
             self.LF[:, c] = pc.a_plus, pc.a_minus, pc.w_min, pc.w_max, pc.k_plus, pc.k_minus
+            if pc.late is None:
+                self.late_rings.append(None)
+                continue
+            n_side = q.pre.N if pc.late == "pre" else q.post.N
+            self.late_rings.append((np.zeros((pc.ring_len, n_side), dtype=np.int64),
+                                    np.zeros(pc.ring_len, dtype=np.int64),
+                                    np.ascontiguousarray(pc.lag, dtype=np.int64)))
         w_dtype = {q.weight.dtype for q in projs}
         w_dtype |= {q.plastic.w.dtype for q in projs if getattr(q, "plastic", None) is not None}
         d_dtype = {q.delay.dtype for q in projs if q.delay is not None}
@@ -312,7 +319,7 @@ class NumbaBackend:
             if st is not None:
                 PRJ[K.Q_STP, n] = self.stp_row[n]
                 PRJ[K.Q_STP_U, n], PRJ[K.Q_STP_X, n], PRJ[K.Q_STP_LAST, n] = addr(st.u), addr(st.x), addr(st.last)
-        LT = _table(17, len(self.learners))
+        LT = _table(24, len(self.learners))
         EPOCH = np.zeros(len(self.learners) + 1, dtype=np.int64)
         for c, q in enumerate(self.learners):
             pc, g = q.plastic, q.plastic.index
@@ -325,6 +332,12 @@ class NumbaBackend:
                 addr(g.col_pre)
             LT[K.L_X, c], LT[K.L_Y, c] = addr(pc.X), addr(pc.Y)
             LT[K.L_EPOCH, c], LT[K.L_NEAREST, c], LT[K.L_MULT, c] = pc.trace_epoch, pc.nearest, pc.multiplicative
+            LT[K.L_NX, c], LT[K.L_NY, c] = pc.X.size, pc.Y.size
+            ring = self.late_rings[c]
+            if ring is not None:
+                LT[K.L_LATE, c] = K.LATE_PRE if pc.late == "pre" else K.LATE_POST
+                LT[K.L_RL, c] = pc.ring_len
+                LT[K.L_HIST, c], LT[K.L_HISTN, c], LT[K.L_LAG, c] = addr(ring[0]), addr(ring[1]), addr(ring[2])
             EPOCH[c] = pc.ke
         TRC, rec_steps, rec_fill = self._recording(addr)
         self._keep = keep

@@ -45,7 +45,9 @@ Q_PRE, Q_REC, Q_ON, Q_UD, Q_SORTED, Q_IP, Q_POST, Q_W, Q_D, Q_NPRE, Q_NSYN, Q_ST
 QF_SIGN, QF_U, QF_KREC, QF_KFAC = range(4)
 # rows of the plastic-connection table (int) and of its float companion
 L_PRE, L_POST, L_W, L_NSYN, L_NPRE, L_NPOST, L_ROW_PTR, L_ROW_SYN, L_ROW_POST, L_COL_PTR, L_COL_SYN, \
-    L_COL_PRE, L_X, L_Y, L_EPOCH, L_NEAREST, L_MULT = range(17)
+    L_COL_PRE, L_X, L_Y, L_EPOCH, L_NEAREST, L_MULT, L_LATE, L_LAG, L_RL, L_HIST, L_HISTN, L_NX, L_NY = range(24)
+#: which side of a learning connection reaches its synapses late (the timing shift of the delays)
+LATE_NONE, LATE_PRE, LATE_POST = 0, 1, 2
 LF_APLUS, LF_AMINUS, LF_WMIN, LF_WMAX, LF_KPLUS, LF_KMINUS = range(6)
 # rows of the recording table
 T_POP, T_CODE, T_OUT, T_N = range(4)
@@ -636,25 +638,40 @@ def _pair_update(w, syn, scaled, amp, LF, c, mult, potentiate):
 
 
 @njit(**_OPTS)
+def _remember(hist, histn, slot, lo, hi, sb_id):
+    """Keep this step's spikers (``sb_id[lo:hi]``) in slot ``slot`` of a late side's spike ring."""
+    histn[slot] = hi - lo
+    for s in range(lo, hi):
+        hist[slot, s - lo] = sb_id[s]
+
+
+@njit(**_OPTS)
 def plasticity(k, LT, LF, EPOCH, spk_lo, spk_hi, sb_id, wproto):
     """Pair STDP of every learning connection at step ``k`` (after the propagation).
 
-    The scaled traces and the epoch of :class:`pyn_core.engine.plasticity_numpy.PlasticConnection`
-    (one synapse group, no timing shift): the presynaptic spikes depress, then
-    the postsynaptic spikes potentiate, then the traces of both are bumped.
+    The scaled traces, their epoch and the late side of
+    :class:`pyn_core.engine.plasticity_numpy.PlasticConnection`: the
+    presynaptic spikes reaching their synapses now depress, then the
+    postsynaptic ones potentiate; each trace is bumped after its updates.
+    On the late side (a timing shift from the delays) the trace is kept per
+    synapse and the spikes of the last ``ring`` steps are remembered, so that
+    an entry of lag ``l`` is handled ``l`` steps after its neuron fired.
+    Every synapse is updated at most once per pass and reads the other side's
+    trace only, so the order within a pass does not matter.
     """
     for c in range(LT.shape[1]):
         n_pre, n_post = LT[L_NPRE, c], LT[L_NPOST, c]
-        X = at(LT[L_X, c], n_pre, _F64)
-        Y = at(LT[L_Y, c], n_post, _F64)
+        late = LT[L_LATE, c]
+        X = at(LT[L_X, c], LT[L_NX, c], _F64)
+        Y = at(LT[L_Y, c], LT[L_NY, c], _F64)
         k_plus, k_minus = LF[LF_KPLUS, c], LF[LF_KMINUS, c]
         ke = EPOCH[c]
         if k - ke > LT[L_EPOCH, c]:
             fx = np.exp((ke - k) * k_plus)
             fy = np.exp((ke - k) * k_minus)
-            for i in range(n_pre):
+            for i in range(X.size):
                 X[i] *= fx
-            for i in range(n_post):
+            for i in range(Y.size):
                 Y[i] *= fy
             ke = k
             EPOCH[c] = k
@@ -666,34 +683,71 @@ def plasticity(k, LT, LF, EPOCH, spk_lo, spk_hi, sb_id, wproto):
         whole = LT[L_ROW_SYN, c] == 0
         row_syn = at(LT[L_ROW_SYN, c], 0 if whole else nrow, _I64)
         row_post = at(LT[L_ROW_POST, c], nrow, _I64)
+        col_ptr = at(LT[L_COL_PTR, c], n_post + 1, _I64)
+        ncol = col_ptr[n_post]
+        col_syn = at(LT[L_COL_SYN, c], ncol, _I64)
+        col_pre = at(LT[L_COL_PRE, c], ncol, _I64)
+        amp_minus = LF[LF_AMINUS, c] * np.exp((ke - k) * k_minus)
+        amp_plus = LF[LF_APLUS, c] * np.exp((ke - k) * k_plus)
+        up_x = np.exp((k - ke) * k_plus)
+        up_y = np.exp((k - ke) * k_minus)
+        RL = LT[L_RL, c]
+        # presynaptic side: depression, then the presynaptic trace
         j = LT[L_PRE, c]
         lo, hi = spk_lo[j], spk_hi[j]
-        if hi > lo:
-            amp = LF[LF_AMINUS, c] * np.exp((ke - k) * k_minus)
+        if late == LATE_PRE:
+            hist = at2(LT[L_HIST, c], RL, n_pre, _I64)
+            histn = at(LT[L_HISTN, c], RL, _I64)
+            lag = at(LT[L_LAG, c], nrow, _I64)
+            _remember(hist, histn, k % RL, lo, hi, sb_id)
+            for lg in range(RL):
+                slot = (k - lg) % RL
+                for t in range(histn[slot]):
+                    i = hist[slot, t]
+                    for e in range(row_ptr[i], row_ptr[i + 1]):
+                        if lag[e] != lg:
+                            continue
+                        syn = e if whole else row_syn[e]
+                        _pair_update(w, syn, Y[row_post[e]], amp_minus, LF, c, mult, False)
+                        X[syn] = up_x if nearest else X[syn] + up_x
+        elif hi > lo:
             for s in range(lo, hi):
                 i = sb_id[s]
                 for e in range(row_ptr[i], row_ptr[i + 1]):
-                    _pair_update(w, e if whole else row_syn[e], Y[row_post[e]], amp, LF, c, mult, False)
-            up = np.exp((k - ke) * k_plus)
+                    syn = e if whole else row_syn[e]
+                    y = Y[syn] if late == LATE_POST else Y[row_post[e]]
+                    _pair_update(w, syn, y, amp_minus, LF, c, mult, False)
             for s in range(lo, hi):
                 i = sb_id[s]
-                X[i] = up if nearest else X[i] + up
+                X[i] = up_x if nearest else X[i] + up_x
+        # postsynaptic side: potentiation, then the postsynaptic trace
         j = LT[L_POST, c]
         lo, hi = spk_lo[j], spk_hi[j]
-        if hi > lo:
-            col_ptr = at(LT[L_COL_PTR, c], n_post + 1, _I64)
-            ncol = col_ptr[n_post]
-            col_syn = at(LT[L_COL_SYN, c], ncol, _I64)
-            col_pre = at(LT[L_COL_PRE, c], ncol, _I64)
-            amp = LF[LF_APLUS, c] * np.exp((ke - k) * k_plus)
+        if late == LATE_POST:
+            hist = at2(LT[L_HIST, c], RL, n_post, _I64)
+            histn = at(LT[L_HISTN, c], RL, _I64)
+            lag = at(LT[L_LAG, c], ncol, _I64)
+            _remember(hist, histn, k % RL, lo, hi, sb_id)
+            for lg in range(RL):
+                slot = (k - lg) % RL
+                for t in range(histn[slot]):
+                    i = hist[slot, t]
+                    for e in range(col_ptr[i], col_ptr[i + 1]):
+                        if lag[e] != lg:
+                            continue
+                        syn = col_syn[e]
+                        _pair_update(w, syn, X[col_pre[e]], amp_plus, LF, c, mult, True)
+                        Y[syn] = up_y if nearest else Y[syn] + up_y
+        elif hi > lo:
             for s in range(lo, hi):
                 i = sb_id[s]
                 for e in range(col_ptr[i], col_ptr[i + 1]):
-                    _pair_update(w, col_syn[e], X[col_pre[e]], amp, LF, c, mult, True)
-            up = np.exp((k - ke) * k_minus)
+                    syn = col_syn[e]
+                    x = X[syn] if late == LATE_PRE else X[col_pre[e]]
+                    _pair_update(w, syn, x, amp_plus, LF, c, mult, True)
             for s in range(lo, hi):
                 i = sb_id[s]
-                Y[i] = up if nearest else Y[i] + up
+                Y[i] = up_y if nearest else Y[i] + up_y
 
 
 # ---------------------------------------------------------------------------
