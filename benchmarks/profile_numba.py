@@ -78,7 +78,7 @@ def profile(name: str, steps: int, warm: int) -> list[tuple[str, float]]:
     sim = net.build(dt=dt, seed=1, backend="numba", stdp=True)
     b = sim.backend
     sim.run(warm * dt)
-    POP, ST, PA, REC, SRC, PRJ, LT, EPOCH, TRC, rec_steps, rec_fill = b._tables()
+    POP, ST, PA, REC, SRC, PRJ, LT, EPOCH, _, TRC, rec_steps, rec_fill = b._tables()
     L = sim.ring_len
     sb_step, sb_id, sb_pop, fill, spk_lo, spk_hi = b.sb
     out = []

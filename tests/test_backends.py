@@ -336,23 +336,52 @@ def test_short_term_plasticity_matches_numpy(stp):
     assert n > 10
 
 
+@pytest.mark.parametrize("delay, std, source", [(0.1, 0.0, None), (1.0, 0.5, "da")])
+def test_reward_modulated_stdp_matches_numpy(delay, std, source):
+    src = PoissonPopulation("src", 40, rate=np.linspace(10.0, 60.0, 40))
+    e = IzhikevichPopulation("e", N=10, v0=-65.0)
+    da = PoissonPopulation("da", 3, rate=20.0)
+    net = Network([src, e, da])
+    rule = {"rule": "rstdp", "tau_c": 200.0, "tau_d": 50.0, "w_max": 4.0, "dopamine_from": source,
+            "dopamine_per_spike": 0.2}
+    net.connect("src", "e", rule={"name": "pairwise_bernoulli", "p": 0.6}, weight={"dist": "uniform", "low": 0.5,
+                "high": 2.5}, synapse="exp", delay=delay, std=std, plasticity=rule)
+    net.add_current("e", amplitude=3.0)
+    sims = [net.build(dt=0.1, seed=4, backend=b, stdp=True) for b in ("numpy", "numba")]
+    for t in range(12):                   # a closed loop: reward between steps of 25 ms
+        batches = [s.advance(25.0) for s in sims]
+        np.testing.assert_array_equal(batches[0].times, batches[1].times)
+        np.testing.assert_array_equal(batches[0].ids, batches[1].ids)
+        if t % 3 == 1:
+            for s in sims:
+                s.reward(0.8 if t % 2 else -0.3)
+        assert sims[0].dopamine() == sims[1].dopamine()
+    wa, wb = (s.get_weights("src->e")[2] for s in sims)
+    np.testing.assert_array_equal(wa, wb)
+    np.testing.assert_array_equal(*(s.get_eligibility("src->e") for s in sims))
+    assert not np.array_equal(wa, _run(net, "numpy", 0.0, seed=4, stdp=True).get_weights("src->e")[2])
+
+
 def test_auto_falls_back_to_numpy_for_what_numba_lacks(caplog):
     net = _izh_net("exp")
     sim = net.build(dt=0.1, seed=0, backend="auto", stdp=False)
     assert sim.backend.name == "numba"
-    plastic = Network([IzhikevichPopulation("a", N=5), IzhikevichPopulation("b", N=5)])
-    plastic.connect("a", "b", rule="all_to_all", weight=1.0, plasticity="rstdp")
-    for net, what in ((plastic, "rstdp"),):
-        with caplog.at_level(logging.INFO, logger="pyn_core"):
-            sim = net.build(dt=0.1, seed=0, backend="auto", stdp=True)
-        assert sim.backend.name == "numpy"
-        assert what in caplog.text
-        with pytest.raises(NotImplementedError, match=what):
-            net.build(dt=0.1, seed=0, backend="numba", stdp=True)
-    # without learning the same network runs on numba, and so does default STDP with delays
-    assert plastic.build(dt=0.1, seed=0, backend="auto", stdp=False).backend.name == "numba"
+    from pyn_core.models import NeuronModel, get_model
+    izh = get_model("izhikevich")
+    odd = NeuronModel(**{**{f: getattr(izh, f) for f in izh.__dataclass_fields__}, "name": "test_odd_spikes",
+                         "spike_kind": "burst"})
+    from pyn_core.population import Population
+    net = Network([Population("a", 3, odd)])
+    with caplog.at_level(logging.INFO, logger="pyn_core"):
+        sim = net.build(dt=0.1, seed=0, backend="auto")
+    assert sim.backend.name == "numpy"
+    assert "spike kind 'burst'" in caplog.text
+    with pytest.raises(NotImplementedError, match="spike kind 'burst'"):
+        net.build(dt=0.1, seed=0, backend="numba")
+    # every plasticity rule runs compiled, default STDP with delays included
     shifted = Network([IzhikevichPopulation("a", N=5), IzhikevichPopulation("b", N=5)])
     shifted.connect("a", "b", rule="all_to_all", weight=1.0, delay=2.0, std=0.5)
+    shifted.connect("b", "a", rule="all_to_all", weight=1.0, plasticity="rstdp", stp="facilitating")
     assert shifted.build(dt=0.1, seed=0, backend="auto", stdp=True).backend.name == "numba"
 
 

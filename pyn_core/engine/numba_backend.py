@@ -52,8 +52,10 @@ def unsupported(sim) -> str | None:
         pc = getattr(q, "plastic", None)
         if pc is None:
             continue
-        if pc.rule != "stdp" or pc.reward_modulated:
+        if pc.rule not in ("stdp", "rstdp"):
             return f"the plasticity rule {pc.rule!r} (connection {q.name!r})"
+        if pc.reward_modulated and getattr(pc, "modulator", None) is None:
+            return f"reward-modulated STDP of this form (connection {q.name!r})"
         if getattr(pc, "late", "?") not in (None, "pre", "post") or not hasattr(pc, "index"):
             return f"this form of the plasticity state (connection {q.name!r})"
     return None
@@ -208,11 +210,21 @@ class NumbaBackend:
             self.PRJ_F[[K.QF_U, K.QF_KREC, K.QF_KFAC], n] = st.U, st.k_rec, -1.0 if st.k_fac is None else st.k_fac
         # learning connections (pair STDP, one synapse group)
         self.learners = [q for q in projs if getattr(q, "plastic", None) is not None] if sim.learning else []
-        self.LF = np.zeros((6, len(self.learners) + 1))
+        self.LF = np.zeros((8, len(self.learners) + 1))
+        mods = list(sim.plasticity.modulators) if self.learners else []
+        self.modulators = mods
+        self.MOD = np.full((1, max(len(mods), 1)), -1, dtype=np.int64)
+        self.MODF = np.zeros((3, max(len(mods), 1)))
+        for m, mod in enumerate(mods):
+            self.MOD[K.M_SOURCE, m] = -1 if mod.source is None else mod.source
+            self.MODF[:, m] = mod.per_spike, mod.baseline, mod.decay
+        self.MOD, self.MODF = self.MOD[:, :len(mods)], self.MODF
         self.late_rings = []     # per learning connection: (spike ring, counts, lags) of its late side
         for c, q in enumerate(self.learners):
             pc = q.plastic
-            self.LF[:, c] = pc.a_plus, pc.a_minus, pc.w_min, pc.w_max, pc.k_plus, pc.k_minus
+            self.LF[:6, c] = pc.a_plus, pc.a_minus, pc.w_min, pc.w_max, pc.k_plus, pc.k_minus
+            if pc.reward_modulated:
+                self.LF[K.LF_KC, c], self.LF[K.LF_DT, c] = pc.k_c, pc.dt
             if pc.late is None:
                 self.late_rings.append(None)
                 continue
@@ -319,8 +331,14 @@ class NumbaBackend:
             if st is not None:
                 PRJ[K.Q_STP, n] = self.stp_row[n]
                 PRJ[K.Q_STP_U, n], PRJ[K.Q_STP_X, n], PRJ[K.Q_STP_LAST, n] = addr(st.u), addr(st.x), addr(st.last)
-        LT = _table(24, len(self.learners))
+        LT = _table(29, len(self.learners))
         EPOCH = np.zeros(len(self.learners) + 1, dtype=np.int64)
+        RG = np.zeros(len(self.learners) + 1)
+        RK0 = np.zeros(len(self.learners) + 1, dtype=np.int64)
+        MD = np.zeros(max(len(self.modulators), 1))
+        for m, mod in enumerate(self.modulators):
+            MD[m] = mod.d
+        proj_index = {id(q): n for n, q in enumerate(sim.projs)}
         for c, q in enumerate(self.learners):
             pc, g = q.plastic, q.plastic.index
             LT[K.L_PRE, c], LT[K.L_POST, c], LT[K.L_W, c] = q.pre.index, q.post.index, addr(pc.w)
@@ -339,11 +357,16 @@ class NumbaBackend:
                 LT[K.L_RL, c] = pc.ring_len
                 LT[K.L_HIST, c], LT[K.L_HISTN, c], LT[K.L_LAG, c] = addr(ring[0]), addr(ring[1]), addr(ring[2])
             EPOCH[c] = pc.ke
+            LT[K.L_PROJ, c] = proj_index[id(q)]
+            if pc.reward_modulated:
+                LT[K.L_RSTDP, c], LT[K.L_A, c], LT[K.L_G, c] = 1, addr(pc.a), addr(pc.g)
+                LT[K.L_MOD, c] = self.modulators.index(pc.modulator)
+                RG[c], RK0[c] = pc.G, pc.k0
         TRC, rec_steps, rec_fill = self._recording(addr)
         self._keep = keep
         return (POP[:, :len(sim.pops)], np.asarray(ST + [0], dtype=np.int64), np.asarray(PA + [0], dtype=np.int64),
-                REC[:, :len(sim.receptors)], SRC, PRJ[:, :len(sim.projs)], LT[:, :len(self.learners)], EPOCH, TRC,
-                rec_steps, rec_fill)
+                REC[:, :len(sim.receptors)], SRC, PRJ[:, :len(sim.projs)], LT[:, :len(self.learners)], EPOCH,
+                (RG, RK0, MD), TRC, rec_steps, rec_fill)
 
     @staticmethod
     def _rows_sorted(projs) -> np.ndarray:
@@ -380,17 +403,21 @@ class NumbaBackend:
     # -- running ---------------------------------------------------------------
     def _call(self, n):
         sim = self.sim
-        POP, ST, PA, REC, SRC, PRJ, LT, EPOCH, TRC, rec_steps, rec_fill = self._tables()
+        POP, ST, PA, REC, SRC, PRJ, LT, EPOCH, (RG, RK0, MD), TRC, rec_steps, rec_fill = self._tables()
         if self.threads > 1:
             numba.set_num_threads(self.threads)
         done, status, j = self._run(
             sim.k, n, sim.dt, sim.ring_len, sim.rng_run, POP, ST, PA, REC, self.RECF, self.CUR, self.CUR_AMP,
             self.C_TAB, self.C_IDX, self.NOI, self.NOI_F, self.N_IDX, self.PSN, self.PSN_F, self.PSN_K, self.P_CDF,
             self.P_IDX,
-            SRC, self.SRC_PMAX, PRJ, self.PRJ_F, self.STP_R, LT, self.LF, EPOCH, rec_steps, rec_fill, TRC, *self.sb,
-            self.rproto, self.wproto, self.dproto, self.threads)
+            SRC, self.SRC_PMAX, PRJ, self.PRJ_F, self.STP_R, LT, self.LF, EPOCH, RG, RK0, self.MOD, self.MODF, MD,
+            rec_steps, rec_fill, TRC, *self.sb, self.rproto, self.wproto, self.dproto, self.threads)
         for c, q in enumerate(self.learners):
             q.plastic.ke = int(EPOCH[c])
+            if q.plastic.reward_modulated:
+                q.plastic.G, q.plastic.k0 = float(RG[c]), int(RK0[c])
+        for m, mod in enumerate(self.modulators):
+            mod.d = float(MD[m])
         if sim.recorder._data is not None:
             sim.recorder._fill = int(rec_fill[0])
         self._flush_spikes()

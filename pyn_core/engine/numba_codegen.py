@@ -39,7 +39,7 @@ from . import numba_kernels
 log = logging.getLogger("pyn_core")
 
 #: Bumped whenever the templates below change.
-GENERATOR_VERSION = "11"
+GENERATOR_VERSION = "12"
 
 _MODELS: dict[str, object] = {}     # model key -> NeuronModel
 _JITTED: dict[str, tuple] = {}      # model key -> (step, reset) dispatchers
@@ -284,7 +284,7 @@ def _integrate_source(m: int, model, options) -> str:
 
 _DRIVER = '''@njit(cache=True, nogil=True)
 def {name}(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX,
-        PSN, PSN_F, PSN_K, P_CDF, P_IDX, SRC, SRC_PMAX, PRJ, PRJ_F, STP_R, LT, LF, EPOCH, rec_steps, rec_fill, TRC,
+        PSN, PSN_F, PSN_K, P_CDF, P_IDX, SRC, SRC_PMAX, PRJ, PRJ_F, STP_R, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, rec_steps, rec_fill, TRC,
         sb_step, sb_id, sb_pop, fill, spk_lo, spk_hi, rproto, wproto, dproto, nparts):
     """Run ``nsteps`` steps from ``k0``; returns (steps done, status, population).
 
@@ -317,11 +317,12 @@ def {name}(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, 
             if bad > 0:
                 fill[0] = start
                 return step, 1, j
+        K.flush_rows(k, LT, LF, RG, PRJ, spk_lo, spk_hi, sb_id, wproto)
         for q in range(PRJ.shape[1]):
             if PRJ[K.Q_STP, q] > 0:
                 K.stp_release(k, PRJ, PRJ_F, q, spk_lo, spk_hi, sb_id, STP_R[PRJ[K.Q_STP, q] - 1])
 {propagate}
-        K.plasticity(k, LT, LF, EPOCH, spk_lo, spk_hi, sb_id, wproto)
+        K.plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, wproto)
     return nsteps, 0, -1
 
 
@@ -358,7 +359,7 @@ def _propagate_decay_par(k, L, PRJ, PRJ_F, REC, RECF, spk_lo, spk_hi, sb_id, STP
 
 @njit(cache=True, nogil=True)
 def run_par(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX,
-            PSN, PSN_F, PSN_K, P_CDF, P_IDX, SRC, SRC_PMAX, PRJ, PRJ_F, STP_R, LT, LF, EPOCH, rec_steps, rec_fill,
+            PSN, PSN_F, PSN_K, P_CDF, P_IDX, SRC, SRC_PMAX, PRJ, PRJ_F, STP_R, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, rec_steps, rec_fill,
             TRC, sb_step, sb_id, sb_pop, fill, spk_lo, spk_hi, rproto, wproto, dproto, nparts):
     """:func:`run` on ``nparts`` threads: three parallel regions per step.
 
@@ -399,12 +400,13 @@ def run_par(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB,
             else:
                 K.collect_spikes(k, j, K.at(POP[K.P_SPK, j], POP[K.P_N, j], K._BOOL), sb_step, sb_id, sb_pop, fill)
             spk_hi[j] = fill[0]
+        K.flush_rows(k, LT, LF, RG, PRJ, spk_lo, spk_hi, sb_id, wproto)
         for q in range(PRJ.shape[1]):
             if PRJ[K.Q_STP, q] > 0:
                 K.stp_release(k, PRJ, PRJ_F, q, spk_lo, spk_hi, sb_id, STP_R[PRJ[K.Q_STP, q] - 1])
         _propagate_decay_par(k, L, PRJ, PRJ_F, REC, RECF, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto,
                              nparts)
-        K.plasticity(k, LT, LF, EPOCH, spk_lo, spk_hi, sb_id, wproto)
+        K.plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, wproto)
     return nsteps, 0, -1
 
 

@@ -45,7 +45,15 @@ Q_PRE, Q_REC, Q_ON, Q_UD, Q_SORTED, Q_IP, Q_POST, Q_W, Q_D, Q_NPRE, Q_NSYN, Q_ST
 QF_SIGN, QF_U, QF_KREC, QF_KFAC = range(4)
 # rows of the plastic-connection table (int) and of its float companion
 L_PRE, L_POST, L_W, L_NSYN, L_NPRE, L_NPOST, L_ROW_PTR, L_ROW_SYN, L_ROW_POST, L_COL_PTR, L_COL_SYN, \
-    L_COL_PRE, L_X, L_Y, L_EPOCH, L_NEAREST, L_MULT, L_LATE, L_LAG, L_RL, L_HIST, L_HISTN, L_NX, L_NY = range(24)
+    L_COL_PRE, L_X, L_Y, L_EPOCH, L_NEAREST, L_MULT, L_LATE, L_LAG, L_RL, L_HIST, L_HISTN, L_NX, L_NY, \
+    L_RSTDP, L_A, L_G, L_MOD, L_PROJ = range(29)
+#: floats of a reward-modulated connection (``LF`` rows after the STDP ones)
+LF_KC, LF_DT = 6, 7
+#: rows of the dopamine (modulator) table: int (source population or -1) and float
+M_SOURCE = 0
+MF_PER_SPIKE, MF_BASELINE, MF_DECAY = range(3)
+#: rebase a reward-modulated connection after this many tau_c (as the numpy backend)
+EPOCH_TAU = 10.0
 #: which side of a learning connection reaches its synapses late (the timing shift of the delays)
 LATE_NONE, LATE_PRE, LATE_POST = 0, 1, 2
 LF_APLUS, LF_AMINUS, LF_WMIN, LF_WMAX, LF_KPLUS, LF_KMINUS = range(6)
@@ -638,6 +646,49 @@ def _pair_update(w, syn, scaled, amp, LF, c, mult, potentiate):
 
 
 @njit(**_OPTS)
+def _flush(w, a, g, syn, G, LF, c):
+    """Bring the weight of reward-modulated synapse ``syn`` up to date: ``w += a (G - g)``, clipped."""
+    ws = w[syn] + a[syn] * (G - g[syn])
+    if ws < LF[LF_WMIN, c]:
+        ws = LF[LF_WMIN, c]
+    elif ws > LF[LF_WMAX, c]:
+        ws = LF[LF_WMAX, c]
+    w[syn] = ws
+    g[syn] = G
+
+
+@njit(**_OPTS)
+def _update(w, syn, scaled, amp, LF, c, mult, potentiate, rstdp, a, g, G, elig):
+    """A pair at synapse ``syn``: the weight (STDP) or, brought up to date first, the eligibility (R-STDP)."""
+    if rstdp:
+        _flush(w, a, g, syn, G, LF, c)
+        a[syn] += elig * scaled
+    else:
+        _pair_update(w, syn, scaled, amp, LF, c, mult, potentiate)
+
+
+@njit(**_OPTS)
+def flush_rows(k, LT, LF, RG, PRJ, spk_lo, spk_hi, sb_id, wproto):
+    """Before propagation: the reward-modulated weights of this step's spiking rows, up to date."""
+    for c in range(LT.shape[1]):
+        if not LT[L_RSTDP, c]:
+            continue
+        q = LT[L_PROJ, c]
+        j = LT[L_PRE, c]
+        if not PRJ[Q_ON, q] or spk_lo[j] == spk_hi[j]:
+            continue
+        n = LT[L_NSYN, c]
+        w = at(LT[L_W, c], n, wproto)
+        a = at(LT[L_A, c], n, _F64)
+        g = at(LT[L_G, c], n, _F64)
+        ip = at(PRJ[Q_IP, q], PRJ[Q_NPRE, q] + 1, _I64)
+        for s in range(spk_lo[j], spk_hi[j]):
+            i = sb_id[s]
+            for syn in range(ip[i], ip[i + 1]):
+                _flush(w, a, g, syn, RG[c], LF, c)
+
+
+@njit(**_OPTS)
 def _remember(hist, histn, slot, lo, hi, sb_id):
     """Keep this step's spikers (``sb_id[lo:hi]``) in slot ``slot`` of a late side's spike ring."""
     histn[slot] = hi - lo
@@ -646,7 +697,7 @@ def _remember(hist, histn, slot, lo, hi, sb_id):
 
 
 @njit(**_OPTS)
-def plasticity(k, LT, LF, EPOCH, spk_lo, spk_hi, sb_id, wproto):
+def plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, wproto):
     """Pair STDP of every learning connection at step ``k`` (after the propagation).
 
     The scaled traces, their epoch and the late side of
@@ -658,7 +709,18 @@ def plasticity(k, LT, LF, EPOCH, spk_lo, spk_hi, sb_id, wproto):
     an entry of lag ``l`` is handled ``l`` steps after its neuron fired.
     Every synapse is updated at most once per pass and reads the other side's
     trace only, so the order within a pass does not matter.
+
+    Reward-modulated connections (``RG``: the running dopamine integral,
+    ``RK0``: its epoch) change their eligibility instead, integrate the
+    dopamine ``MD`` of their modulator after their pairs, and rebase every
+    ``EPOCH_TAU`` time constants; the modulators release dopamine for the
+    spikes of their source population first and relax last, as
+    :class:`pyn_core.engine.plasticity_numpy.PlasticityState` does.
     """
+    for m in range(MOD.shape[1]):
+        src = MOD[M_SOURCE, m]
+        if src >= 0 and spk_hi[src] > spk_lo[src]:
+            MD[m] += MODF[MF_PER_SPIKE, m] * (spk_hi[src] - spk_lo[src])
     for c in range(LT.shape[1]):
         n_pre, n_post = LT[L_NPRE, c], LT[L_NPOST, c]
         late = LT[L_LATE, c]
@@ -692,6 +754,15 @@ def plasticity(k, LT, LF, EPOCH, spk_lo, spk_hi, sb_id, wproto):
         up_x = np.exp((k - ke) * k_plus)
         up_y = np.exp((k - ke) * k_minus)
         RL = LT[L_RL, c]
+        rstdp = LT[L_RSTDP, c] != 0
+        n_syn = LT[L_NSYN, c] if rstdp else 0
+        a = at(LT[L_A, c], n_syn, _F64)
+        g = at(LT[L_G, c], n_syn, _F64)
+        G = RG[c]
+        k_c = LF[LF_KC, c]
+        grow = np.exp((k - RK0[c]) * k_c) if rstdp else 1.0
+        elig_minus = -LF[LF_AMINUS, c] * np.exp((ke - k) * k_minus) * grow
+        elig_plus = LF[LF_APLUS, c] * np.exp((ke - k) * k_plus) * grow
         # presynaptic side: depression, then the presynaptic trace
         j = LT[L_PRE, c]
         lo, hi = spk_lo[j], spk_hi[j]
@@ -708,7 +779,7 @@ def plasticity(k, LT, LF, EPOCH, spk_lo, spk_hi, sb_id, wproto):
                         if lag[e] != lg:
                             continue
                         syn = e if whole else row_syn[e]
-                        _pair_update(w, syn, Y[row_post[e]], amp_minus, LF, c, mult, False)
+                        _update(w, syn, Y[row_post[e]], amp_minus, LF, c, mult, False, rstdp, a, g, G, elig_minus)
                         X[syn] = up_x if nearest else X[syn] + up_x
         elif hi > lo:
             for s in range(lo, hi):
@@ -716,7 +787,7 @@ def plasticity(k, LT, LF, EPOCH, spk_lo, spk_hi, sb_id, wproto):
                 for e in range(row_ptr[i], row_ptr[i + 1]):
                     syn = e if whole else row_syn[e]
                     y = Y[syn] if late == LATE_POST else Y[row_post[e]]
-                    _pair_update(w, syn, y, amp_minus, LF, c, mult, False)
+                    _update(w, syn, y, amp_minus, LF, c, mult, False, rstdp, a, g, G, elig_minus)
             for s in range(lo, hi):
                 i = sb_id[s]
                 X[i] = up_x if nearest else X[i] + up_x
@@ -736,7 +807,7 @@ def plasticity(k, LT, LF, EPOCH, spk_lo, spk_hi, sb_id, wproto):
                         if lag[e] != lg:
                             continue
                         syn = col_syn[e]
-                        _pair_update(w, syn, X[col_pre[e]], amp_plus, LF, c, mult, True)
+                        _update(w, syn, X[col_pre[e]], amp_plus, LF, c, mult, True, rstdp, a, g, G, elig_plus)
                         Y[syn] = up_y if nearest else Y[syn] + up_y
         elif hi > lo:
             for s in range(lo, hi):
@@ -744,10 +815,27 @@ def plasticity(k, LT, LF, EPOCH, spk_lo, spk_hi, sb_id, wproto):
                 for e in range(col_ptr[i], col_ptr[i + 1]):
                     syn = col_syn[e]
                     x = X[syn] if late == LATE_PRE else X[col_pre[e]]
-                    _pair_update(w, syn, x, amp_plus, LF, c, mult, True)
+                    _update(w, syn, x, amp_plus, LF, c, mult, True, rstdp, a, g, G, elig_plus)
             for s in range(lo, hi):
                 i = sb_id[s]
                 Y[i] = up_y if nearest else Y[i] + up_y
+        if rstdp:                            # dopamine: the running integral and its epoch
+            k0 = RK0[c]
+            d = MD[LT[L_MOD, c]]
+            if d != 0.0:
+                RG[c] = G + np.exp((k0 - k) * k_c) * d * LF[LF_DT, c]
+            if (k + 1 - k0) * k_c > EPOCH_TAU:
+                G = RG[c]
+                for syn in range(n_syn):
+                    _flush(w, a, g, syn, G, LF, c)
+                f = np.exp((k0 - (k + 1)) * k_c)
+                for syn in range(n_syn):
+                    a[syn] *= f
+                    g[syn] = 0.0
+                RG[c] = 0.0
+                RK0[c] = k + 1
+    for m in range(MOD.shape[1]):
+        MD[m] = MODF[MF_BASELINE, m] + (MD[m] - MODF[MF_BASELINE, m]) * MODF[MF_DECAY, m]
 
 
 # ---------------------------------------------------------------------------
