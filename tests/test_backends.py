@@ -401,3 +401,19 @@ def test_float32_weights_and_compact_delays():
         q = sim.projs[0]
         assert q.weight.dtype == np.float32 and q.post_idx.dtype == np.int32 and q.delay.dtype == np.uint8
         assert sim.receptors[0].ring.dtype == np.float32
+
+
+def test_weight_monitor_and_long_runs_in_pieces():
+    src = PoissonPopulation("src", 30, rate=30.0)
+    e = LIFPopulation("e", N=5, v_thresh=-60.0)
+    net = Network([src, e])
+    net.connect("src", "e", rule="all_to_all", weight=1.0, synapse="exp", delay=0.5, std=0.2,
+                plasticity={"rule": "stdp", "w_max": 2.0})
+    res = []
+    for backend in ("numpy", "numba"):
+        sim = net.build(dt=0.1, seed=9, backend=backend, stdp=True, record_weights={"src->e": 7.0})
+        assert sim.backend.name == backend
+        res.append(sim.run(100.0))
+    wa, wb = res[0].weights["src->e"], res[1].weights["src->e"]
+    np.testing.assert_array_equal(np.asarray(wa.t), np.asarray(wb.t))
+    np.testing.assert_array_equal(np.asarray(wa.w), np.asarray(wb.w))
