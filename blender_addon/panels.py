@@ -93,6 +93,16 @@ class PYN_PT_network(_PynPanel, bpy.types.Panel):
         row.operator("pyn.export_spec", icon="EXPORT", text="Export")
 
 
+def _editable_list(layout, ui_list, owner, items, active, op_prefix, rows=3):
+    """A list with add/remove buttons beside it; returns the button column."""
+    row = layout.row()
+    row.template_list(ui_list, "", owner, items, owner, active, rows=rows)
+    col = row.column(align=True)
+    col.operator(f"pyn.{op_prefix}_add", icon="ADD", text="")
+    col.operator(f"pyn.{op_prefix}_remove", icon="REMOVE", text="")
+    return col
+
+
 class PYN_PT_populations(_PynPanel, bpy.types.Panel):
     bl_label = "Populations"
     bl_parent_id = "PYN_PT_network"
@@ -100,11 +110,7 @@ class PYN_PT_populations(_PynPanel, bpy.types.Panel):
     def draw(self, context):
         layout = self.layout
         pyn = context.scene.pyn
-        row = layout.row()
-        row.template_list("PYN_UL_populations", "", pyn, "populations", pyn, "active_population", rows=3)
-        col = row.column(align=True)
-        col.operator("pyn.population_add", icon="ADD", text="")
-        col.operator("pyn.population_remove", icon="REMOVE", text="")
+        _editable_list(layout, "PYN_UL_populations", pyn, "populations", "active_population", "population")
         if not len(pyn.populations):
             return
         pop = pyn.populations[pyn.active_population]
@@ -128,11 +134,7 @@ class PYN_PT_populations(_PynPanel, bpy.types.Panel):
             col.prop(pop, "center")
         _draw_extra(layout, pop)
         layout.label(text="Parameters (override the preset)")
-        row = layout.row()
-        row.template_list("PYN_UL_params", "", pop, "params", pop, "active_param", rows=2)
-        col = row.column(align=True)
-        col.operator("pyn.param_add", icon="ADD", text="")
-        col.operator("pyn.param_remove", icon="REMOVE", text="")
+        _editable_list(layout, "PYN_UL_params", pop, "params", "active_param", "param", rows=2)
 
 
 class PYN_PT_connections(_PynPanel, bpy.types.Panel):
@@ -143,11 +145,7 @@ class PYN_PT_connections(_PynPanel, bpy.types.Panel):
     def draw(self, context):
         layout = self.layout
         pyn = context.scene.pyn
-        row = layout.row()
-        row.template_list("PYN_UL_projections", "", pyn, "projections", pyn, "active_projection", rows=3)
-        col = row.column(align=True)
-        col.operator("pyn.projection_add", icon="ADD", text="")
-        col.operator("pyn.projection_remove", icon="REMOVE", text="")
+        _editable_list(layout, "PYN_UL_projections", pyn, "projections", "active_projection", "projection")
         if not len(pyn.projections):
             return
         pr = pyn.projections[pyn.active_projection]
