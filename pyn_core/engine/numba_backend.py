@@ -115,7 +115,21 @@ class NumbaBackend:
             if not p.is_source and (p.model, p.options) not in kernels:
                 kernels.append((p.model, p.options))
         self.kernels = kernels
-        self.module = numba_codegen.module_for(kernels)
+        # fused kernels: receptor delivery, input sums and decay inside the neuron loop of a population,
+        # one per (model kernel, conductance flag, kinds of the population's receptors in table order)
+        fused, self._fid = [], {}
+        for p in sim.pops:
+            if p.is_source:
+                continue
+            kinds = tuple(_KIND_CODE[rc.kind] for rc in sim.receptors if rc.post is p)
+            if COND in kinds and not p.has_cond:
+                continue
+            sig = (kernels.index((p.model, p.options)), bool(p.has_cond), kinds)
+            if sig not in fused:
+                fused.append(sig)
+            self._fid[p.index] = fused.index(sig)
+        self.fused = fused
+        self.module = numba_codegen.module_for(kernels, fused)
         self._run = self.module.run_par if self.threads > 1 else self.module.run
         self._static()
         self._call(0)       # compile now, or load the compiled code from numba's cache
@@ -266,7 +280,7 @@ class NumbaBackend:
             keep.append(a)
             return _addr(a)
 
-        POP = _table(17, len(sim.pops))
+        POP = _table(18, len(sim.pops))
         ST, PA = [], []
         SRC = _table(9, len(sim.pops))
         dummy = np.zeros(1)
@@ -277,6 +291,7 @@ class NumbaBackend:
             POP[K.P_SPK, j] = addr(p.spiked)
             POP[K.P_HAS_EXT, j] = p.has_ext
             POP[K.P_ST, j] = len(ST)
+            POP[K.P_FID, j] = self._fid.get(j, -1)
             POP[K.P_PA, j] = len(PA)
             if p.is_source:
                 POP[K.P_SRC, j] = j

@@ -39,7 +39,7 @@ from . import numba_kernels
 log = logging.getLogger("pyn_core")
 
 #: Bumped whenever the templates below change.
-GENERATOR_VERSION = "12"
+GENERATOR_VERSION = "14"
 
 _MODELS: dict[str, object] = {}     # model key -> NeuronModel
 _JITTED: dict[str, tuple] = {}      # model key -> (step, reset) dispatchers
@@ -137,7 +137,10 @@ def jit_function(fn, memo=None):
     """``fn`` compiled by numba, with the plain Python functions it calls compiled too.
 
     The function itself is not modified: a copy of it sees, in a copy of its
-    module's namespace, the compiled versions of its helpers.
+    module's namespace, the compiled versions of its helpers.  Floating-point
+    division follows numpy (a zero divisor gives inf or nan, as in the numpy
+    backend, instead of raising): without the test for a zero divisor the
+    neuron loops that call the model can be vectorised.
     """
     memo = {} if memo is None else memo
     if isinstance(fn, numba.core.dispatcher.Dispatcher):
@@ -164,7 +167,7 @@ def jit_function(fn, memo=None):
     clone.__qualname__ = fn.__qualname__
     clone.__module__ = fn.__module__
     clone.__doc__ = fn.__doc__
-    out = numba.njit(nogil=True)(clone)
+    out = numba.njit(nogil=True, error_model="numpy")(clone)
     memo[fn] = out
     return out
 
@@ -208,6 +211,73 @@ _F64, _I64, _BOOL = K._F64, K._I64, K._BOOL
 _INTEGRATE_ARGS = "k, j, dt, POP, ST, PA, sb_step, sb_id, sb_pop, fill"
 
 
+def _views(model, crossing, refractory):
+    """Lines binding the arrays of population ``j`` (``n`` neurons) that the neuron loop uses."""
+    ns, npar = len(model.state), len(model.params)
+    L = ["    so = POP[K.P_ST, j]", "    po = POP[K.P_PA, j]"]
+    L += [f"    s{i} = K.at(ST[so + {i}], n, _F64)" for i in range(ns)]
+    L += [f"    p{i} = K.at(PA[po + {i}], n, _F64)" for i in range(npar)]
+    L += ["    I = K.at(POP[K.P_I, j], n, _F64)", "    G = K.at(POP[K.P_G, j], n, _F64)",
+          "    GE = K.at(POP[K.P_GE, j], n, _F64)", "    spk = K.at(POP[K.P_SPK, j], n, _BOOL)"]
+    if crossing:
+        L += ["    v_old = K.at(POP[K.P_VPREV, j], n, _F64)"]
+    if refractory:
+        L += ["    refc = K.at(POP[K.P_REFC, j], n, _I64)", "    refs = K.at(POP[K.P_REFS, j], n, _I64)"]
+    return L
+
+
+def _step_lines(m, model, options, inputs):
+    """Per-neuron lines: the model's step with the inputs ``inputs`` (I, G, GE), refractory clamp, threshold."""
+    pnames = list(model.params)
+    ns, npar = len(model.state), len(pnames)
+    thr = pnames.index(model.threshold)
+    refractory = model.refractory is not None
+    crossing = model.spike_kind == "crossing" and not refractory
+    L = []
+    if crossing:
+        L += ["        v_old[i] = s0[i]"]
+    args = [f"s{i}[i]" for i in range(ns)] + [f"p{i}[i]" for i in range(npar)]
+    args += list(inputs) + ["dt"] + [repr(int(o)) for o in options]
+    L += [f"        res = _step{m}({', '.join(args)})"]
+    L += [f"        s{i}[i] = res[{i}]" for i in range(1, ns)]
+    L += ["        v = res[0]", "        bad += not np.isfinite(v)"]
+    if refractory:
+        clamp = pnames.index(model.clamp_to)
+        L += ["        rc = refc[i]", "        held = rc > 0", f"        v = p{clamp}[i] if held else v",
+              "        refc[i] = rc - 1 if held else rc", f"        fired = (v >= p{thr}[i]) & (not held)"]
+    elif crossing:
+        L += [f"        fired = (v >= p{thr}[i]) & (v_old[i] < p{thr}[i])"]
+    else:
+        L += [f"        fired = v >= p{thr}[i]"]
+    L += ["        s0[i] = v", "        spk[i] = fired"]
+    return L
+
+
+def _reset_lines(m, model, serial):
+    """The loop over the neurons that fired: the model's reset, refractory count, spike buffer (serial)."""
+    pnames = list(model.params)
+    body = []
+    if model.reset is not None:
+        rs = [model.state.index(s) for s in model.reset_state]
+        rp = [pnames.index(p) for p in model.reset_params]
+        rargs = [f"s{i}[i]" for i in rs] + [f"p{i}[i]" for i in rp]
+        body += [f"            rr = _reset{m}({', '.join(rargs)})"]
+        body += [f"            s{i}[i] = rr[{t}]" for t, i in enumerate(rs)]
+    if model.refractory is not None:
+        body += ["            refc[i] = refs[i]"]
+    if serial:
+        body += ["            sb_step[f] = k", "            sb_id[f] = i", "            sb_pop[f] = j",
+                 "            f += 1"]
+    L = []
+    if body:
+        if serial:
+            L += ["    f = fill[0]"]
+        L += ["    for i in range(lo, hi):", "        if spk[i]:"] + body
+        if serial:
+            L += ["    fill[0] = f"]
+    return L
+
+
 def _integrate_source(m: int, model, options) -> str:
     """The kernels of number ``m``: integrate with refractory clamp and threshold, then reset.
 
@@ -220,9 +290,6 @@ def _integrate_source(m: int, model, options) -> str:
     serves) are written in as literals so that the compiler can unroll
     sub-step loops.
     """
-    pnames = list(model.params)
-    ns, npar = len(model.state), len(pnames)
-    thr = pnames.index(model.threshold)
     refractory = model.refractory is not None
     crossing = model.spike_kind == "crossing" and not refractory
     out = []
@@ -233,53 +300,78 @@ def _integrate_source(m: int, model, options) -> str:
         else:
             L = ["@njit(cache=True, nogil=True)", f"def integrate{m}_part(k, j, dt, POP, ST, PA, part, nparts):",
                  "    n = POP[K.P_N, j]", "    lo, hi = K.part_range(n, part, nparts)"]
-        L += ["    so = POP[K.P_ST, j]", "    po = POP[K.P_PA, j]"]
-        L += [f"    s{i} = K.at(ST[so + {i}], n, _F64)" for i in range(ns)]
-        L += [f"    p{i} = K.at(PA[po + {i}], n, _F64)" for i in range(npar)]
-        L += ["    I = K.at(POP[K.P_I, j], n, _F64)", "    G = K.at(POP[K.P_G, j], n, _F64)",
-              "    GE = K.at(POP[K.P_GE, j], n, _F64)", "    spk = K.at(POP[K.P_SPK, j], n, _BOOL)"]
-        if crossing:
-            L += ["    v_old = K.at(POP[K.P_VPREV, j], n, _F64)"]
-        if refractory:
-            L += ["    refc = K.at(POP[K.P_REFC, j], n, _I64)", "    refs = K.at(POP[K.P_REFS, j], n, _I64)"]
+        L += _views(model, crossing, refractory)
         L += ["    bad = 0", "    for i in range(lo, hi):"]
-        if crossing:
-            L += ["        v_old[i] = s0[i]"]
-        args = [f"s{i}[i]" for i in range(ns)] + [f"p{i}[i]" for i in range(npar)]
-        args += ["I[i]", "G[i]", "GE[i]", "dt"] + [repr(int(o)) for o in options]
-        L += [f"        r = _step{m}({', '.join(args)})"]
-        L += [f"        s{i}[i] = r[{i}]" for i in range(1, ns)]
-        L += ["        v = r[0]", "        bad += not np.isfinite(v)"]
-        if refractory:
-            clamp = pnames.index(model.clamp_to)
-            L += ["        rc = refc[i]", "        held = rc > 0", f"        v = p{clamp}[i] if held else v",
-                  "        refc[i] = rc - 1 if held else rc", f"        fired = (v >= p{thr}[i]) & (not held)"]
-        elif crossing:
-            L += [f"        fired = (v >= p{thr}[i]) & (v_old[i] < p{thr}[i])"]
-        else:
-            L += [f"        fired = v >= p{thr}[i]"]
-        L += ["        s0[i] = v", "        spk[i] = fired"]
-        body = []
-        if model.reset is not None:
-            rs = [model.state.index(s) for s in model.reset_state]
-            rp = [pnames.index(p) for p in model.reset_params]
-            rargs = [f"s{i}[i]" for i in rs] + [f"p{i}[i]" for i in rp]
-            body += [f"            rr = _reset{m}({', '.join(rargs)})"]
-            body += [f"            s{i}[i] = rr[{t}]" for t, i in enumerate(rs)]
-        if refractory:
-            body += ["            refc[i] = refs[i]"]
-        if kind == "serial":
-            body += ["            sb_step[f] = k", "            sb_id[f] = i", "            sb_pop[f] = j",
-                     "            f += 1"]
-        if body:
-            if kind == "serial":
-                L += ["    f = fill[0]"]
-            L += ["    for i in range(lo, hi):", "        if spk[i]:"] + body
-            if kind == "serial":
-                L += ["    fill[0] = f"]
+        L += _step_lines(m, model, options, ("I[i]", "G[i]", "GE[i]"))
+        L += _reset_lines(m, model, kind == "serial")
         L += ["    return bad", "", ""]
         out.append("\n".join(L))
     return "\n".join(out)
+
+
+_FUSED_ARGS = "k, j, dt, slot, L, POP, ST, PA, REC, RECF, rproto, sb_step, sb_id, sb_pop, fill"
+
+
+def _fused_source(f: int, m: int, model, options, has_cond: bool, kinds) -> str:
+    """Kernel ``fused{f}``: one pass over the neurons of a population that does its whole step.
+
+    Per neuron, in the order of the unfused schedule: ``I = I_ext`` (and
+    ``G = GE = 0`` with conductances); for each receptor of the population in
+    table order (``kinds``), delivery of the ring slot, its input and its
+    decay (:func:`.numba_kernels.receptor_pass`); then the model's step,
+    refractory clamp and threshold as in ``integrate{m}``.  Every operation
+    touches only the neuron's own values, so the results are those of the
+    separate passes.  The inputs stay in registers and are stored once.
+    """
+    refractory = model.refractory is not None
+    crossing = model.spike_kind == "crossing" and not refractory
+    nr = len(kinds)
+    L = ["@njit(cache=True, nogil=True)", f"def fused{f}({_FUSED_ARGS}):", "    n = POP[K.P_N, j]", "    lo, hi = 0, n"]
+    L += _views(model, crossing, refractory)
+    L += ["    e = K.at(POP[K.P_IEXT, j], n, _F64)"]
+    if nr:
+        L += [f"    r{t} = -1" for t in range(nr)]
+        L += ["    c = 0", "    for r in range(REC.shape[1]):", "        if REC[K.R_POST, r] == j:"]
+        for t in range(nr):
+            L += [f"            {'if' if t == 0 else 'elif'} c == {t}:", f"                r{t} = r"]
+        L += ["            c += 1"]
+    for t, kind in enumerate(kinds):
+        L += [f"    row{t} = K.at2(REC[K.R_RING, r{t}], L, n, rproto)[slot]"]
+        if kind == numba_kernels.DELTA:
+            L += [f"    vd{t} = K.at(POP[K.P_V, j], n, _F64)"]
+            continue
+        L += [f"    rs{t} = K.at(REC[K.R_S, r{t}], n, _F64)", f"    dec{t} = RECF[K.RF_DECAY, r{t}]"]
+        if kind == numba_kernels.COND:
+            L += [f"    E{t} = RECF[K.RF_E, r{t}]"]
+        elif kind == numba_kernels.ALPHA:
+            L += [f"    rx{t} = K.at(REC[K.R_X, r{t}], n, _F64)", f"    jump{t} = RECF[K.RF_JUMP, r{t}]",
+                  f"    hot{t} = RECF[K.RF_HOT, r{t}]"]
+    L += ["    bad = 0", "    for i in range(lo, hi):", "        a = e[i]"]
+    if has_cond:
+        L += ["        g = 0.0", "        ge = 0.0"]
+    for t, kind in enumerate(kinds):
+        if kind == numba_kernels.DELTA:
+            L += [f"        vd{t}[i] += row{t}[i]", f"        row{t}[i] = 0.0"]
+        elif kind == numba_kernels.COND:
+            L += [f"        si = rs{t}[i] + row{t}[i]", f"        row{t}[i] = 0.0", "        g += si",
+                  f"        ge += si * E{t}", f"        rs{t}[i] = si * dec{t}"]
+        elif kind == numba_kernels.ALPHA:
+            L += [f"        xi = rx{t}[i] + row{t}[i] * jump{t}", f"        row{t}[i] = 0.0", f"        si = rs{t}[i]",
+                  "        a += si", f"        si += hot{t} * xi", f"        rs{t}[i] = si * dec{t}",
+                  f"        rx{t}[i] = xi * dec{t}"]
+        else:
+            L += [f"        si = rs{t}[i] + row{t}[i]", f"        row{t}[i] = 0.0", "        a += si",
+                  f"        rs{t}[i] = si * dec{t}"]
+    L += ["        I[i] = a"]
+    if has_cond:
+        L += ["        G[i] = g", "        GE[i] = ge"]
+        inputs = ("a", "g", "ge")
+    else:
+        inputs = ("a", "G[i]", "GE[i]")
+    L += _step_lines(m, model, options, inputs)
+    L += _reset_lines(m, model, True)
+    L += ["    return bad", "", ""]
+    return "\n".join(L)
 
 
 _DRIVER = '''@njit(cache=True, nogil=True)
@@ -304,14 +396,22 @@ def {name}(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, 
         if poisson_drive:   # Poisson counts go into receptors between delivery and the sums
             K.deliver(k % L, L, REC, RECF, POP, rproto)
         K.stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_K, P_CDF, P_IDX)
-        K.receptor_pass(k % L, L, POP, REC, RECF, rproto, not poisson_drive)
+        # fused population kernels, unless the stimuli touch the receptors or this step records
+        fuse = not poisson_drive
+        if fuse:
+            rf = rec_fill[0]
+            fuse = rf >= rec_steps.size or rec_steps[rf] != k
+        slot = k % L
+        K.receptor_pass(slot, L, POP, REC, RECF, rproto, not poisson_drive, fuse)
         K.record(k, rec_steps, rec_fill, TRC, POP, ST)
         for j in range(POP.shape[1]):
             spk_lo[j] = fill[0]
             mid = POP[K.P_MID, j]
+            fid = POP[K.P_FID, j] if fuse else -1
             bad = 0
             if mid < 0:
                 K.fire_source(k, j, rng, POP, SRC, SRC_PMAX, sb_step, sb_id, sb_pop, fill)
+{fused}
 {dispatch}
             spk_hi[j] = fill[0]
             if bad > 0:
@@ -415,7 +515,7 @@ def run_par(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB,
 _PROPAGATE = "        K.propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto)"
 
 
-def _driver_source(n_models: int, parallel: bool) -> str:
+def _driver_source(n_models: int, parallel: bool, n_fused: int = 0) -> str:
     if parallel:
         dispatch = []
         for m in range(n_models):
@@ -426,11 +526,19 @@ def _driver_source(n_models: int, parallel: bool) -> str:
     for m in range(n_models):
         dispatch.append(f"            elif mid == {m}:")
         dispatch.append(f"                bad = integrate{m}({_INTEGRATE_ARGS})")
-    return _DRIVER.format(name="run", dispatch="\n".join(dispatch), propagate=_PROPAGATE)
+    fused = []
+    for f in range(n_fused):
+        fused.append(f"            elif fid == {f}:")
+        fused.append(f"                bad = fused{f}({_FUSED_ARGS})")
+    return _DRIVER.format(name="run", dispatch="\n".join(dispatch), fused="\n".join(fused),
+                          propagate=_PROPAGATE)
 
 
-def module_source(kernels) -> str:
-    """Source text of the generated module for ``kernels``: distinct (model, options) pairs, in order."""
+def module_source(kernels, fused=()) -> str:
+    """Source text of the generated module for ``kernels``: distinct (model, options) pairs, in order.
+
+    ``fused``: (kernel number, conductance flag, receptor kinds) of the fused population kernels.
+    """
     keys = [register(m) for m, _ in kernels]
     kernel_hash = hashlib.sha256(Path(inspect.getfile(numba_kernels)).read_bytes()).hexdigest()[:20]
     parts = [_HEADER.format(version=GENERATOR_VERSION, keys=", ".join(keys) or "none", kernels=kernel_hash)]
@@ -439,7 +547,10 @@ def module_source(kernels) -> str:
     parts.append("\n\n")
     for m, (model, options) in enumerate(kernels):
         parts.append(_integrate_source(m, model, options))
-    parts.append(_driver_source(len(kernels), parallel=False))
+    for f, (m, has_cond, kinds) in enumerate(fused):
+        model, options = kernels[m]
+        parts.append(_fused_source(f, m, model, options, has_cond, kinds))
+    parts.append(_driver_source(len(kernels), parallel=False, n_fused=len(fused)))
     parts.append(_driver_source(len(kernels), parallel=True))
     return "".join(parts)
 
@@ -459,13 +570,15 @@ def _write_once(path: Path, text: str):
         raise
 
 
-def module_for(kernels):
+def module_for(kernels, fused=()):
     """The generated (and imported) module for ``kernels``: distinct (model, options) pairs, in order.
 
     Its functions ``run`` and ``run_par`` drive the simulation; the populations
-    of pair ``m`` of the list have dispatch code ``m``.
+    of pair ``m`` of the list have dispatch code ``m``, those of entry ``f`` of
+    ``fused`` (kernel number, conductance flag, receptor kinds in table
+    order) fused code ``f`` (``run`` only).
     """
-    text = module_source(kernels)
+    text = module_source(kernels, fused)
     key = hashlib.sha256((text + numba.__version__ + np.__version__).encode()).hexdigest()[:24]
     name = f"pyn_numba_{key}"
     if name in _MODULES:

@@ -29,7 +29,7 @@ REC_I_EXT, REC_I_SYN = -1, -2
 
 # rows of the population table
 P_N, P_V, P_I, P_G, P_GE, P_IEXT, P_SPK, P_REFC, P_REFS, P_VPREV, P_HAS_EXT, P_HAS_COND, P_NEURON, P_MID, \
-    P_SRC, P_ST, P_PA = range(17)
+    P_SRC, P_ST, P_PA, P_FID = range(18)
 # rows of the receptor tables (int and float)
 R_POST, R_KIND, R_N, R_S, R_X, R_RING = range(6)
 RF_DECAY, RF_HOT, RF_JUMP, RF_E = range(4)
@@ -288,17 +288,21 @@ def sum_inputs(POP, REC, RECF, part=0, nparts=1):
 
 
 @njit(**_OPTS)
-def receptor_pass(slot, L, POP, REC, RECF, rproto, deliver_too):
+def receptor_pass(slot, L, POP, REC, RECF, rproto, deliver_too, skip_fused=False):
     """Delivery (when ``deliver_too``), input sums and decay in one pass over each receptor.
 
     The same operations as :func:`deliver`, :func:`sum_inputs` and
     :func:`decay` in the same order for every neuron, fused; valid when
     nothing touches a receptor between them (no Poisson stimulus, or the
     delivery done before the stimuli) and nothing reads a receptor's state
-    later in the step.
+    later in the step.  With ``skip_fused``, the populations with a fused
+    kernel (``P_FID >= 0``, which do all of this in their own neuron loop)
+    and their receptors are left out.
     """
     for j in range(POP.shape[1]):
         if not POP[P_NEURON, j]:
+            continue
+        if skip_fused and POP[P_FID, j] >= 0:
             continue
         n = POP[P_N, j]
         a = at(POP[P_I, j], n, _F64)
@@ -312,10 +316,12 @@ def receptor_pass(slot, L, POP, REC, RECF, rproto, deliver_too):
                 g[i] = 0.0
                 ge[i] = 0.0
     for r in range(REC.shape[1]):
+        j = REC[R_POST, r]
+        if skip_fused and POP[P_FID, j] >= 0:
+            continue
         n = REC[R_N, r]
         kind = REC[R_KIND, r]
         row = at2(REC[R_RING, r], L, n, rproto)[slot]
-        j = REC[R_POST, r]
         if kind == DELTA:
             if deliver_too:
                 v = at(POP[P_V, j], n, _F64)
