@@ -82,6 +82,14 @@ def _addr(a: np.ndarray) -> int:
     return a.__array_interface__["data"][0]
 
 
+def _uniform(a: np.ndarray) -> bool:
+    """Whether every value of the float64 array ``a`` has the same bits as the first."""
+    if a.dtype != np.float64 or a.size == 0 or not a.flags.c_contiguous:
+        return False
+    b = a.view(np.int64)
+    return bool((b == b[0]).all())
+
+
 def _table(rows: int, cols: int) -> np.ndarray:
     return np.zeros((rows, max(cols, 1)), dtype=np.int64)
 
@@ -117,17 +125,20 @@ class NumbaBackend:
         self.kernels = kernels
         # fused kernels: receptor delivery, input sums and decay inside the neuron loop of a population,
         # one per (model kernel, conductance flag, kinds of the population's receptors in table order)
-        fused, self._fid = [], {}
+        fused, self._fid, self._uni = [], {}, {}
         for p in sim.pops:
             if p.is_source:
                 continue
             kinds = tuple(_KIND_CODE[rc.kind] for rc in sim.receptors if rc.post is p)
             if COND in kinds and not p.has_cond:
                 continue
-            sig = (kernels.index((p.model, p.options)), bool(p.has_cond), kinds)
+            # parameters with one value for every neuron are passed to the fused kernel as scalars
+            uniform = tuple(i for i, a in enumerate(p.param_list) if p.N > 0 and _uniform(a))
+            sig = (kernels.index((p.model, p.options)), bool(p.has_cond), kinds, uniform)
             if sig not in fused:
                 fused.append(sig)
             self._fid[p.index] = fused.index(sig)
+            self._uni[p.index] = uniform
         self.fused = fused
         self.module = numba_codegen.module_for(kernels, fused)
         self._run = self.module.run_par if self.threads > 1 else self.module.run
@@ -291,7 +302,10 @@ class NumbaBackend:
             POP[K.P_SPK, j] = addr(p.spiked)
             POP[K.P_HAS_EXT, j] = p.has_ext
             POP[K.P_ST, j] = len(ST)
-            POP[K.P_FID, j] = self._fid.get(j, -1)
+            fid = self._fid.get(j, -1)
+            if fid >= 0 and not all(_uniform(p.param_list[i]) for i in self._uni[j]):
+                fid = -1    # a parameter is no longer uniform: the separate passes
+            POP[K.P_FID, j] = fid
             POP[K.P_PA, j] = len(PA)
             if p.is_source:
                 POP[K.P_SRC, j] = j

@@ -39,7 +39,7 @@ from . import numba_kernels
 log = logging.getLogger("pyn_core")
 
 #: Bumped whenever the templates below change.
-GENERATOR_VERSION = "14"
+GENERATOR_VERSION = "15"
 
 _MODELS: dict[str, object] = {}     # model key -> NeuronModel
 _JITTED: dict[str, tuple] = {}      # model key -> (step, reset) dispatchers
@@ -211,12 +211,16 @@ _F64, _I64, _BOOL = K._F64, K._I64, K._BOOL
 _INTEGRATE_ARGS = "k, j, dt, POP, ST, PA, sb_step, sb_id, sb_pop, fill"
 
 
-def _views(model, crossing, refractory):
-    """Lines binding the arrays of population ``j`` (``n`` neurons) that the neuron loop uses."""
+def _views(model, crossing, refractory, uniform=()):
+    """Lines binding the arrays of population ``j`` (``n`` neurons) that the neuron loop uses.
+
+    The parameters whose numbers are in ``uniform`` (the same value for every
+    neuron) are bound to that value, a scalar.
+    """
     ns, npar = len(model.state), len(model.params)
     L = ["    so = POP[K.P_ST, j]", "    po = POP[K.P_PA, j]"]
     L += [f"    s{i} = K.at(ST[so + {i}], n, _F64)" for i in range(ns)]
-    L += [f"    p{i} = K.at(PA[po + {i}], n, _F64)" for i in range(npar)]
+    L += [f"    p{i} = K.at(PA[po + {i}], n, _F64)" + ("[0]" if i in uniform else "") for i in range(npar)]
     L += ["    I = K.at(POP[K.P_I, j], n, _F64)", "    G = K.at(POP[K.P_G, j], n, _F64)",
           "    GE = K.at(POP[K.P_GE, j], n, _F64)", "    spk = K.at(POP[K.P_SPK, j], n, _BOOL)"]
     if crossing:
@@ -226,7 +230,12 @@ def _views(model, crossing, refractory):
     return L
 
 
-def _step_lines(m, model, options, inputs):
+def _par(i, uniform):
+    """The value of parameter ``i`` for neuron ``i`` of the loop: a scalar when it is uniform."""
+    return f"p{i}" if i in uniform else f"p{i}[i]"
+
+
+def _step_lines(m, model, options, inputs, uniform=()):
     """Per-neuron lines: the model's step with the inputs ``inputs`` (I, G, GE), refractory clamp, threshold."""
     pnames = list(model.params)
     ns, npar = len(model.state), len(pnames)
@@ -236,31 +245,31 @@ def _step_lines(m, model, options, inputs):
     L = []
     if crossing:
         L += ["        v_old[i] = s0[i]"]
-    args = [f"s{i}[i]" for i in range(ns)] + [f"p{i}[i]" for i in range(npar)]
+    args = [f"s{i}[i]" for i in range(ns)] + [_par(i, uniform) for i in range(npar)]
     args += list(inputs) + ["dt"] + [repr(int(o)) for o in options]
     L += [f"        res = _step{m}({', '.join(args)})"]
     L += [f"        s{i}[i] = res[{i}]" for i in range(1, ns)]
     L += ["        v = res[0]", "        bad += not np.isfinite(v)"]
     if refractory:
         clamp = pnames.index(model.clamp_to)
-        L += ["        rc = refc[i]", "        held = rc > 0", f"        v = p{clamp}[i] if held else v",
-              "        refc[i] = rc - 1 if held else rc", f"        fired = (v >= p{thr}[i]) & (not held)"]
+        L += ["        rc = refc[i]", "        held = rc > 0", f"        v = {_par(clamp, uniform)} if held else v",
+              "        refc[i] = rc - 1 if held else rc", f"        fired = (v >= {_par(thr, uniform)}) & (not held)"]
     elif crossing:
-        L += [f"        fired = (v >= p{thr}[i]) & (v_old[i] < p{thr}[i])"]
+        L += [f"        fired = (v >= {_par(thr, uniform)}) & (v_old[i] < {_par(thr, uniform)})"]
     else:
-        L += [f"        fired = v >= p{thr}[i]"]
+        L += [f"        fired = v >= {_par(thr, uniform)}"]
     L += ["        s0[i] = v", "        spk[i] = fired"]
     return L
 
 
-def _reset_lines(m, model, serial):
+def _reset_lines(m, model, serial, uniform=()):
     """The loop over the neurons that fired: the model's reset, refractory count, spike buffer (serial)."""
     pnames = list(model.params)
     body = []
     if model.reset is not None:
         rs = [model.state.index(s) for s in model.reset_state]
         rp = [pnames.index(p) for p in model.reset_params]
-        rargs = [f"s{i}[i]" for i in rs] + [f"p{i}[i]" for i in rp]
+        rargs = [f"s{i}[i]" for i in rs] + [_par(i, uniform) for i in rp]
         body += [f"            rr = _reset{m}({', '.join(rargs)})"]
         body += [f"            s{i}[i] = rr[{t}]" for t, i in enumerate(rs)]
     if model.refractory is not None:
@@ -309,10 +318,10 @@ def _integrate_source(m: int, model, options) -> str:
     return "\n".join(out)
 
 
-_FUSED_ARGS = "k, j, dt, slot, L, POP, ST, PA, REC, RECF, rproto, sb_step, sb_id, sb_pop, fill"
+_FUSED_ARGS = "k, j, dt, slot, L, POP, ST, PA, REC, RECF, rproto, sb_step, sb_id, sb_pop, fill, store"
 
 
-def _fused_source(f: int, m: int, model, options, has_cond: bool, kinds) -> str:
+def _fused_source(f: int, m: int, model, options, has_cond: bool, kinds, uniform=()) -> str:
     """Kernel ``fused{f}``: one pass over the neurons of a population that does its whole step.
 
     Per neuron, in the order of the unfused schedule: ``I = I_ext`` (and
@@ -321,13 +330,19 @@ def _fused_source(f: int, m: int, model, options, has_cond: bool, kinds) -> str:
     decay (:func:`.numba_kernels.receptor_pass`); then the model's step,
     refractory clamp and threshold as in ``integrate{m}``.  Every operation
     touches only the neuron's own values, so the results are those of the
-    separate passes.  The inputs stay in registers and are stored once.
+    separate passes.  The inputs stay in registers; they are stored (I, G,
+    GE) only when ``store`` is true — the last step of a call of the driver,
+    after which they can be read — since nothing reads them within a run
+    (steps that record use the separate passes), and a loop with fewer
+    stores is vectorised better.
+    The parameters numbered in ``uniform`` are read once, as scalars (the
+    backend runs this kernel only while they are the same for every neuron).
     """
     refractory = model.refractory is not None
     crossing = model.spike_kind == "crossing" and not refractory
     nr = len(kinds)
     L = ["@njit(cache=True, nogil=True)", f"def fused{f}({_FUSED_ARGS}):", "    n = POP[K.P_N, j]", "    lo, hi = 0, n"]
-    L += _views(model, crossing, refractory)
+    L += _views(model, crossing, refractory, uniform)
     L += ["    e = K.at(POP[K.P_IEXT, j], n, _F64)"]
     if nr:
         L += [f"    r{t} = -1" for t in range(nr)]
@@ -346,30 +361,33 @@ def _fused_source(f: int, m: int, model, options, has_cond: bool, kinds) -> str:
         elif kind == numba_kernels.ALPHA:
             L += [f"    rx{t} = K.at(REC[K.R_X, r{t}], n, _F64)", f"    jump{t} = RECF[K.RF_JUMP, r{t}]",
                   f"    hot{t} = RECF[K.RF_HOT, r{t}]"]
-    L += ["    bad = 0", "    for i in range(lo, hi):", "        a = e[i]"]
+    L += ["    bad = 0"]
+    B = ["        a = e[i]"]
     if has_cond:
-        L += ["        g = 0.0", "        ge = 0.0"]
+        B += ["        g = 0.0", "        ge = 0.0"]
     for t, kind in enumerate(kinds):
         if kind == numba_kernels.DELTA:
-            L += [f"        vd{t}[i] += row{t}[i]", f"        row{t}[i] = 0.0"]
+            B += [f"        vd{t}[i] += row{t}[i]", f"        row{t}[i] = 0.0"]
         elif kind == numba_kernels.COND:
-            L += [f"        si = rs{t}[i] + row{t}[i]", f"        row{t}[i] = 0.0", "        g += si",
+            B += [f"        si = rs{t}[i] + row{t}[i]", f"        row{t}[i] = 0.0", "        g += si",
                   f"        ge += si * E{t}", f"        rs{t}[i] = si * dec{t}"]
         elif kind == numba_kernels.ALPHA:
-            L += [f"        xi = rx{t}[i] + row{t}[i] * jump{t}", f"        row{t}[i] = 0.0", f"        si = rs{t}[i]",
+            B += [f"        xi = rx{t}[i] + row{t}[i] * jump{t}", f"        row{t}[i] = 0.0", f"        si = rs{t}[i]",
                   "        a += si", f"        si += hot{t} * xi", f"        rs{t}[i] = si * dec{t}",
                   f"        rx{t}[i] = xi * dec{t}"]
         else:
-            L += [f"        si = rs{t}[i] + row{t}[i]", f"        row{t}[i] = 0.0", "        a += si",
+            B += [f"        si = rs{t}[i] + row{t}[i]", f"        row{t}[i] = 0.0", "        a += si",
                   f"        rs{t}[i] = si * dec{t}"]
-    L += ["        I[i] = a"]
+    stores = ["        I[i] = a"]
     if has_cond:
-        L += ["        G[i] = g", "        GE[i] = ge"]
+        stores += ["        G[i] = g", "        GE[i] = ge"]
         inputs = ("a", "g", "ge")
     else:
         inputs = ("a", "G[i]", "GE[i]")
-    L += _step_lines(m, model, options, inputs)
-    L += _reset_lines(m, model, True)
+    after = _step_lines(m, model, options, inputs, uniform)
+    for cond, lines in (("if store:", B + stores + after), ("else:", B + after)):
+        L += [f"    {cond}", "        for i in range(lo, hi):"] + ["    " + x for x in lines]
+    L += _reset_lines(m, model, True, uniform)
     L += ["    return bad", "", ""]
     return "\n".join(L)
 
@@ -402,6 +420,8 @@ def {name}(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, 
             rf = rec_fill[0]
             fuse = rf >= rec_steps.size or rec_steps[rf] != k
         slot = k % L
+        # the fused kernels store the inputs on the last step of this call, or when the next one may not run
+        store = step == nsteps - 1 or start + 2 * ntot > cap
         K.receptor_pass(slot, L, POP, REC, RECF, rproto, not poisson_drive, fuse)
         K.record(k, rec_steps, rec_fill, TRC, POP, ST)
         for j in range(POP.shape[1]):
@@ -537,7 +557,8 @@ def _driver_source(n_models: int, parallel: bool, n_fused: int = 0) -> str:
 def module_source(kernels, fused=()) -> str:
     """Source text of the generated module for ``kernels``: distinct (model, options) pairs, in order.
 
-    ``fused``: (kernel number, conductance flag, receptor kinds) of the fused population kernels.
+    ``fused``: (kernel number, conductance flag, receptor kinds[, numbers of the uniform parameters]) of
+    the fused population kernels.
     """
     keys = [register(m) for m, _ in kernels]
     kernel_hash = hashlib.sha256(Path(inspect.getfile(numba_kernels)).read_bytes()).hexdigest()[:20]
@@ -547,9 +568,9 @@ def module_source(kernels, fused=()) -> str:
     parts.append("\n\n")
     for m, (model, options) in enumerate(kernels):
         parts.append(_integrate_source(m, model, options))
-    for f, (m, has_cond, kinds) in enumerate(fused):
+    for f, (m, has_cond, kinds, *uniform) in enumerate(fused):
         model, options = kernels[m]
-        parts.append(_fused_source(f, m, model, options, has_cond, kinds))
+        parts.append(_fused_source(f, m, model, options, has_cond, kinds, tuple(uniform[0]) if uniform else ()))
     parts.append(_driver_source(len(kernels), parallel=False, n_fused=len(fused)))
     parts.append(_driver_source(len(kernels), parallel=True))
     return "".join(parts)
