@@ -33,16 +33,32 @@ def _unique(name: str, taken) -> str:
     return f"{name}.{i:03d}"
 
 
+def _append(owner, items: str, active: str, data: dict):
+    """Add an item with ``data`` to ``owner.<items>`` and make it the active one."""
+    collection = getattr(owner, items)
+    item = collection.add()
+    write_fields(item, data)
+    setattr(owner, active, len(collection) - 1)
+    return item
+
+
+def _clamp_active(owner, items: str, active: str, index: int | None = None) -> None:
+    """Keep ``owner.<active>`` a valid index of ``owner.<items>`` (near ``index`` if given)."""
+    want = getattr(owner, active) if index is None else index
+    setattr(owner, active, max(0, min(want, len(getattr(owner, items)) - 1)))
+
+
+def _active_population_name(pyn) -> str:
+    return pyn.populations[pyn.active_population].name if len(pyn.populations) else ""
+
+
 def add_population(scene, name: str = "pop", **fields):
     """Append a population with default settings (overridden by ``fields``)."""
     pyn = scene.pyn
     data = sc.default_population(len(pyn.populations))
     data["name"] = _unique(name, (p.name for p in pyn.populations))
     data.update(fields)
-    item = pyn.populations.add()
-    write_fields(item, data)
-    pyn.active_population = len(pyn.populations) - 1
-    return item
+    return _append(pyn, "populations", "active_population", data)
 
 
 def remove_population(scene, index: int) -> tuple[int, int]:
@@ -58,48 +74,39 @@ def remove_population(scene, index: int) -> tuple[int, int]:
     n_proj = _remove_where(pyn.projections, lambda p: name in (p.pre, p.post))
     n_stim = _remove_where(pyn.stimuli, lambda s: s.target == name)
     pyn.populations.remove(index)
-    pyn.active_population = max(0, min(index, len(pyn.populations) - 1))
-    pyn.active_projection = max(0, min(pyn.active_projection, len(pyn.projections) - 1))
-    pyn.active_stimulus = max(0, min(pyn.active_stimulus, len(pyn.stimuli) - 1))
+    _clamp_active(pyn, "populations", "active_population", index)
+    _clamp_active(pyn, "projections", "active_projection")
+    _clamp_active(pyn, "stimuli", "active_stimulus")
     return n_proj, n_stim
 
 
 def add_projection(scene, pre: str | None = None, post: str | None = None, **fields):
     """Append a connection (from and to the active population unless given)."""
     pyn = scene.pyn
-    default = pyn.populations[pyn.active_population].name if len(pyn.populations) else ""
+    default = _active_population_name(pyn)
     data = sc.default_projection(pre if pre is not None else default, post if post is not None else default)
     data.update(fields)
-    item = pyn.projections.add()
-    write_fields(item, data)
-    pyn.active_projection = len(pyn.projections) - 1
-    return item
+    return _append(pyn, "projections", "active_projection", data)
 
 
 def remove_projection(scene, index: int) -> None:
     """Remove a connection."""
-    pyn = scene.pyn
-    pyn.projections.remove(index)
-    pyn.active_projection = max(0, min(index, len(pyn.projections) - 1))
+    scene.pyn.projections.remove(index)
+    _clamp_active(scene.pyn, "projections", "active_projection", index)
 
 
 def add_stimulus(scene, target: str | None = None, kind: str = "current", **fields):
     """Append a stimulus (to the active population unless given)."""
     pyn = scene.pyn
-    default = pyn.populations[pyn.active_population].name if len(pyn.populations) else ""
-    data = sc.default_stimulus(target if target is not None else default, kind)
+    data = sc.default_stimulus(target if target is not None else _active_population_name(pyn), kind)
     data.update(fields)
-    item = pyn.stimuli.add()
-    write_fields(item, data)
-    pyn.active_stimulus = len(pyn.stimuli) - 1
-    return item
+    return _append(pyn, "stimuli", "active_stimulus", data)
 
 
 def remove_stimulus(scene, index: int) -> None:
     """Remove a stimulus."""
-    pyn = scene.pyn
-    pyn.stimuli.remove(index)
-    pyn.active_stimulus = max(0, min(index, len(pyn.stimuli) - 1))
+    scene.pyn.stimuli.remove(index)
+    _clamp_active(scene.pyn, "stimuli", "active_stimulus", index)
 
 
 def add_param(scene, name: str = "a", value: float = 0.0) -> None:
@@ -115,7 +122,7 @@ def remove_param(scene, index: int) -> None:
     """Remove an explicit parameter value of the active population."""
     pop = scene.pyn.populations[scene.pyn.active_population]
     pop.params.remove(index)
-    pop.active_param = max(0, min(index, len(pop.params) - 1))
+    _clamp_active(pop, "params", "active_param", index)
 
 
 def _remove_where(collection, predicate) -> int:
