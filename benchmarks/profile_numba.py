@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from networks import NETWORKS  # noqa: E402
 
-from pyn_core.engine import numba_kernels as K  # noqa: E402
+from pyn_core.engine.numba import kernels as K  # noqa: E402
 
 
 @njit(cache=True)

@@ -16,7 +16,10 @@ import logging as _logging
 
 __version__ = "0.1.0"
 
-from .engine import Simulation, SimulationError, SpikeBatch  # noqa: E402
+from .engine import Simulation, SpikeBatch  # noqa: E402
+from .errors import (  # noqa: E402
+    BackendError, NotSupported, PynError, PynIndexError, PynLookupError, PynTypeError, PynValueError,
+    SimulationError)
 from .models import get_model, models, presets, register_model  # noqa: E402
 from .network import Network  # noqa: E402
 from .population import (  # noqa: E402
@@ -47,4 +50,6 @@ _logging.getLogger("pyn_core").addHandler(_logging.NullHandler())
 __all__ = ["Network", "Population", "IzhikevichPopulation", "AdExPopulation", "HHPopulation",
            "LIFPopulation", "PoissonPopulation", "SpikeSourcePopulation", "SourcePopulation",
            "Simulation", "SimulationError", "SpikeBatch", "Results", "load_results", "show_data",
-           "save_plots", "models", "presets", "get_model", "register_model", "izhikevich_presets"]
+           "save_plots", "models", "presets", "get_model", "register_model", "izhikevich_presets",
+           "PynError", "PynValueError", "PynTypeError", "PynLookupError", "PynIndexError", "BackendError",
+           "NotSupported"]

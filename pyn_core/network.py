@@ -6,13 +6,24 @@ import logging
 import numpy as np
 
 from ._checks import check_name, check_real
+from .errors import PynTypeError, PynValueError
 from .population import Population, SourcePopulation
 from .projection import LEGACY, Projection
+from .spec import DEFAULT_SETTINGS, network_from_spec, network_to_spec
 from .stimuli import CurrentStimulus, NoiseStimulus, PoissonStimulus, parse_I_ext
 
 log = logging.getLogger("pyn_core")
 
-DEFAULT_SETTINGS = {"dt": 0.1, "seed": None, "stdp": True}
+
+def _learning_switch(learning, stdp, default) -> bool:
+    """The learning switch from ``learning=`` or its original name ``stdp=`` (they must agree)."""
+    if learning is not None and stdp is not None and bool(learning) != bool(stdp):
+        raise PynValueError(f"learning={learning!r} and stdp={stdp!r} disagree; stdp is the original name "
+                            "of learning: give one")
+    value = learning if learning is not None else (stdp if stdp is not None else default)
+    if not isinstance(value, (bool, np.bool_)):
+        raise PynTypeError(f"learning (stdp) must be True or False, got {value!r}")
+    return bool(value)
 
 
 class Network:
@@ -225,18 +236,16 @@ class Network:
     # -- spec --------------------------------------------------------------
     def to_spec(self) -> dict:
         """The network as a versioned, JSON-compatible dict (see :mod:`pyn_core.spec`)."""
-        from .spec import network_to_spec
         return network_to_spec(self)
 
     @classmethod
     def from_spec(cls, spec: dict) -> "Network":
         """Rebuild a network from :meth:`to_spec`'s output (older versions are upgraded)."""
-        from .spec import network_from_spec
-        return network_from_spec(spec)
+        return network_from_spec(spec, cls)
 
     # -- running -----------------------------------------------------------
     def build(self, dt=None, seed=None, backend="auto", I_ext=None, record=None, stdp=None,
-              record_every=None, experiment_name=None, record_weights=None):
+              record_every=None, experiment_name=None, record_weights=None, *, learning=None):
         """Compile the network into a :class:`~pyn_core.engine.Simulation`.
 
         Parameters
@@ -253,8 +262,9 @@ class Network:
         record : dict or list, optional
             Traces to record: ``{population: [variables]}`` or a list applied
             to every population that has them.
-        stdp : bool, optional
-            Whether plastic connections learn (default ``settings["stdp"]``).
+        learning : bool, optional
+            Whether plastic connections learn (default ``settings["stdp"]``);
+            ``stdp`` is the original name of the same switch.
         record_every : float, optional
             Sampling interval of traces in ms (default: every step).
         record_weights : dict, optional
@@ -265,7 +275,7 @@ class Network:
         from .engine import Simulation
         dt = self.settings["dt"] if dt is None else dt
         seed = self.settings["seed"] if seed is None else seed
-        stdp = self.settings["stdp"] if stdp is None else stdp
+        learning = _learning_switch(learning, stdp, self.settings["stdp"])
         extra = parse_I_ext(I_ext)
         for s in extra:
             pop = self.get(s.target)
@@ -273,7 +283,7 @@ class Network:
                 from ._checks import check_indices
                 check_indices(s.neurons, pop.N, f"I_ext[{pop.name!r}] neurons")
         sim = Simulation(self, dt=dt, seed=seed, backend=backend, stimuli=self.stimuli + extra,
-                         record=record, stdp=bool(stdp), record_every=record_every,
+                         record=record, learning=learning, record_every=record_every,
                          experiment_name=experiment_name or self.name)
         if record_weights is not None:
             if not isinstance(record_weights, dict):

@@ -27,6 +27,9 @@ import json
 from .population import Population, SourcePopulation
 from .stimuli import stimulus_from_spec
 
+#: The settings of a network and their defaults (``stdp``: whether plastic connections learn).
+DEFAULT_SETTINGS = {"dt": 0.1, "seed": None, "stdp": True}
+
 FORMAT = "pyn-network"
 VERSION = 1
 #: version -> function upgrading a spec of that version to the next one
@@ -78,9 +81,12 @@ def _population(d: dict):
                       synapse_defaults=d.get("synapse_defaults"))
 
 
-def network_from_spec(spec) -> "Network":  # noqa: F821
-    """A :class:`~pyn_core.network.Network` from a spec dict or JSON string."""
-    from .network import DEFAULT_SETTINGS, Network
+def network_from_spec(spec, network_cls):
+    """A network of class ``network_cls`` (:class:`~pyn_core.network.Network`) from a spec dict or JSON string.
+
+    This module describes the format only; it does not import the network
+    module (which imports this one).
+    """
     if isinstance(spec, str):
         spec = json.loads(spec)
     if not isinstance(spec, dict) or spec.get("format") != FORMAT:
@@ -89,7 +95,7 @@ def network_from_spec(spec) -> "Network":  # noqa: F821
     unknown = set(spec) - _TOP_KEYS
     if unknown:
         raise ValueError(f"unknown network spec field(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
-    net = Network(name=spec.get("name", "network"))
+    net = network_cls(name=spec.get("name", "network"))
     for d in spec.get("populations", []):
         net.add(_population(d))
     for d in spec.get("projections", []):

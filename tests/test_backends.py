@@ -15,7 +15,7 @@ import pytest
 
 from pyn_core import (AdExPopulation, HHPopulation, IzhikevichPopulation, LIFPopulation, Network,
                       PoissonPopulation, SpikeSourcePopulation)
-from pyn_core.engine.backends import select_backend
+from pyn_core.engine.backend import select_backend
 
 pytestmark = pytest.mark.requires_numba
 

@@ -1,4 +1,5 @@
 """Simulation engine: the stateful shell and its backends."""
-from .simulation import Simulation, SimulationError, SpikeBatch
+from ..errors import SimulationError
+from .simulation import Simulation, SpikeBatch
 
 __all__ = ["Simulation", "SimulationError", "SpikeBatch"]

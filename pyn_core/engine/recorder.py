@@ -48,9 +48,9 @@ class Recorder:
         self.every = every
         self.vars = {p.index: record.get(p.name, []) for p in pops}
         self.chunks: list[tuple[np.ndarray, dict]] = []   # (steps, {(pop, var): array})
-        self._steps = None
-        self._data = None
-        self._fill = 0
+        self.chunk_steps = None
+        self.chunk = None
+        self.fill = 0
         self.spike_steps = {p.index: [] for p in pops}
         self.spike_ids = {p.index: [] for p in pops}
         self.weights: list[WeightMonitor] = []
@@ -66,16 +66,16 @@ class Recorder:
             return
         first = -(-k0 // self.every) * self.every
         steps = np.arange(first, k0 + n_steps, self.every, dtype=np.int64)
-        self._steps = steps
-        self._data = {(p.index, v): np.empty((steps.size, p.N)) for p in self.pops for v in self.vars[p.index]}
-        self._fill = 0
+        self.chunk_steps = steps
+        self.chunk = {(p.index, v): np.empty((steps.size, p.N)) for p in self.pops for v in self.vars[p.index]}
+        self.fill = 0
 
     def sample(self, k: int):
         """Record the traces at the start of step ``k`` (if it is a sampling step)."""
-        if self._data is None or self._fill >= self._steps.size or self._steps[self._fill] != k:
+        if self.chunk is None or self.fill >= self.chunk_steps.size or self.chunk_steps[self.fill] != k:
             return
-        row = self._fill
-        for (i, var), arr in self._data.items():
+        row = self.fill
+        for (i, var), arr in self.chunk.items():
             p = self.pops[i]
             if var in p.state:
                 arr[row] = p.state[var]
@@ -83,15 +83,15 @@ class Recorder:
                 arr[row] = p.I_ext
             else:   # I_syn, psc, I_rec: synaptic current
                 arr[row] = p.I - p.I_ext + p.GE - p.G * p.v if p.has_ext else p.I + p.GE - p.G * p.v
-        self._fill += 1
+        self.fill += 1
 
     def close(self):
         """Keep what the current chunk holds (also after an interruption)."""
-        if self._data is not None and self._fill:
-            self.chunks.append((self._steps[:self._fill],
-                                {key: arr[:self._fill] for key, arr in self._data.items()}))
-        self._data = None
-        self._fill = 0
+        if self.chunk is not None and self.fill:
+            self.chunks.append((self.chunk_steps[:self.fill],
+                                {key: arr[:self.fill] for key, arr in self.chunk.items()}))
+        self.chunk = None
+        self.fill = 0
 
     def spikes(self, pop_index: int, k: int, ids: np.ndarray):
         self.spike_steps[pop_index].append(np.full(ids.size, k, dtype=np.int64))
@@ -110,8 +110,8 @@ class Recorder:
     def traces(self) -> tuple[np.ndarray, dict]:
         """All recorded samples: (steps, {(pop, var): (n, N) array})."""
         pending = list(self.chunks)
-        if self._data is not None and self._fill:
-            pending.append((self._steps[:self._fill], {k: a[:self._fill] for k, a in self._data.items()}))
+        if self.chunk is not None and self.fill:
+            pending.append((self.chunk_steps[:self.fill], {k: a[:self.fill] for k, a in self.chunk.items()}))
         if not pending:
             return np.zeros(0, np.int64), {}
         steps = np.concatenate([c[0] for c in pending])

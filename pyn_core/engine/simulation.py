@@ -9,18 +9,15 @@ import time
 import numpy as np
 
 from .._checks import check_real
+from ..errors import SimulationError
 from ..results import Results
-from .backends import select_backend
-from .compiled import compile_network
-from .plasticity_numpy import PlasticityState
+from .backend import select_backend
+from .build import compile_network
+from .plasticity import PlasticityState
 from .recorder import Recorder, WeightMonitor, resolve_record
-from .schedule import SourceSchedule, StimulusSchedule
+from .inputs import SourceSchedule, StimulusSchedule
 
 log = logging.getLogger("pyn_core")
-
-
-class SimulationError(FloatingPointError):
-    """The state of a population became NaN or infinite."""
 
 
 class SpikeBatch:
@@ -83,15 +80,15 @@ class Simulation:
     (50.0, True)
     """
 
-    def __init__(self, net, dt, seed, backend="auto", stimuli=(), record=None, stdp=True,
-                 record_every=None, experiment_name="experiment"):
+    def __init__(self, net, dt, seed, backend="auto", stimuli=(), record=None, learning=True,
+                 record_every=None, experiment_name="experiment", *, stdp=None):
         self.dt = check_real(dt, "dt", strictly_positive=True)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2 ** 32))
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
-        self.learning = bool(stdp)
+        self.learning = bool(learning if stdp is None else stdp)   # stdp: the original name
         self.network = net
         self.experiment_name = experiment_name
         t0 = time.perf_counter()

@@ -8,7 +8,7 @@ Per step (every backend follows this order):
 4. integrate each population with its model's ``step``;
 5. refractory clamp, threshold, reset, refractory counter;
 6. propagate the spikes into future ring-buffer slots (per-synapse delays);
-7. plasticity (:mod:`.plasticity_numpy`: traces, eligibility, dopamine and
+7. plasticity (:mod:`..plasticity`: traces, eligibility, dopamine and
    the weights of the synapses of spiking neurons only);
 8. decay the receptors.
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .compiled import CURRENT_KINDS
-from .plasticity_numpy import stp_release
+from ..build import CURRENT_KINDS
+from ..plasticity import stp_release
 
 
 def _synapse_rows(indptr, spikers):
@@ -38,6 +38,17 @@ class NumpyBackend:
     """Runs the per-step schedule with numpy array operations."""
 
     name = "numpy"
+
+    @staticmethod
+    def unsupported(sim):
+        """The numpy backend runs everything: None."""
+        return None
+
+    def pull(self):
+        """Nothing to copy: the backend works on the simulation's arrays."""
+
+    def push(self):
+        """Nothing to copy: the backend works on the simulation's arrays."""
 
     def __init__(self, sim):
         self.sim = sim

@@ -91,7 +91,7 @@ class ProjArrays:
         self.max_delay = dmax
         self.sign = sign
         self.stdp = None      # the learning rule's parameters (dict) when the connection learns
-        self.plastic = None   # its state (plasticity_numpy.PlasticConnection)
+        self.plastic = None   # its state (plasticity.PlasticConnection)
         self.stp = None       # short-term plasticity parameters (dict)
         self.stp_state = None
 
@@ -99,9 +99,9 @@ class ProjArrays:
         """Prepare the learning state of the rule ``params`` (``rule`` "stdp" or "rstdp").
 
         ``self.stdp`` holds the parameters with ``w_max`` resolved, ``self.plastic``
-        the state the numpy backend updates (see :mod:`.plasticity_numpy`).
+        the state the numpy backend updates (see :mod:`.plasticity`).
         """
-        from .plasticity_numpy import PlasticConnection
+        from .plasticity import PlasticConnection
         if not self.weight.flags.writeable:                # learning weights need one value per synapse
             self.weight = np.array(self.weight)
         p = dict(DEFAULTS[params.get("rule", "stdp")])
@@ -120,7 +120,7 @@ class ProjArrays:
 
     def enable_stp(self, params, dt):
         """Prepare Tsodyks–Markram short-term plasticity (state per presynaptic neuron)."""
-        from .plasticity_numpy import STPState
+        from .plasticity import STPState
         self.stp = dict(params)
         self.stp_state = STPState(params, self.pre.N, dt)
 

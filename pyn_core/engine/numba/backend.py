@@ -1,18 +1,18 @@
 """The numba backend: the per-step schedule compiled into one loop over many steps.
 
-The backend runs exactly the schedule of :mod:`.numpy_backend` (the
+The backend runs exactly the schedule of :mod:`pyn_core.engine.numpy.backend` (the
 reference), on the same arrays: it builds no second copy of the network's
 state, it only hands references to the simulation's arrays to compiled code
 (``numba.typed.List`` containers indexed by population, receptor and
 projection).  One call of the compiled driver advances many steps; per step it
 delivers the ring-buffer slot, adds the stimuli, sums the inputs, records,
 runs the fused integrate/threshold/reset loop of each population (calling the
-model's own ``step`` and ``reset``, see :mod:`.numba_codegen`), propagates
+model's own ``step`` and ``reset``, see :mod:`.codegen`), propagates
 the spikes of the neurons that fired over their CSR rows into the delay ring
 buffers and decays the receptors.  Nothing is allocated per step.
 
 Random numbers come from the same ``numpy.random.Generator`` objects as on the
-numpy backend (see :mod:`.schedule`), drawn in the same order inside the
+numpy backend (see :mod:`pyn_core.engine.inputs`), drawn in the same order inside the
 compiled loop, so a seed gives the same spikes on both backends.  Models
 without transcendental functions (Izhikevich) give bit-identical traces;
 with ``exp``/``log`` (LIF, AdEx, Hodgkin-Huxley) numpy's vectorised versions
@@ -34,9 +34,9 @@ import os
 import numba
 import numpy as np
 
-from . import numba_codegen
-from . import numba_kernels as K
-from .numba_kernels import ALPHA, COND, DELTA, EXP, PULSE, REC_I_EXT, REC_I_SYN
+from . import codegen as numba_codegen
+from . import kernels as K
+from .kernels import ALPHA, COND, DELTA, EXP, PULSE, REC_I_EXT, REC_I_SYN
 
 log = logging.getLogger("pyn_core")
 
@@ -110,6 +110,13 @@ class NumbaBackend:
     """
 
     name = "numba"
+    unsupported = staticmethod(unsupported)
+
+    def pull(self):
+        """Nothing to copy: the compiled code works on the simulation's arrays."""
+
+    def push(self):
+        """Nothing to copy: the compiled code works on the simulation's arrays."""
 
     def __init__(self, sim):
         reason = unsupported(sim)
@@ -415,10 +422,10 @@ class NumbaBackend:
 
     def _recording(self, addr):
         r = self.sim.recorder
-        if r._data is None:
+        if r.chunk is None:
             return _table(4, 0)[:, :0], np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
-        TRC = _table(4, len(r._data))
-        for c, ((j, var), arr) in enumerate(r._data.items()):
+        TRC = _table(4, len(r.chunk))
+        for c, ((j, var), arr) in enumerate(r.chunk.items()):
             p = self.sim.pops[j]
             if var in p.model.state:
                 code = p.model.state.index(var)
@@ -427,7 +434,7 @@ class NumbaBackend:
             else:
                 code = REC_I_SYN
             TRC[:, c] = j, code, addr(arr), p.N
-        return TRC[:, :len(r._data)], np.ascontiguousarray(r._steps), np.array([r._fill], dtype=np.int64)
+        return TRC[:, :len(r.chunk)], np.ascontiguousarray(r.chunk_steps), np.array([r.fill], dtype=np.int64)
 
     # -- running ---------------------------------------------------------------
     def _call(self, n):
@@ -447,8 +454,8 @@ class NumbaBackend:
                 q.plastic.G, q.plastic.k0 = float(RG[c]), int(RK0[c])
         for m, mod in enumerate(self.modulators):
             mod.d = float(MD[m])
-        if sim.recorder._data is not None:
-            sim.recorder._fill = int(rec_fill[0])
+        if sim.recorder.chunk is not None:
+            sim.recorder.fill = int(rec_fill[0])
         self._flush_spikes()
         sim.k += int(done)
         return int(done), int(status), int(j)

@@ -1,7 +1,7 @@
 """Compiled kernels of the numba backend that do not depend on the neuron model.
 
 Each function is one phase of the per-step schedule of
-:mod:`pyn_core.engine.numpy_backend` (the reference), written as plain loops
+:mod:`pyn_core.engine.numpy.backend` (the reference), written as plain loops
 over the simulation's own arrays.  The arrays of a network (one per
 population, receptor, projection, ...) reach the compiled code as *address
 tables*: int64 tables holding, per item, the address of each of its arrays
@@ -22,7 +22,7 @@ import numpy as np
 from numba import carray, njit, types
 from numba.extending import intrinsic
 
-#: Receptor kinds (codes shared with :mod:`.numba_backend`).
+#: Receptor kinds (codes shared with :mod:`.backend`).
 DELTA, PULSE, EXP, ALPHA, COND = 0, 1, 2, 3, 4
 #: Recorded derived variables (codes below the state indices).
 REC_I_EXT, REC_I_SYN = -1, -2
@@ -146,7 +146,7 @@ def _mix64(z):
 
 @njit(inline="always", **_OPTS)
 def hash_uniform(key_lo, key_hi, counter):
-    """:func:`pyn_core.engine.schedule.hash_uniform` on scalars (uint64 keys and counter)."""
+    """:func:`pyn_core.engine.inputs.hash_uniform` on scalars (uint64 keys and counter)."""
     z = _mix64(_mix64(counter * _GOLDEN + key_lo) ^ key_hi)
     return np.float64(np.int64(z >> _S11)) * 2.0 ** -53
 
@@ -498,7 +498,7 @@ def _row_start(post, a, b, lo):
 def stp_release(k, PRJ, PRJ_F, q, spk_lo, spk_hi, sb_id, release):
     """Tsodyks-Markram release ``r = u x`` of the spikers of connection ``q`` at step ``k`` into ``release``.
 
-    The expressions of :func:`pyn_core.engine.plasticity_numpy.stp_release`;
+    The expressions of :func:`pyn_core.engine.plasticity.stp_release`;
     as there, nothing happens when the spikers have no synapse in ``q`` or
     ``q`` is switched off.
     """
@@ -707,7 +707,7 @@ def plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, 
     """Pair STDP of every learning connection at step ``k`` (after the propagation).
 
     The scaled traces, their epoch and the late side of
-    :class:`pyn_core.engine.plasticity_numpy.PlasticConnection`: the
+    :class:`pyn_core.engine.plasticity.PlasticConnection`: the
     presynaptic spikes reaching their synapses now depress, then the
     postsynaptic ones potentiate; each trace is bumped after its updates.
     On the late side (a timing shift from the delays) the trace is kept per
@@ -721,7 +721,7 @@ def plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, 
     dopamine ``MD`` of their modulator after their pairs, and rebase every
     ``EPOCH_TAU`` time constants; the modulators release dopamine for the
     spikes of their source population first and relax last, as
-    :class:`pyn_core.engine.plasticity_numpy.PlasticityState` does.
+    :class:`pyn_core.engine.plasticity.PlasticityState` does.
     """
     for m in range(MOD.shape[1]):
         src = MOD[M_SOURCE, m]

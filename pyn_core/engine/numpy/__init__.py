@@ -1,0 +1,1 @@
+"""The numpy backend: the reference implementation of the step, vectorised (always available)."""

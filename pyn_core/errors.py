@@ -1,0 +1,62 @@
+"""The error family of pyN: every error a user can cause is a :class:`PynError`.
+
+Each subclass also derives from the builtin exception it stands for, so code
+written against the builtins (``except ValueError``) keeps working, while a
+front end (the Blender add-on, a CLI, a notebook) catches one class:
+
+======================  ==========================  ==============================================
+class                   also a                      raised when
+======================  ==========================  ==============================================
+:class:`PynValueError`  :class:`ValueError`         a value is out of range or malformed
+:class:`PynTypeError`   :class:`TypeError`          a value has the wrong type
+:class:`PynLookupError` :class:`LookupError`        a name (population, connection, model, ...)
+                                                    is not known
+:class:`PynIndexError`  :class:`IndexError`         a neuron or synapse index is out of range
+:class:`BackendError`   :class:`ImportError`        a backend is not installed
+:class:`NotSupported`   :class:`NotImplementedError` a backend cannot run part of a network
+:class:`SimulationError` :class:`FloatingPointError` the state of a population became NaN or inf
+======================  ==========================  ==============================================
+
+Examples
+--------
+>>> from pyn_core import PynError, PynLookupError
+>>> issubclass(PynLookupError, PynError), issubclass(PynLookupError, LookupError)
+(True, True)
+"""
+from __future__ import annotations
+
+
+class PynError(Exception):
+    """Base of every error pyN raises for a user's input or a run that cannot go on."""
+
+
+class PynValueError(PynError, ValueError):
+    """A value is out of range or malformed (the message names the field and what is allowed)."""
+
+
+class PynTypeError(PynError, TypeError):
+    """A value has the wrong type (the message names the field and the allowed types)."""
+
+
+class PynLookupError(PynError, LookupError):
+    """A name (population, connection, model, preset, backend, ...) is not known."""
+
+
+class PynIndexError(PynError, IndexError):
+    """A neuron or synapse index is out of range."""
+
+
+class BackendError(PynError, ImportError):
+    """A backend cannot be used here (it is not installed)."""
+
+
+class NotSupported(PynError, NotImplementedError):
+    """A backend cannot run part of a network (``backend="auto"`` then takes another)."""
+
+
+class SimulationError(PynError, FloatingPointError):
+    """The state of a population became NaN or infinite; what was recorded so far is kept."""
+
+
+__all__ = ["PynError", "PynValueError", "PynTypeError", "PynLookupError", "PynIndexError", "BackendError",
+           "NotSupported", "SimulationError"]
