@@ -26,6 +26,43 @@ from .population import (  # noqa: E402
     AdExPopulation, HHPopulation, IzhikevichPopulation, LIFPopulation, PoissonPopulation, Population,
     SourcePopulation, SpikeSourcePopulation)
 from .results import Results, load_results  # noqa: E402
+from .synapses import Param, SynapseKind, get_synapse_kind, register_synapse, synapse_kinds  # noqa: E402
+
+
+def connection_rules() -> list:
+    """Names of the connection rules ``Network.connect(rule=...)`` takes."""
+    from .connectivity import RULES
+    return list(RULES)
+
+
+def stimulus_kinds() -> list:
+    """Kinds of stimulus in a spec's ``stimuli`` list (``add_current``, ``add_noise``, ``add_poisson``)."""
+    from .stimuli import KINDS
+    return list(KINDS)
+
+
+def plasticity_rules() -> list:
+    """Names of the learning rules ``Network.connect(plasticity=...)`` takes."""
+    from .plasticity import RULES
+    return list(RULES)
+
+
+def layouts() -> list:
+    """Names of the 3-D layouts of population positions."""
+    from .space import LAYOUTS
+    return list(LAYOUTS)
+
+
+def weight_distributions() -> list:
+    """Names of the weight distributions (``weight={"dist": ...}``)."""
+    from .projection import DISTRIBUTIONS
+    return list(DISTRIBUTIONS)
+
+
+def connection_modes() -> list:
+    """``mode=`` of a connection."""
+    from .projection import MODES
+    return list(MODES)
 
 
 def izhikevich_presets() -> list:
@@ -52,4 +89,6 @@ __all__ = ["Network", "Population", "IzhikevichPopulation", "AdExPopulation", "H
            "Simulation", "SimulationError", "SpikeBatch", "Results", "load_results", "show_data",
            "save_plots", "models", "presets", "get_model", "register_model", "izhikevich_presets",
            "PynError", "PynValueError", "PynTypeError", "PynLookupError", "PynIndexError", "BackendError",
-           "NotSupported"]
+           "NotSupported", "SynapseKind", "Param", "register_synapse", "synapse_kinds", "get_synapse_kind",
+           "connection_rules", "stimulus_kinds", "plasticity_rules", "layouts", "weight_distributions",
+           "connection_modes"]

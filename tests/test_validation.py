@@ -163,7 +163,7 @@ def test_unknown_synapse_kind(syn):
 def test_bad_synapse_time_constant_and_field():
     with pytest.raises(ValueError, match=r"synapse tau must be > 0"):
         two_pops().connect("a", "b", synapse={"kind": "exp", "tau": 0.0})
-    with pytest.raises(ValueError, match=r"unknown synapse field\(s\) \['g'\]; allowed: kind, tau, E"):
+    with pytest.raises(ValueError, match=r"unknown synapse field\(s\) \['g'\] for kind 'exp'; allowed: kind, tau"):
         two_pops().connect("a", "b", synapse={"kind": "exp", "g": 1.0})
 
 

@@ -56,9 +56,9 @@ class PopArrays:
 class Receptor:
     """Shared synaptic state of one kind / time constant / reversal onto one population."""
 
-    def __init__(self, post, key, N, ring_len, dt, dtype=np.float64):
+    def __init__(self, post, syn, N, ring_len, dt, dtype=np.float64):
         self.post = post
-        self.kind, self.tau, self.E = key
+        self.kind, self.tau, self.E = syn["kind"], syn.get("tau", 0.0), syn.get("E", 0.0)
         self.ring = np.zeros((ring_len, N), dtype=dtype)   # float32 with settings["dtype"]
         self.s = np.zeros(N)              # current (exp, pulse, alpha output) or conductance
         self.x = np.zeros(N) if self.kind == "alpha" else None
@@ -150,7 +150,7 @@ def compile_network(net, dt, rng, stdp):
         key = (post.index,) + receptor_key(syn)
         if key not in rec_index:
             rec_index[key] = len(receptors)
-            receptors.append(Receptor(post, receptor_key(syn), post.N, ring_len, dt, dtype))
+            receptors.append(Receptor(post, syn, post.N, ring_len, dt, dtype))
             if syn["kind"] == "cond_exp":
                 post.has_cond = True
         return receptors[rec_index[key]]
