@@ -2,9 +2,9 @@
 
 The simulation is the ``pyn_core`` package's (bundled as a wheel); this add-on
 only edits networks, places neurons in 3D and turns spikes into light.  Its
-modules that need no ``bpy`` (``glow``, ``spec_convert``, ``runtime``) are
-imported lazily so that scripts, tests and the UPBGE component can use them
-outside Blender.
+modules that need no ``bpy`` (``glow``, ``voltage``, ``naming``,
+``spec_convert``, ``scene_data``, ``runtime``) are imported lazily so that
+scripts, tests and the UPBGE component can use them outside Blender.
 """
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """What the panel's buttons do, as plain functions of a scene.
 
 Operators only check that they can run and call these; scripts, the example
-scenes and the tests call them directly.  Errors are raised as ``ValueError``
-(or the core's exceptions) with a message fit to show the user.
+scenes and the tests call them directly.  Every error a user can cause is a
+``pyn_core.PynError`` (the add-on's own checks, :func:`.spec_convert.check_panel`,
+and the core's), with a message fit to show the user: it names the item and
+the field and says what to write instead.
 """
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ import logging
 import time
 
 import numpy as np
+import pyn_core
 
 from . import driver, view
 from . import spec_convert as sc
-from .properties import scene_spec, set_scene_spec, write_fields
+from .scene_data import refresh_synapse_params, scene_spec, set_scene_spec, write_fields
 from .runtime import NetworkRuntime, bake_network, frame_to_ms
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,8 @@ def _append(owner, items: str, active: str, data: dict):
     collection = getattr(owner, items)
     item = collection.add()
     write_fields(item, data)
+    if "synapse_params" in data:  # a row for each parameter of the synapse kind
+        refresh_synapse_params(item)
     setattr(owner, active, len(collection) - 1)
     return item
 
@@ -138,7 +143,6 @@ def _remove_where(collection, predicate) -> int:
 
 def load_spec(scene, spec: dict, build_view: bool = True) -> None:
     """Fill the panel from a network spec (checked by the core first) and optionally build it."""
-    import pyn_core
     pyn_core.Network.from_spec(spec)  # raises with the core's message if invalid
     set_scene_spec(scene, spec)
     if build_view:
@@ -154,7 +158,6 @@ def import_spec(scene, path, build_view: bool = True) -> dict:
 
 def export_spec(scene, path) -> dict:
     """Write the panel's network as a spec (JSON), after the core has checked it."""
-    import pyn_core
     spec = scene_spec(scene)
     pyn_core.Network.from_spec(spec)
     sc.write_spec_file(spec, path)
@@ -210,7 +213,7 @@ def build(scene, frame_camera: bool | None = None) -> NetworkRuntime:
     """
     pyn = scene.pyn
     if not len(pyn.populations):
-        raise ValueError("the network has no population: add one first")
+        raise pyn_core.PynValueError("the network has no population: add one first")
     spec = scene_spec(scene)
     rt = NetworkRuntime(spec)
     view.ensure_view_id(scene)
@@ -286,20 +289,26 @@ STATUS_MAX_AGE = 1.0
 
 
 def status(scene) -> dict:
-    """What the panel shows about the built network and the bake."""
+    """What the panel shows about the network, the built one and the bake.
+
+    ``problem`` is the message Build would report for the panel as it is
+    (empty when the add-on's checks find nothing; the core checks more when
+    it builds).
+    """
     pyn = scene.pyn
-    out = {"built": bool(pyn.built_hash), "changed": False, "bake": None, "t": None}
-    if pyn.built_hash:
+    out = {"built": bool(pyn.built_hash), "changed": False, "problem": "", "bake": None, "t": None}
+    if len(pyn.populations):
         key, now = int(scene.session_uid), time.monotonic()
         seen = driver.CACHE.changed.get(key)
         if seen is not None and seen[0] == pyn.built_hash and now - seen[1] < STATUS_MAX_AGE:
-            out["changed"] = seen[2]
+            out["changed"], out["problem"] = seen[2], seen[3]
         else:
             try:
-                out["changed"] = sc.spec_hash(scene_spec(scene)) != pyn.built_hash
-            except ValueError:
-                out["changed"] = True
-            driver.CACHE.changed[key] = (pyn.built_hash, now, out["changed"])
+                spec = scene_spec(scene)
+                out["changed"] = bool(pyn.built_hash) and sc.spec_hash(spec) != pyn.built_hash
+            except pyn_core.PynError as exc:
+                out["changed"], out["problem"] = bool(pyn.built_hash), str(exc)
+            driver.CACHE.changed[key] = (pyn.built_hash, now, out["changed"], out["problem"])
     bake_ = driver.stored_bake(scene)
     if bake_ is not None:
         out["bake"] = {"spikes": len(bake_.record), "t_end": bake_.t_end,

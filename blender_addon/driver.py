@@ -28,7 +28,7 @@ from bpy.app.handlers import persistent
 
 from . import view
 from .glow import GlowParams
-from .properties import scene_spec
+from .scene_data import scene_spec, upgrade
 from .runtime import Bake, NetworkRuntime, frame_to_ms
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,8 @@ class RuntimeCache:
     def __init__(self) -> None:
         self.runtimes: dict[int, NetworkRuntime] = {}
         self.bakes: dict[int, tuple[str, Bake]] = {}
-        #: the panel's last "changed since build" check: (built hash, time, changed)
-        self.changed: dict[int, tuple[str, float, bool]] = {}
+        #: the panel's last check of its network: (built hash, time, changed since built, problem or "")
+        self.changed: dict[int, tuple[str, float, bool, str]] = {}
 
     def clear(self) -> None:
         self.runtimes.clear()
@@ -237,7 +237,6 @@ def on_load_post(*_args) -> None:
     for scene in bpy.data.scenes:
         pyn = getattr(scene, "pyn", None)
         if pyn is not None:
-            from .properties import upgrade
             upgrade(pyn)
             pyn.live = False
 

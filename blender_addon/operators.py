@@ -1,17 +1,21 @@
-"""Operators of the pyN panel: each checks it can run, then calls :mod:`.actions`."""
+"""Operators of the pyN panel: each checks it can run, then calls :mod:`.actions`.
+
+Every error a user can cause is a ``pyn_core.PynError``; an operator reports
+it (``{'ERROR'}``, with its message) instead of raising.  Anything else is a
+fault of the add-on and keeps its traceback.
+"""
 
 import logging
 
 import bpy
+import pyn_core
 from bpy.props import EnumProperty, IntProperty, StringProperty
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from . import actions, driver
+from .properties import enum_items
 
 log = logging.getLogger(__name__)
-
-#: Errors shown to the user instead of a traceback.
-USER_ERRORS = (ValueError, KeyError, TypeError, RuntimeError, OSError)
 
 
 def _has_scene(context) -> bool:
@@ -34,7 +38,7 @@ class _PynOperator(bpy.types.Operator):
     def execute(self, context):
         try:
             message = self.run(context)
-        except USER_ERRORS as exc:
+        except pyn_core.PynError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         if message:
@@ -109,8 +113,7 @@ class PYN_OT_stimulus_add(_PynOperator):
 
     bl_idname = "pyn.stimulus_add"
     bl_label = "Add Stimulus"
-    kind: EnumProperty(items=[("current", "Current window", ""), ("noise", "Noise current", ""),
-                              ("poisson", "Poisson drive", "")], default="current")
+    kind: EnumProperty(items=enum_items("stimulus"), default="current")
 
     @classmethod
     def poll(cls, context):

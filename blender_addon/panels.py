@@ -22,7 +22,8 @@ class PYN_UL_projections(bpy.types.UIList):
 
     def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index):
         sign = "−" if item.mode == "inhibitory" else "+"
-        layout.label(text=f"{item.pre} → {item.post}  ({sign}, {item.rule})",
+        rule = sc.kept_rule({"extra_json": item.extra_json}) if item.extra_json else None
+        layout.label(text=f"{item.pre} → {item.post}  ({sign}, {rule or item.rule})",
                      icon="CHECKBOX_HLT" if item.enabled else "CHECKBOX_DEHLT")
 
 
@@ -36,7 +37,7 @@ class PYN_UL_stimuli(bpy.types.UIList):
             return
         amplitude = "table" if item.kind == "current" and "\"amplitude\"" in item.extra_json else f"{item.amplitude:g}"
         what = {"current": amplitude, "noise": f"noise {item.mean:g}±{item.std:g}",
-                "poisson": f"{item.rate:g} Hz"}[item.kind]
+                "poisson": f"{item.rate:g} Hz"}.get(item.kind, item.kind)
         layout.label(text=f"{item.target}: {what}, {item.start:g}–{stop} ms")
 
 
@@ -50,15 +51,19 @@ class PYN_UL_params(bpy.types.UIList):
 
 
 def _draw_synapse(col, item) -> None:
+    """The synapse kind, then the fields of its parameters (from the kind's own parameter list)."""
     col.prop(item, "synapse")
-    if item.synapse in ("exp", "alpha", "cond_exp"):
+    fields = sc.synapse_fields(item.synapse)
+    if "synapse_tau" in fields:
         col.prop(item, "synapse_tau")
-    if item.synapse == "cond_exp":
+    if "synapse_E" in fields:
         row = col.row(align=True)
         row.prop(item, "synapse_set_E", text="")
         sub = row.row(align=True)
         sub.enabled = item.synapse_set_E
         sub.prop(item, "synapse_E")
+    for row in item.synapse_params:
+        col.prop(row, "value", text=row.name)
 
 
 def _draw_extra(layout, item) -> None:
@@ -121,17 +126,11 @@ class PYN_PT_populations(_PynPanel, bpy.types.Panel):
         col.prop(pop, "N")
         col.prop(pop, "color")
         col.prop(pop, "layout")
-        if pop.layout == "grid":
-            col.prop(pop, "spacing")
-        elif pop.layout == "sphere":
-            col.prop(pop, "radius")
-        elif pop.layout == "box":
-            col.prop(pop, "size")
-            col.prop(pop, "seed")
-        else:
+        fields = sc.layout_fields(pop.layout)
+        for name in fields:
+            col.prop(pop, name)
+        if not fields:
             col.label(text="Positions given explicitly (imported)")
-        if pop.layout != "explicit":
-            col.prop(pop, "center")
         _draw_extra(layout, pop)
         layout.label(text="Parameters (override the preset)")
         _editable_list(layout, "PYN_UL_params", pop, "params", "active_param", "param", rows=2)
@@ -153,22 +152,18 @@ class PYN_PT_connections(_PynPanel, bpy.types.Panel):
         col.prop(pr, "enabled")
         col.prop(pr, "pre")
         col.prop(pr, "post")
-        col.prop(pr, "rule")
-        if pr.rule == "pairwise_bernoulli":
-            col.prop(pr, "p")
-        elif pr.rule in ("fixed_indegree", "fixed_outdegree"):
-            col.prop(pr, "k")
-        col.prop(pr, "allow_autapses")
+        kept = sc.kept_rule({"extra_json": pr.extra_json}) if pr.extra_json else None
+        if kept is None:
+            col.prop(pr, "rule")
+            for name in sc.rule_fields(pr.rule):
+                col.prop(pr, name)
+            col.prop(pr, "allow_autapses")
+        else:
+            col.label(text=f"Rule: {kept} (kept in the other fields)")
         col.prop(pr, "weight_dist")
         sub = col.column(align=True)
-        if pr.weight_dist == "constant":
-            sub.prop(pr, "weight")
-        elif pr.weight_dist == "uniform":
-            sub.prop(pr, "weight_low")
-            sub.prop(pr, "weight_high")
-        else:
-            sub.prop(pr, "weight_mean")
-            sub.prop(pr, "weight_std")
+        for name in sc.weight_fields(pr.weight_dist):
+            sub.prop(pr, name)
         col.prop(pr, "scale")
         sub = col.row(align=True)
         sub.prop(pr, "delay")
@@ -176,7 +171,7 @@ class PYN_PT_connections(_PynPanel, bpy.types.Panel):
         col.prop(pr, "mode", expand=True)
         _draw_synapse(col, pr)
         col.prop(pr, "plasticity")
-        if pr.plasticity in ("stdp", "rstdp"):
+        if sc.plasticity_takes_params(pr.plasticity):
             col.prop(pr, "plasticity_json", text="")
         _draw_extra(layout, pr)
 
@@ -263,7 +258,9 @@ class PYN_PT_simulate(_PynPanel, bpy.types.Panel):
         state = actions.status(scene)
         layout.operator("pyn.build", icon="OUTLINER_OB_POINTCLOUD",
                         text="Rebuild" if state["built"] else "Build")
-        if state["changed"]:
+        if state["problem"]:
+            layout.label(text=state["problem"], icon="ERROR")
+        elif state["changed"]:
             layout.label(text="Network changed since it was built", icon="ERROR")
         row = layout.row(align=True)
         row.operator("pyn.live", icon="PAUSE" if pyn.live else "PLAY", text="Stop" if pyn.live else "Live",

@@ -1,51 +1,98 @@
 """The panel's state: one root PropertyGroup, ``Scene.pyn``, saved with the .blend.
 
 Every field here is named like a key of the panel data of
-:mod:`.spec_convert`; :func:`panel_data` and :func:`load_panel_data` copy
-between the two, so the conversion to and from the core's network spec stays
-plain Python.
+:mod:`.spec_convert`; :mod:`.scene_data` copies between the two, so the
+conversion to and from the core's network spec stays plain Python.  The
+choices of the lists are the core's vocabularies (:func:`.spec_convert.choices`),
+read when the add-on registers; models and synapse kinds are text fields whose
+suggestions are read each time they are shown, so kinds and models registered
+later by the user's own scripts are offered too.
 """
 
 import logging
 
 import bpy
+import pyn_core
 from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty,
                        FloatVectorProperty, IntProperty, PointerProperty, StringProperty)
 from bpy.types import PropertyGroup
 
+from . import scene_data
 from . import spec_convert as sc
+from .scene_data import DATA_VERSION
 
 log = logging.getLogger(__name__)
 
-#: Version of the layout of ``Scene.pyn``; files saved with an older one are upgraded on load.
-DATA_VERSION = 1
+#: Labels of list entries that read better than their names (others: the name, capitalised), by list.
+LABELS = {
+    "layout": {"box": "Random box"},
+    "rule": {"pairwise_bernoulli": "Random (p)", "fixed_indegree": "Fixed in-degree (k)",
+             "fixed_outdegree": "Fixed out-degree (k)"},
+    "stimulus": {"current": "Current window", "noise": "Noise current", "poisson": "Poisson drive"},
+    "plasticity": {"default": "Follows STDP switch", "none": "Static", "stdp": "STDP (own parameters)",
+                   "rstdp": "Reward-modulated STDP"},
+}
+
+#: Tooltips of list entries, by list.
+DESCRIPTIONS = {
+    "plasticity": {
+        "default": "Learns when the network's STDP switch is on",
+        "none": "Never learns",
+        "stdp": "Pair STDP with the parameters given as JSON",
+        "rstdp": "Eligibility traces turned into weight changes by dopamine (parameters as JSON)",
+    },
+}
 
 
-def _items(values, labels=None):
-    labels = labels or {}
-    return [(v, labels.get(v, v.replace("_", " ").replace("-", " ").capitalize()), "") for v in values]
+def label(field: str, name: str) -> str:
+    """How the panel shows the entry ``name`` of its list ``field``."""
+    return LABELS.get(field, {}).get(name, name.replace("_", " ").replace("-", " ").capitalize())
+
+
+def enum_items(field: str) -> list:
+    """EnumProperty items of one of the panel's lists (:func:`.spec_convert.choices`).
+
+    Each item carries the number files store for it
+    (:func:`.scene_data.enum_number`), so saved choices keep their meaning
+    whatever the order of the core's vocabulary.
+    """
+    descriptions = DESCRIPTIONS.get(field, {})
+    return [(name, label(field, name), descriptions.get(name, ""), scene_data.enum_number(field, name))
+            for name in sc.choices(field)]
+
+
+def _matching(candidates, edit_text):
+    text = edit_text.lower()
+    return [c for c in candidates if text in (c[0] if isinstance(c, tuple) else c).lower()]
 
 
 def _search_models(self, context, edit_text):
-    try:
-        import pyn_core
-        names = list(pyn_core.models())
-    except Exception:  # the core not importable: offer the shipped models
-        names = list(sc.MODELS)
-    return [n for n in names if edit_text.lower() in n.lower()]
+    return _matching(sc.choices("model"), edit_text)
 
 
 def _search_presets(self, context, edit_text):
     try:
-        import pyn_core
         names = list(pyn_core.presets(self.model))
-    except Exception:
+    except pyn_core.PynError:  # a model that is not registered (yet) has no presets to offer
         names = []
-    return [n for n in names if edit_text.lower() in n.lower()]
+    return _matching(names, edit_text)
+
+
+def _search_synapses(self, context, edit_text):
+    """Synapse kinds registered now (built-in and the user's own), each with its one-line description."""
+    out = []
+    for name in sc.choices("synapse"):
+        kind = sc.synapse_kind(name)
+        out.append((name, kind.doc if kind is not None else "the target model's usual synapse"))
+    return _matching(out, edit_text)
 
 
 def _search_populations(self, context, edit_text):
-    return [p.name for p in context.scene.pyn.populations if edit_text.lower() in p.name.lower()]
+    return _matching([p.name for p in context.scene.pyn.populations], edit_text)
+
+
+def _synapse_changed(self, context):
+    scene_data.refresh_synapse_params(self)
 
 
 def _refresh_materials(self, context):
@@ -60,8 +107,12 @@ def _refresh_view(self, context):
     driver.refresh(context.scene)
 
 
+_SYNAPSE_DESCRIPTION = ("Synapse kind: default (the target model's usual one) or any registered kind, "
+                        "built in or registered by your own script (pyn_core.register_synapse)")
+
+
 class PynParam(PropertyGroup):
-    """One parameter value of a population (``name`` is the parameter)."""
+    """One parameter value of a population or a synapse kind (``name`` is the parameter)."""
 
     value: FloatProperty(name="Value", description="Parameter value (in the model's units)")
 
@@ -70,14 +121,14 @@ class PynPopulation(PropertyGroup):
     """A group of neurons of one model (``name`` is the population's name)."""
 
     model: StringProperty(name="Model", default="izhikevich", search=_search_models,
-                          description="Neuron model (izhikevich, adex, hh, lif or a registered one)")
+                          description="Neuron model: any registered one (the suggestions list them)")
     preset: StringProperty(name="Preset", default="tonic_spiking", search=_search_presets,
                            description="Named parameter set of the model; empty for the model defaults")
     N: IntProperty(name="N", default=100, min=1, soft_max=100000, description="Number of neurons")
     color: FloatVectorProperty(name="Colour", subtype="COLOR", size=3, min=0.0, max=1.0,
                                default=(0.1, 0.55, 1.0), update=_refresh_materials,
                                description="Colour of the neurons' glow")
-    layout: EnumProperty(name="Layout", items=_items(sc.LAYOUTS, {"box": "Random box"}), default="grid",
+    layout: EnumProperty(name="Layout", items=enum_items("layout"), default="grid",
                          description="How the neurons are placed in space")
     spacing: FloatProperty(name="Spacing", default=1.0, min=1e-3, description="Grid spacing")
     radius: FloatProperty(name="Radius", default=4.0, min=1e-3, description="Sphere radius")
@@ -102,16 +153,13 @@ class PynProjection(PropertyGroup):
 
     pre: StringProperty(name="From", search=_search_populations, description="Presynaptic population")
     post: StringProperty(name="To", search=_search_populations, description="Postsynaptic population")
-    rule: EnumProperty(name="Rule", items=_items(sc.RULES, {"pairwise_bernoulli": "Random (p)",
-                                                            "fixed_indegree": "Fixed in-degree (k)",
-                                                            "fixed_outdegree": "Fixed out-degree (k)"}),
-                       default="pairwise_bernoulli",
+    rule: EnumProperty(name="Rule", items=enum_items("rule"), default="pairwise_bernoulli",
                        description="Connection rule (the original 'sparse-random' is Random with p = 0.1)")
     p: FloatProperty(name="p", default=0.1, min=0.0, max=1.0, description="Connection probability")
     k: IntProperty(name="k", default=10, min=0, description="Synapses per neuron (in- or out-degree)")
     allow_autapses: BoolProperty(name="Autapses", default=False,
                                  description="Allow a neuron to connect to itself")
-    weight_dist: EnumProperty(name="Weight", items=_items(sc.WEIGHT_DISTS), default="uniform",
+    weight_dist: EnumProperty(name="Weight", items=enum_items("weight_dist"), default="uniform",
                               description="Constant weight or drawn from a distribution")
     weight: FloatProperty(name="Weight", default=1.0)
     weight_low: FloatProperty(name="Low", default=0.0)
@@ -121,19 +169,15 @@ class PynProjection(PropertyGroup):
     scale: FloatProperty(name="Scale", default=1.0, description="Factor on all weights")
     delay: FloatProperty(name="Delay", default=0.25, min=0.0, unit="NONE", description="Mean delay, ms")
     delay_std: FloatProperty(name="± std", default=0.05, min=0.0, description="Spread of the delays, ms")
-    mode: EnumProperty(name="Mode", items=_items(sc.MODES), default="excitatory")
-    synapse: EnumProperty(name="Synapse", items=_items(sc.SYNAPSES, {"cond_exp": "Conductance (exp)"}),
-                          default="default", description="Synapse kind; Default uses the model's")
+    mode: EnumProperty(name="Mode", items=enum_items("mode"), default="excitatory")
+    synapse: StringProperty(name="Synapse", default="default", search=_search_synapses, update=_synapse_changed,
+                            description=_SYNAPSE_DESCRIPTION)
     synapse_tau: FloatProperty(name="τ", default=5.0, min=1e-3, description="Synaptic time constant, ms")
     synapse_set_E: BoolProperty(name="Set E", default=False,
                                 description="Give the reversal potential (else the core picks it from the mode)")
     synapse_E: FloatProperty(name="E", default=0.0, description="Reversal potential, mV")
-    plasticity: EnumProperty(name="Plasticity", items=[
-        ("default", "Follows STDP switch", "Learns when the network's STDP switch is on"),
-        ("none", "Static", "Never learns"),
-        ("stdp", "STDP (own parameters)", "Pair STDP with the parameters given as JSON"),
-        ("rstdp", "Reward-modulated STDP", "Eligibility traces turned into weight changes by dopamine "
-                                           "(parameters as JSON)")], default="default")
+    synapse_params: CollectionProperty(type=PynParam, description="The synapse kind's other parameters")
+    plasticity: EnumProperty(name="Plasticity", items=enum_items("plasticity"), default="default")
     plasticity_json: StringProperty(name="Plasticity parameters", default="",
                                     description="Rule parameters as JSON, e.g. {\"A_plus\": 0.02}")
     enabled: BoolProperty(name="Enabled", default=True)
@@ -143,10 +187,7 @@ class PynProjection(PropertyGroup):
 class PynStimulus(PropertyGroup):
     """External input to a population: a current window or Poisson drive."""
 
-    kind: EnumProperty(name="Kind", items=_items(sc.STIMULUS_KINDS, {"current": "Current window",
-                                                                      "noise": "Noise current",
-                                                                      "poisson": "Poisson drive"}),
-                       default="current")
+    kind: EnumProperty(name="Kind", items=enum_items("stimulus"), default="current")
     target: StringProperty(name="Target", search=_search_populations, description="Population stimulated")
     start: FloatProperty(name="Start", default=10.0, min=0.0, description="Start, ms")
     stop: FloatProperty(name="Stop", default=100.0, min=0.0, description="End, ms (inclusive)")
@@ -159,11 +200,12 @@ class PynStimulus(PropertyGroup):
     weight: FloatProperty(name="Weight", default=1.0, description="Weight of each Poisson event")
     neurons: StringProperty(name="Neurons", default="",
                             description="Neurons stimulated, e.g. '0-9, 12'; empty for all")
-    synapse: EnumProperty(name="Synapse", items=_items(sc.SYNAPSES, {"cond_exp": "Conductance (exp)"}),
-                          default="default")
+    synapse: StringProperty(name="Synapse", default="default", search=_search_synapses, update=_synapse_changed,
+                            description=_SYNAPSE_DESCRIPTION)
     synapse_tau: FloatProperty(name="τ", default=5.0, min=1e-3)
     synapse_set_E: BoolProperty(name="Set E", default=False)
     synapse_E: FloatProperty(name="E", default=0.0)
+    synapse_params: CollectionProperty(type=PynParam, description="The synapse kind's other parameters")
     extra_json: StringProperty(name="Other fields", default="")
 
 
@@ -222,91 +264,6 @@ class PynSettings(PropertyGroup):
 
 
 CLASSES = (PynParam, PynPopulation, PynProjection, PynStimulus, PynSettings)
-
-# ---------------------------------------------------------------------------
-# panel data <-> PropertyGroup
-# ---------------------------------------------------------------------------
-
-_ITEM_DEFAULTS = {
-    "populations": sc.default_population,
-    "projections": sc.default_projection,
-    "stimuli": sc.default_stimulus,
-}
-
-
-def _short(x: float) -> float:
-    """A float property's value as typed (Blender stores float32: 0.1 reads back as 0.10000000149)."""
-    return float(f"{x:.7g}")
-
-
-def read_fields(pg, keys) -> dict:
-    """Plain-data copy of the properties ``keys`` of a PropertyGroup (collections recursively)."""
-    out = {}
-    for key in keys:
-        value = getattr(pg, key)
-        if key == "params":
-            value = [{"name": q.name, "value": _short(q.value)} for q in value]
-        elif key in _ITEM_DEFAULTS:
-            item_keys = list(_ITEM_DEFAULTS[key]())
-            value = [read_fields(item, item_keys) for item in value]
-        elif hasattr(value, "__len__") and not isinstance(value, str):
-            value = [_short(x) for x in value]
-        elif isinstance(value, float):
-            value = _short(value)
-        out[key] = value
-    return out
-
-
-def write_fields(pg, data: dict) -> None:
-    """Set the properties of a PropertyGroup from plain data (collections are replaced)."""
-    for key, value in data.items():
-        if key == "params":
-            pg.params.clear()
-            for q in value:
-                item = pg.params.add()
-                item.name = q["name"]
-                item.value = q["value"]
-        elif key in _ITEM_DEFAULTS:
-            coll = getattr(pg, key)
-            coll.clear()
-            for entry in value:
-                write_fields(coll.add(), entry)
-        else:
-            setattr(pg, key, value)
-
-
-def panel_data(pyn) -> dict:
-    """The panel data (plain dicts) of a ``Scene.pyn`` PropertyGroup."""
-    return read_fields(pyn, list(sc.default_panel()))
-
-
-def load_panel_data(pyn, data: dict) -> None:
-    """Replace the content of ``Scene.pyn`` with panel data."""
-    write_fields(pyn, data)
-    pyn.active_population = min(pyn.active_population, max(0, len(pyn.populations) - 1))
-    pyn.active_projection = min(pyn.active_projection, max(0, len(pyn.projections) - 1))
-    pyn.active_stimulus = min(pyn.active_stimulus, max(0, len(pyn.stimuli) - 1))
-
-
-def scene_spec(scene) -> dict:
-    """The network spec of a scene's panel."""
-    return sc.spec_from_panel(panel_data(scene.pyn))
-
-
-def set_scene_spec(scene, spec: dict) -> None:
-    """Fill a scene's panel from a network spec."""
-    load_panel_data(scene.pyn, sc.panel_from_spec(spec))
-
-
-def upgrade(pyn) -> None:
-    """Bring a ``Scene.pyn`` saved by an older add-on up to :data:`DATA_VERSION`, step by step."""
-    steps: dict = {}  # {from_version: function(pyn)}; none yet
-    while pyn.data_version < DATA_VERSION:
-        step = steps.get(pyn.data_version)
-        if step is not None:
-            step(pyn)
-        pyn.data_version += 1
-
 
 def register() -> None:
     for cls in CLASSES:

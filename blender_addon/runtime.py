@@ -95,7 +95,8 @@ class NetworkRuntime:
         try:
             return self.names.index(name)
         except ValueError:
-            raise KeyError(f"no population {name!r}; populations: {', '.join(self.names)}") from None
+            import pyn_core
+            raise pyn_core.PynLookupError(f"no population {name!r}; populations: {', '.join(self.names)}") from None
 
     def positions(self, name: str) -> np.ndarray:
         """(N, 3) positions of population ``name``, as the core places them."""

@@ -5,12 +5,19 @@ made of flat fields: numbers, strings, colours and collections of items.  This
 module describes the same state as plain dicts, the *panel data*, whose keys are
 exactly the names of those Blender properties, and converts it to and from the
 core's versioned network spec (``Network.to_spec()`` / ``Network.from_spec()``).
-It is free of ``bpy``: ``properties.py`` only copies panel data into and out of
+It is free of ``bpy``: ``scene_data.py`` only copies panel data into and out of
 the PropertyGroup.
 
 Keys of the spec that the panel has no field for are kept, as JSON text, in an
 ``extra_json`` field of the item they belong to, so a spec survives the trip
 through the panel unchanged.
+
+The panel's lists (models, layouts, connection rules, weight distributions,
+modes, synapse kinds, plasticity rules, stimulus kinds) are the core's
+vocabularies, read from ``pyn_core`` when they are needed (:func:`choices`
+says where the panel's lists differ).  Names and indices the panel's fields
+refer to are checked here (:func:`check_panel`), so a mistake is reported with
+the name of its field; every error raised is a ``pyn_core.PynError``.
 
 Examples
 --------
@@ -31,28 +38,180 @@ import json
 import logging
 import re
 
+import pyn_core
+from pyn_core import PynIndexError, PynLookupError, PynValueError
+
 log = logging.getLogger(__name__)
 
 SPEC_FORMAT = "pyn-network"
 SPEC_VERSION = 1
 
-#: Neuron models the core ships (the panel also accepts any other registered name).
-MODELS = ("izhikevich", "adex", "hh", "lif")
-LAYOUTS = ("grid", "sphere", "box", "explicit")
-#: Connection rules of the core (the original ``sparse-random`` is pairwise_bernoulli, p=0.1).
-RULES = ("pairwise_bernoulli", "all_to_all", "one_to_one", "fixed_indegree", "fixed_outdegree")
-#: Rules that take a connection probability ``p`` / a count ``k``.
-RULES_WITH_P = ("pairwise_bernoulli",)
-RULES_WITH_K = ("fixed_indegree", "fixed_outdegree")
-WEIGHT_DISTS = ("constant", "uniform", "normal", "lognormal")
-MODES = ("excitatory", "inhibitory")
-#: ``default`` leaves the choice to the core (the target model's usual synapse).
-SYNAPSES = ("default", "alpha", "exp", "delta", "pulse", "cond_exp")
-#: ``default``: learns when the run's STDP switch is on; ``none``: static; ``stdp``: pair STDP with
-#: its own parameters; ``rstdp``: reward-modulated STDP (dopamine from ``sim.reward`` or a population).
-PLASTICITY = ("default", "none", "stdp", "rstdp")
-SYNAPSES_WITH_TAU = ("exp", "alpha", "cond_exp")
-STIMULUS_KINDS = ("current", "noise", "poisson")
+# ---------------------------------------------------------------------------
+# the panel's lists: the core's vocabularies
+# ---------------------------------------------------------------------------
+
+#: Where each of the panel's lists comes from: the ``pyn_core`` function that names the entries.
+CORE_LISTS = {
+    "model": "models",
+    "layout": "layouts",
+    "rule": "connection_rules",
+    "weight_dist": "weight_distributions",
+    "mode": "connection_modes",
+    "synapse": "synapse_kinds",
+    "plasticity": "plasticity_rules",
+    "stimulus": "stimulus_kinds",
+}
+
+#: Entries the panel puts before the core's (they are the panel's own, not the core's).
+PANEL_ADDS = {
+    "synapse": ("default",),             # the core picks the target model's usual synapse
+    "weight_dist": ("constant",),        # one weight for every synapse
+    "plasticity": ("default", "none"),   # learns when the STDP switch is on / never learns
+}
+
+#: The panel fields that edit each entry of a list whose entries take settings of their own.
+#: A core entry missing here has no fields in the panel: the panel leaves it out of its list,
+#: and a spec that uses it keeps it whole, as JSON, in the item's other fields.
+PANEL_FIELDS = {
+    "layout": {"grid": ("spacing", "center"), "sphere": ("radius", "center"),
+               "box": ("size", "seed", "center"), "explicit": ()},  # explicit positions: imported only
+    "rule": {"all_to_all": (), "one_to_one": (), "pairwise_bernoulli": ("p",),
+             "fixed_indegree": ("k",), "fixed_outdegree": ("k",)},
+    "weight_dist": {"constant": ("weight",), "uniform": ("weight_low", "weight_high"),
+                    "normal": ("weight_mean", "weight_std"), "lognormal": ("weight_mean", "weight_std")},
+    "stimulus": {"current": ("amplitude",), "noise": ("mean", "std"),
+                 "poisson": ("rate", "weight", "synapse")},
+}
+
+#: Models the core writes for spike sources: the panel keeps such populations from imported
+#: specs (their rate or spike times in the other fields) but does not offer them.
+SOURCE_MODELS = ("poisson_source", "spike_source")
+
+#: Synapse parameters with a field of their own (``synapse_tau``; ``synapse_set_E`` and
+#: ``synapse_E``); a kind's other parameters are name/value rows (``synapse_params``).
+SYNAPSE_FIELDS = {"tau": ("synapse_tau",), "E": ("synapse_set_E", "synapse_E")}
+
+
+def choices(field: str) -> list[str]:
+    """The entries of one of the panel's lists: the core's vocabulary, as the panel offers it.
+
+    This is the one place where the panel's lists differ from the core's:
+
+    * ``synapse`` starts with ``"default"``, ``weight_dist`` with
+      ``"constant"`` and ``plasticity`` with ``"default"`` and ``"none"``
+      (:data:`PANEL_ADDS`);
+    * ``layout``, ``rule``, ``weight_dist`` and ``stimulus`` list only the
+      entries the panel has fields for (:data:`PANEL_FIELDS`); today that
+      leaves out the ``explicit`` connection rule (lists of synapses), which
+      an imported spec keeps whole in the connection's other fields.
+
+    Everything else is the core's list as it is now, including models and
+    synapse kinds registered by the user's own scripts.
+
+    Parameters
+    ----------
+    field : str
+        One of the keys of :data:`CORE_LISTS`.
+
+    Examples
+    --------
+    >>> choices("synapse")[:2]
+    ['default', 'delta']
+    >>> "explicit" in choices("rule"), "explicit" in choices("layout")
+    (False, True)
+    """
+    if field not in CORE_LISTS:
+        raise PynLookupError(f"no panel list {field!r}; lists: {', '.join(CORE_LISTS)}")
+    core = [str(name) for name in getattr(pyn_core, CORE_LISTS[field])()]
+    fields = PANEL_FIELDS.get(field)
+    if fields is not None:
+        core = [name for name in core if name in fields]
+    adds = PANEL_ADDS.get(field, ())
+    return list(adds) + [name for name in core if name not in adds]
+
+
+def left_out(field: str) -> list[str]:
+    """Entries of the core's vocabulary that the panel's list leaves out (it has no fields for them)."""
+    offered = set(choices(field))
+    return [str(name) for name in getattr(pyn_core, CORE_LISTS[field])() if name not in offered]
+
+
+def layout_fields(layout: str) -> tuple:
+    """Panel fields of a layout (empty for explicit positions, which come from an imported spec)."""
+    return PANEL_FIELDS["layout"].get(layout, ())
+
+
+def rule_fields(rule: str) -> tuple:
+    """Panel fields of a connection rule: ``("p",)``, ``("k",)`` or none.
+
+    >>> rule_fields("pairwise_bernoulli"), rule_fields("all_to_all")
+    (('p',), ())
+    """
+    return PANEL_FIELDS["rule"].get(rule, ())
+
+
+def weight_fields(dist: str) -> tuple:
+    """Panel fields of a weight distribution (``("weight",)`` for a constant weight)."""
+    return PANEL_FIELDS["weight_dist"].get(dist, ())
+
+
+def plasticity_takes_params(kind: str) -> bool:
+    """Whether a plasticity choice is a rule of the core, whose parameters the panel keeps as JSON."""
+    return kind not in PANEL_ADDS["plasticity"]
+
+
+def synapse_kind(name: str):
+    """The core's registered synapse kind ``name`` (a ``pyn_core.SynapseKind``), or None."""
+    if name in PANEL_ADDS["synapse"] or name not in pyn_core.synapse_kinds():
+        return None
+    return pyn_core.get_synapse_kind(name)
+
+
+def synapse_fields(name: str) -> tuple:
+    """The panel's own synapse fields that a kind uses, from the kind's parameters.
+
+    >>> synapse_fields("exp"), synapse_fields("delta")
+    (('synapse_tau',), ())
+    >>> synapse_fields("cond_exp")
+    ('synapse_tau', 'synapse_set_E', 'synapse_E')
+    """
+    kind = synapse_kind(name)
+    if kind is None:
+        return ()
+    return tuple(f for param, fs in SYNAPSE_FIELDS.items() if param in kind.params for f in fs)
+
+
+def synapse_param_rows(name: str, current=()) -> list[dict] | None:
+    """Name/value rows for the parameters of synapse kind ``name`` that have no field of their own.
+
+    Every required parameter of the kind gets a row, with its value from
+    ``current`` (rows ``{"name", "value"}``) when there is one, else the
+    kind's default; rows of ``current`` for the kind's optional parameters
+    stay; other rows (another kind's) go.  None if ``name`` is not a
+    registered kind: the rows are then left as they are.
+
+    >>> synapse_param_rows("exp", [{"name": "tau_rise", "value": 1.0}])
+    []
+    """
+    kind = synapse_kind(name)
+    if kind is None:
+        return None if name not in PANEL_ADDS["synapse"] else []
+    have = {row["name"]: row["value"] for row in current}
+    rows = []
+    for param, p in kind.params.items():
+        if param in SYNAPSE_FIELDS:
+            continue
+        if param in have:
+            rows.append({"name": param, "value": float(have[param])})
+        elif param not in kind.optional:
+            rows.append({"name": param, "value": 0.0 if p.default is None else float(p.default)})
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# the panel data and its defaults
+# ---------------------------------------------------------------------------
+
 #: What lights a neuron: its spikes only, or its membrane potential as well.
 COLOR_BY = ("spikes", "voltage")
 
@@ -100,7 +259,8 @@ def default_projection(pre: str = "", post: str = "") -> dict:
         "weight_dist": "uniform", "weight": 1.0, "weight_low": 0.0, "weight_high": 1.0,
         "weight_mean": 0.5, "weight_std": 0.1, "scale": 1.0, "delay": 0.25, "delay_std": 0.05,
         "mode": "excitatory", "synapse": "default", "synapse_tau": 5.0, "synapse_set_E": False,
-        "synapse_E": 0.0, "plasticity": "default", "plasticity_json": "", "enabled": True, "extra_json": "",
+        "synapse_E": 0.0, "synapse_params": [], "plasticity": "default", "plasticity_json": "", "enabled": True,
+        "extra_json": "",
     }
 
 
@@ -110,7 +270,7 @@ def default_stimulus(target: str = "", kind: str = "current") -> dict:
         "kind": kind, "target": target, "start": 10.0, "stop": 100.0, "has_stop": True,
         "amplitude": 10.0, "mean": 0.0, "std": 1.0, "rate": 20.0, "weight": 1.0, "neurons": "",
         "synapse": "default", "synapse_tau": 5.0, "synapse_set_E": False, "synapse_E": 0.0,
-        "extra_json": "",
+        "synapse_params": [], "extra_json": "",
     }
 
 
@@ -146,11 +306,11 @@ def parse_index_list(text: str) -> list[int] | None:
             continue
         m = _RANGE.match(part)
         if not m or int(m.group(1)) < 0:
-            raise ValueError(f"neuron list {text!r}: write indices and ranges such as '0-9, 12'")
+            raise PynValueError(f"neuron list {text!r}: write indices and ranges such as '0-9, 12'")
         lo = int(m.group(1))
         hi = int(m.group(2)) if m.group(2) is not None else lo
         if hi < lo:
-            raise ValueError(f"neuron list {text!r}: range {lo}-{hi} runs backwards; write it as {hi}-{lo}")
+            raise PynValueError(f"neuron list {text!r}: range {lo}-{hi} runs backwards; write it as {hi}-{lo}")
         out.extend(range(lo, hi + 1))
     return out
 
@@ -184,12 +344,17 @@ def _dumps(value) -> str:
 
 
 def _loads(text: str, where: str, default):
+    """JSON text of a panel field; empty text gives ``default``, whose type the value must have if a dict."""
     if not text or not text.strip():
         return copy.deepcopy(default)
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{where}: not valid JSON ({exc.msg} at character {exc.pos})") from None
+        raise PynValueError(f"{where}: not valid JSON ({exc.msg} at character {exc.pos}); "
+                            "write JSON such as {\"name\": 1.0}") from None
+    if isinstance(default, dict) and not isinstance(value, dict):
+        raise PynValueError(f"{where}: write a JSON object such as {{\"name\": 1.0}}, not {text.strip()[:40]!r}")
+    return value
 
 
 def _rest(d: dict, known) -> dict:
@@ -199,37 +364,62 @@ def _rest(d: dict, known) -> dict:
 def _floats(seq, n: int, where: str) -> list[float]:
     vals = [float(x) for x in seq]
     if len(vals) != n:
-        raise ValueError(f"{where} must have {n} numbers, got {len(vals)}")
+        raise PynValueError(f"{where} must have {n} numbers, got {len(vals)}")
     return vals
 
 
 def _synapse_from_spec(syn, data: dict, extra: dict) -> None:
-    """Set the panel's synapse fields from a spec synapse (a dict, a kind name or None)."""
+    """Set the panel's synapse fields from a spec synapse (a dict, a kind name or None).
+
+    ``tau`` and ``E`` go to their own fields when the kind has such parameters;
+    its other numeric parameters become ``synapse_params`` rows, anything else
+    is kept in ``extra["synapse"]``.
+    """
     if not syn:
         data["synapse"] = "default"
         return
     if isinstance(syn, str):
         syn = {"kind": syn}
-    data["synapse"] = str(syn.get("kind", "alpha"))
-    data["synapse_tau"] = float(syn.get("tau", 5.0))
-    data["synapse_set_E"] = syn.get("E") is not None
-    data["synapse_E"] = float(syn.get("E") or 0.0)
-    rest = _rest(syn, ("kind", "tau", "E"))
+    name = str(syn.get("kind", "alpha"))
+    data["synapse"] = name
+    kind = synapse_kind(name)
+    own = set(kind.params) & set(SYNAPSE_FIELDS) if kind is not None else set()
+    rows, rest = [], {}
+    for key, value in syn.items():
+        if key == "kind":
+            continue
+        if key == "tau" and "tau" in own and _is_number(value):
+            data["synapse_tau"] = float(value)
+        elif key == "E" and "E" in own and (value is None or _is_number(value)):
+            data["synapse_set_E"] = value is not None
+            data["synapse_E"] = float(value or 0.0)
+        elif _is_number(value):
+            rows.append({"name": key, "value": float(value)})
+        else:
+            rest[key] = value
+    data["synapse_params"] = rows
     if rest:
         extra["synapse"] = rest
 
 
-def _synapse_to_spec(data: dict, extra: dict):
+def _synapse_to_spec(data: dict, extra: dict, where: str):
     """The spec synapse of the panel's synapse fields (None for the core's default)."""
-    kind = data["synapse"]
+    name = data["synapse"]
     rest = extra.pop("synapse", None) or {}
-    if kind == "default":
+    if name in PANEL_ADDS["synapse"]:
         return None
-    out = {"kind": kind}
-    if kind in SYNAPSES_WITH_TAU:
+    kind = synapse_kind(name)
+    if kind is None:
+        raise PynLookupError(
+            f"{where}: Synapse {name!r} is not a registered synapse kind; choose one of: "
+            f"{', '.join(choices('synapse'))} (a kind of your own: pyn_core.register_synapse it first)")
+    out = {"kind": name}
+    if "tau" in kind.params:
         out["tau"] = float(data["synapse_tau"])
-    if kind == "cond_exp" and data.get("synapse_set_E"):
+    if "E" in kind.params and data.get("synapse_set_E"):
         out["E"] = float(data["synapse_E"])
+    for row in data.get("synapse_params", []):
+        out[row["name"]] = float(row["value"])
     out.update(rest)
     return out
 
@@ -298,7 +488,8 @@ def population_to_spec(data: dict) -> dict:
     elif layout == "explicit":
         pos["xyz"] = _loads(data.get("xyz_json", ""), f"explicit positions of population {name!r}", [])
     else:
-        raise ValueError(f"population {name!r}: unknown layout {layout!r}; allowed: {', '.join(LAYOUTS)}")
+        raise PynValueError(f"population {name!r}: Layout {layout!r} is not one the panel edits; "
+                            f"choose one of: {', '.join(choices('layout'))}")
     if layout != "explicit":
         pos["center"] = [float(x) for x in data["center"]]
     pos.update(extra.pop("positions", {}))
@@ -316,7 +507,22 @@ def population_to_spec(data: dict) -> dict:
 _PROJ_KEYS = ("name", "pre", "post", "rule", "weight", "scale", "delay", "delay_std", "mode",
               "synapse", "plasticity", "enabled")
 _RULE_KEYS = ("name", "p", "k", "allow_autapses")
-_DIST_KEYS = {"uniform": ("low", "high"), "normal": ("mean", "std"), "lognormal": ("mean", "std")}
+_RULE_TYPES = {"p": float, "k": int}
+
+
+def _dist_keys(dist: str) -> tuple:
+    """Spec keys of a weight distribution the panel edits: its fields without ``weight_``."""
+    return tuple(f[len("weight_"):] for f in weight_fields(dist))
+
+
+def kept_rule(data: dict) -> str | None:
+    """Name of a connection rule the panel keeps whole in a connection's other fields, or None."""
+    try:
+        extra = _loads(data.get("extra_json", ""), "", {})
+    except PynValueError:
+        return None
+    rule = extra.get("rule") if isinstance(extra, dict) else None
+    return str(rule["name"]) if isinstance(rule, dict) and "name" in rule else None
 
 
 def _is_number(x) -> bool:
@@ -329,28 +535,27 @@ def projection_from_spec(pr: dict) -> dict:
     extra = _rest(pr, _PROJ_KEYS)
     if pr.get("name") not in (None, f"{data['pre']}->{data['post']}"):
         extra["name"] = pr["name"]  # a chosen name; the default one is made again by the core
-    rule = pr.get("rule") or {"name": "pairwise_bernoulli"}
+    rule = pr.get("rule") or {"name": data["rule"]}
     if isinstance(rule, str):
         rule = {"name": rule}
-    data["rule"] = str(rule.get("name", "pairwise_bernoulli"))
-    if "p" in rule:
-        data["p"] = float(rule["p"])
-    if "k" in rule:
-        data["k"] = int(rule["k"])
-    data["allow_autapses"] = bool(rule.get("allow_autapses", False))
-    rule_extra = _rest(rule, _RULE_KEYS)
-    if data["rule"] not in RULES:  # a rule the panel does not list: keep it whole
+    name = str(rule.get("name", data["rule"]))
+    if name in choices("rule"):
+        data["rule"] = name
+        for key in ("p", "k"):
+            if key in rule:
+                data[key] = _RULE_TYPES[key](rule[key])
+        data["allow_autapses"] = bool(rule.get("allow_autapses", False))
+        rule_extra = _rest(rule, _RULE_KEYS)
+    else:  # a rule the panel has no fields for: keep it whole (the panel says so)
         rule_extra = dict(rule)
     if rule_extra:
         extra["rule"] = rule_extra
     w = pr.get("weight", 1.0)
-    if isinstance(w, dict) and w.get("dist") in _DIST_KEYS and set(w) == {"dist", *_DIST_KEYS[w["dist"]]}:
-        dist = w["dist"]
+    dist = w.get("dist") if isinstance(w, dict) else None
+    if (isinstance(dist, str) and dist in choices("weight_dist") and _dist_keys(dist)
+            and set(w) == {"dist", *_dist_keys(dist)} and all(_is_number(w[k]) for k in _dist_keys(dist))):
         data["weight_dist"] = dist
-        if dist == "uniform":
-            data.update(weight_low=float(w["low"]), weight_high=float(w["high"]))
-        else:
-            data.update(weight_mean=float(w["mean"]), weight_std=float(w["std"]))
+        data.update({"weight_" + k: float(w[k]) for k in _dist_keys(dist)})
     elif _is_number(w):
         data.update(weight_dist="constant", weight=float(w))
     else:  # per-synapse values or another form the panel cannot edit: keep it whole
@@ -369,9 +574,10 @@ def projection_from_spec(pr: dict) -> dict:
         data["plasticity"] = "default"
     else:
         rule = plast.get("rule", "stdp") if isinstance(plast, dict) else ("stdp" if plast is True else plast)
-        if rule not in PLASTICITY[2:]:
-            raise ValueError(f"connection {data['pre']}->{data['post']}: unknown plasticity rule {rule!r}; "
-                             f"allowed: {', '.join(PLASTICITY[2:])}")
+        rules = choices("plasticity")
+        if rule not in rules or not plasticity_takes_params(rule):
+            raise PynValueError(f"connection {data['pre']}->{data['post']}: unknown plasticity rule {rule!r}; "
+                                f"allowed: {', '.join(r for r in rules if plasticity_takes_params(r))}")
         data["plasticity"] = rule
         params = _rest(plast, ("rule",)) if isinstance(plast, dict) else {}
         data["plasticity_json"] = _dumps(params)
@@ -386,10 +592,8 @@ def projection_to_spec(data: dict) -> dict:
     extra = _loads(data.get("extra_json", ""), f"extra fields of {where}", {})
     name = extra.pop("name", None) or f"{data['pre']}->{data['post']}"
     rule = {"name": data["rule"]}
-    if data["rule"] in RULES_WITH_P:
-        rule["p"] = float(data["p"])
-    if data["rule"] in RULES_WITH_K:
-        rule["k"] = int(data["k"])
+    for key in rule_fields(data["rule"]):
+        rule[key] = _RULE_TYPES[key](data[key])
     rule["allow_autapses"] = bool(data["allow_autapses"])
     rule_extra = extra.pop("rule", {})
     if "name" in rule_extra:
@@ -399,14 +603,13 @@ def projection_to_spec(data: dict) -> dict:
     dist = data["weight_dist"]
     if "weight_value" in extra:
         weight = extra.pop("weight_value")
-    elif dist == "constant":
+    elif dist in PANEL_ADDS["weight_dist"]:
         weight = float(data["weight"])
-    elif dist == "uniform":
-        weight = {"dist": "uniform", "low": float(data["weight_low"]), "high": float(data["weight_high"])}
-    elif dist in ("normal", "lognormal"):
-        weight = {"dist": dist, "mean": float(data["weight_mean"]), "std": float(data["weight_std"])}
+    elif weight_fields(dist):
+        weight = {"dist": dist, **{k: float(data["weight_" + k]) for k in _dist_keys(dist)}}
     else:
-        raise ValueError(f"{where}: unknown weight distribution {dist!r}; allowed: {', '.join(WEIGHT_DISTS)}")
+        raise PynValueError(f"{where}: Weight {dist!r} is not a distribution the panel edits; "
+                            f"choose one of: {', '.join(choices('weight_dist'))}")
     kind = data.get("plasticity", "default")
     if kind == "none":
         plasticity = None
@@ -419,7 +622,7 @@ def projection_to_spec(data: dict) -> dict:
            "scale": extra.pop("scale_value", float(data["scale"])),
            "delay": extra.pop("delay_value", float(data["delay"])),
            "delay_std": extra.pop("delay_std_value", float(data["delay_std"])),
-           "mode": data["mode"], "synapse": _synapse_to_spec(data, extra), "plasticity": plasticity,
+           "mode": data["mode"], "synapse": _synapse_to_spec(data, extra, where), "plasticity": plasticity,
            "enabled": bool(data["enabled"])}
     out.update(extra)
     return out
@@ -441,7 +644,7 @@ def stimulus_from_spec(s: dict) -> dict:
     numbers = ("start", "stop", "amplitude", "mean", "std", "rate", "weight")
     table = s.get("amplitude") if kind == "current" and is_table(s.get("amplitude")) else None
     scalars = {k: v for k, v in s.items() if not (table is not None and k == "amplitude")}
-    if kind not in STIMULUS_KINDS or any(k in scalars and scalars[k] is not None and not _is_number(scalars[k])
+    if kind not in choices("stimulus") or any(k in scalars and scalars[k] is not None and not _is_number(scalars[k])
                                          for k in numbers):
         # a kind or a value the panel cannot edit: keep the whole dict
         data = default_stimulus(target, "current")
@@ -477,7 +680,7 @@ def amplitude_table(data: dict) -> dict | None:
     """The tabulated amplitude a stimulus's panel data keeps in its other fields, or None."""
     try:
         extra = _loads(data.get("extra_json", ""), "", {})
-    except ValueError:
+    except PynValueError:
         return None
     table = extra.get("amplitude") if isinstance(extra, dict) else None
     return table if is_table(table) else None
@@ -500,9 +703,10 @@ def stimulus_to_spec(data: dict) -> dict:
     elif kind == "poisson":
         out["rate"] = float(data["rate"])
         out["weight"] = float(data["weight"])
-        out["synapse"] = _synapse_to_spec(data, extra)
+        out["synapse"] = _synapse_to_spec(data, extra, f"Poisson drive of {data['target']!r}")
     else:
-        raise ValueError(f"unknown stimulus kind {kind!r}; allowed: {', '.join(STIMULUS_KINDS)}")
+        raise PynValueError(f"stimulus of {data['target']!r}: Kind {kind!r} is not one the panel edits; "
+                            f"choose one of: {', '.join(choices('stimulus'))}")
     out.update(extra)
     return out
 
@@ -529,15 +733,15 @@ def panel_from_spec(spec: dict) -> dict:
 
     Raises
     ------
-    ValueError
+    pyn_core.PynValueError
         If the spec is not a ``pyn-network`` spec of a version this add-on reads.
     """
     if not isinstance(spec, dict) or spec.get("format") != SPEC_FORMAT:
-        raise ValueError(f"not a pyN network spec (expected \"format\": \"{SPEC_FORMAT}\")")
+        raise PynValueError(f"not a pyN network spec (expected \"format\": \"{SPEC_FORMAT}\")")
     version = spec.get("version")
     if not isinstance(version, int) or version > SPEC_VERSION:
-        raise ValueError(f"network spec version {version!r} is newer than this add-on reads "
-                         f"({SPEC_VERSION}); update the pyN add-on")
+        raise PynValueError(f"network spec version {version!r} is newer than this add-on reads "
+                            f"({SPEC_VERSION}); update the pyN add-on")
     data = default_panel()
     data["network_name"] = str(spec.get("name") or "network")
     settings = dict(spec.get("settings") or {})
@@ -548,7 +752,7 @@ def panel_from_spec(spec: dict) -> dict:
     for key, default in VIEW_DEFAULTS.items():
         data[key] = type(default)(view.pop(key, default))
     if data["color_by"] not in COLOR_BY:
-        raise ValueError(f"view: color_by {data['color_by']!r} is not one of {', '.join(COLOR_BY)}")
+        raise PynValueError(f"view: color_by {data['color_by']!r} is not one of {', '.join(COLOR_BY)}")
     data["view_json"] = _dumps(view)
     data["populations"] = [population_from_spec(p, i) for i, p in enumerate(spec.get("populations", []))]
     data["projections"] = [projection_from_spec(p) for p in spec.get("projections", [])]
@@ -560,16 +764,85 @@ def panel_from_spec(spec: dict) -> dict:
     return data
 
 
-def spec_from_panel(data: dict) -> dict:
-    """The network spec of panel data (the inverse of :func:`panel_from_spec`).
+def _names(names) -> str:
+    return ", ".join(repr(n) for n in names) if names else "none yet (add a population first)"
+
+
+def _neurons(data: dict, n: int, where: str) -> None:
+    """Check a stimulus's neuron list against the size ``n`` of its target."""
+    try:
+        ids = parse_index_list(data.get("neurons", ""))
+    except PynValueError as exc:
+        raise PynValueError(f"{where}: Neurons: {exc}") from None
+    if ids and max(ids) >= n:
+        raise PynIndexError(f"{where}: Neurons {data['neurons']!r} names neuron {max(ids)}, but "
+                            f"{data['target']!r} has N = {n}; use indices 0-{n - 1} (empty for all)")
+
+
+def check_panel(data: dict) -> None:
+    """Check what the panel's fields refer to: models, populations, neurons, synapse kinds.
+
+    Every message names the item and its field as the panel labels it
+    (Model, From, To, Target, Neurons, Synapse) and says what is allowed.
+    The core validates everything else in ``Network.from_spec``.
 
     Raises
     ------
-    ValueError
-        If a JSON field or a neuron list of the panel cannot be read; the
-        message names the item.  The core validates the rest in
-        ``Network.from_spec``.
+    pyn_core.PynLookupError
+        A Model, a From / To / Target population or a Synapse kind that does not exist
+        (e.g. a population renamed after its connections were made).
+    pyn_core.PynIndexError
+        A neuron of a stimulus beyond the N of its target.
+    pyn_core.PynValueError
+        A neuron list that cannot be read.
+
+    Examples
+    --------
+    >>> data = default_panel()
+    >>> data["populations"].append(default_population(0, "A"))
+    >>> data["projections"].append(default_projection("A", "pop0"))
+    >>> check_panel(data)
+    Traceback (most recent call last):
+    ...
+    pyn_core.errors.PynLookupError: connection 1 (A -> pop0): To 'pop0' is not a population ...; choose one of: 'A'
     """
+    sizes = {p["name"]: int(p["N"]) for p in data["populations"]}
+    models = choices("model")
+    for p in data["populations"]:
+        if p["model"] not in models and p["model"] not in SOURCE_MODELS:
+            raise PynLookupError(
+                f"population {p['name']!r}: Model {p['model']!r} is not a registered neuron model; choose one "
+                f"of: {', '.join(models)} (a model of your own: pyn_core.register_model it first)")
+    for i, pr in enumerate(data["projections"]):
+        where = f"connection {i + 1} ({pr['pre']} -> {pr['post']})"
+        for key, label in (("pre", "From"), ("post", "To")):
+            if pr[key] not in sizes:
+                raise PynLookupError(f"{where}: {label} {pr[key]!r} is not a population of this network; "
+                                     f"choose one of: {_names(sizes)}")
+    for i, st in enumerate(data["stimuli"]):
+        where = f"stimulus {i + 1} ({st['kind']} on {st['target']!r})"
+        extra = _loads(st.get("extra_json", ""), f"extra fields of {where}", {})
+        if isinstance(extra, dict) and "whole" in extra:  # kept as the spec had it: the core checks it
+            continue
+        if st["target"] not in sizes:
+            raise PynLookupError(f"{where}: Target {st['target']!r} is not a population of this network; "
+                                 f"choose one of: {_names(sizes)}")
+        _neurons(st, sizes[st["target"]], where)
+
+
+def spec_from_panel(data: dict) -> dict:
+    """The network spec of panel data (the inverse of :func:`panel_from_spec`).
+
+    The panel is checked first (:func:`check_panel`).
+
+    Raises
+    ------
+    pyn_core.PynError
+        If a field refers to something that does not exist, or a JSON field or
+        a neuron list of the panel cannot be read; the message names the item
+        and the field.  The core validates the rest in ``Network.from_spec``.
+    """
+    check_panel(data)
     extra = _loads(data.get("extra_json", ""), "extra network fields", {})
     settings = {"dt": float(data["dt"]), "seed": int(data["seed"]), "stdp": bool(data["stdp"])}
     settings.update(extra.pop("settings", {}))
@@ -611,18 +884,39 @@ def view_settings(spec: dict) -> dict:
 
 
 def read_spec_file(path) -> dict:
-    """Read a network spec from a JSON file (no code is ever run)."""
-    with open(path, encoding="utf-8") as f:
-        try:
+    """Read a network spec from a JSON file (no code is ever run).
+
+    Raises
+    ------
+    pyn_core.PynValueError
+        If the file cannot be read or holds no network spec.
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
             spec = json.load(f)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except json.JSONDecodeError as exc:
+        raise PynValueError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except UnicodeDecodeError:
+        raise PynValueError(f"{path}: not a text file; choose a network spec (.json)") from None
+    except OSError as exc:
+        raise PynValueError(f"{path}: cannot be read ({exc.strerror or exc}); "
+                            "choose a network spec (.json) that exists") from None
     panel_from_spec(spec)  # validates format and version
     return spec
 
 
 def write_spec_file(spec: dict, path) -> None:
-    """Write a network spec as indented JSON."""
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(spec, f, indent=1, sort_keys=False)
-        f.write("\n")
+    """Write a network spec as indented JSON.
+
+    Raises
+    ------
+    pyn_core.PynValueError
+        If the file cannot be written.
+    """
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(spec, f, indent=1, sort_keys=False)
+            f.write("\n")
+    except OSError as exc:
+        raise PynValueError(f"{path}: cannot be written ({exc.strerror or exc}); "
+                            "choose a folder you can write to") from None

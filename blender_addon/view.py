@@ -21,6 +21,7 @@ import math
 import bpy
 import numpy as np
 from mathutils import Vector
+from pyn_core import PynValueError
 
 from . import naming
 
@@ -300,8 +301,8 @@ def _new_object(name: str, data):
     ob = bpy.data.objects.new(name, data)
     if ob.name != name:
         bpy.data.objects.remove(ob, do_unlink=True)
-        raise ValueError(f"the object name {name!r} is too long for Blender; use a shorter scene or "
-                         "population name")
+        raise PynValueError(f"the object name {name!r} is too long for Blender; use a shorter scene or "
+                            "population name")
     return ob
 
 

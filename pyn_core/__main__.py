@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
+
+from .errors import PynError
 
 
 def main(argv=None) -> int:
@@ -21,6 +22,15 @@ def main(argv=None) -> int:
     r.add_argument("--record", nargs="*", default=[])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        _command(args)
+    except PynError as exc:   # bad input or a run that cannot go on: the message says what to change
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
+    return 0
+
+
+def _command(args) -> None:
+    """Run the sub-command of the parsed ``args``."""
     if args.cmd == "demo":
         from .demo import run_demo
         results, png = run_demo(args.out, args.seed)
@@ -36,13 +46,12 @@ def main(argv=None) -> int:
     else:
         from .network import Network
         with open(args.spec, encoding="utf-8") as f:
-            net = Network.from_spec(json.load(f))
+            net = Network.from_spec(f.read())
         sim = net.build(record=args.record)
         sim.run(args.T, progress=True)
         res = sim.results
         res.save(args.out)
         sys.stdout.write(res.summary() + f"\n  data: {res.path}\n")
-    return 0
 
 
 if __name__ == "__main__":

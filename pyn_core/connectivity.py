@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_count, check_indices, check_real
+from .errors import PynTypeError, PynValueError
 
 RULES = ("all_to_all", "one_to_one", "pairwise_bernoulli", "fixed_indegree", "fixed_outdegree", "explicit")
 
@@ -36,28 +37,33 @@ def normalise_rule(rule, where: str) -> dict:
     if isinstance(rule, str):
         rule = {"name": rule}
     if not isinstance(rule, dict) or "name" not in rule:
-        raise TypeError(f"{where}: a connection rule is a name or a dict with 'name'; allowed names: {', '.join(RULES)}")
+        raise PynTypeError(f"{where}: a connection rule is a name or a dict with 'name'; "
+                           f"allowed names: {', '.join(RULES)}")
     name = rule["name"]
     if name not in RULES:
-        raise ValueError(f"{where}: unknown connection rule {name!r}; allowed: {', '.join(RULES)}")
+        raise PynValueError(f"{where}: unknown connection rule {name!r}; allowed: {', '.join(RULES)}")
     out = dict(rule)
     out["allow_autapses"] = bool(out.get("allow_autapses", False))
     if name == "pairwise_bernoulli":
         p = check_real(out.get("p", 0.1), f"{where}: p")
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"{where}: p must be within [0, 1], got {p}")
+            raise PynValueError(f"{where}: p must be within [0, 1], got {p}")
         out["p"] = p
     elif name in ("fixed_indegree", "fixed_outdegree"):
         if "k" not in out:
-            raise ValueError(f"{where}: rule {name!r} needs k (connections per neuron)")
+            raise PynValueError(f"{where}: rule {name!r} needs k (connections per neuron)")
         out["k"] = check_count(out["k"], f"{where}: k", minimum=0)
         out["allow_multapses"] = bool(out.get("allow_multapses", True))
     elif name == "explicit":
         if "pre" not in out or "post" not in out:
-            raise ValueError(f"{where}: the explicit rule needs 'pre' and 'post' index lists")
+            raise PynValueError(f"{where}: the explicit rule needs 'pre' and 'post' index lists")
+        for key in ("pre", "post"):
+            if isinstance(out[key], (str, bytes, dict)) or not hasattr(out[key], "__len__"):
+                raise PynTypeError(f"{where}: explicit {key!r} must be a list of neuron indices, "
+                                   f"got {out[key]!r}")
         if len(out["pre"]) != len(out["post"]):
-            raise ValueError(f"{where}: explicit 'pre' and 'post' must have equal lengths, "
-                             f"got {len(out['pre'])} and {len(out['post'])}")
+            raise PynValueError(f"{where}: explicit 'pre' and 'post' must have equal lengths, "
+                                f"got {len(out['pre'])} and {len(out['post'])}")
     return out
 
 
@@ -78,7 +84,7 @@ def connect_indices(rule: dict, n_pre: int, n_post: int, same: bool, rng) -> tup
         return pre, post
     if name == "one_to_one":
         if n_pre != n_post:
-            raise ValueError(f"one_to_one needs populations of equal size, got {n_pre} and {n_post}")
+            raise PynValueError(f"one_to_one needs populations of equal size, got {n_pre} and {n_post}")
         idx = np.arange(n_pre, dtype=np.int64)
         if no_autapses:
             return idx[:0], idx[:0]
@@ -115,7 +121,10 @@ def _draw(rng, rows: int, k: int, n: int, forbid, multapses: bool) -> np.ndarray
     """``rows`` x ``k`` draws from ``range(n)``; ``forbid`` (flat, one per draw) excluded."""
     limit = n - (1 if forbid is not None else 0)
     if not multapses and k > limit:
-        raise ValueError(f"cannot draw {k} distinct partners out of {limit} without multapses")
+        raise PynValueError(f"cannot draw {k} distinct partners out of {limit} without multapses")
+    if k and limit < 1:
+        raise PynValueError(f"cannot draw {k} partners out of {limit}: a population of {n} neuron(s) connected "
+                            "to itself without autapses has none (allow_autapses=True or k=0)")
     if multapses:
         out = rng.integers(0, n, size=rows * k, dtype=np.int64)
         if forbid is not None:

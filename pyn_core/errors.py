@@ -14,6 +14,8 @@ class                   also a                      raised when
 :class:`PynIndexError`  :class:`IndexError`         a neuron or synapse index is out of range
 :class:`BackendError`   :class:`ImportError`        a backend is not installed
 :class:`NotSupported`   :class:`NotImplementedError` a backend cannot run part of a network
+:class:`NotRecorded`    :class:`AttributeError`     a trace that was not recorded is asked for
+:class:`NoSavedRun`     :class:`FileNotFoundError`  a folder holds no saved run
 :class:`SimulationError` :class:`FloatingPointError` the state of a population became NaN or inf
 ======================  ==========================  ==============================================
 
@@ -54,9 +56,17 @@ class NotSupported(PynError, NotImplementedError):
     """A backend cannot run part of a network (``backend="auto"`` then takes another)."""
 
 
+class NotRecorded(PynLookupError, AttributeError):
+    """A trace that was not recorded was asked of the results (also an AttributeError, so ``hasattr`` works)."""
+
+
+class NoSavedRun(PynLookupError, FileNotFoundError):
+    """A folder holds no saved run (also a FileNotFoundError)."""
+
+
 class SimulationError(PynError, FloatingPointError):
     """The state of a population became NaN or infinite; what was recorded so far is kept."""
 
 
 __all__ = ["PynError", "PynValueError", "PynTypeError", "PynLookupError", "PynIndexError", "BackendError",
-           "NotSupported", "SimulationError"]
+           "NotSupported", "NotRecorded", "NoSavedRun", "SimulationError"]

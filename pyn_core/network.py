@@ -6,7 +6,8 @@ import logging
 import numpy as np
 
 from ._checks import check_name, check_real
-from .errors import PynTypeError, PynValueError
+from .connectivity import RULES
+from .errors import PynLookupError, PynTypeError, PynValueError
 from .population import Population, SourcePopulation
 from .projection import LEGACY, Projection
 from .spec import DEFAULT_SETTINGS, network_from_spec, network_to_spec
@@ -24,6 +25,14 @@ def _learning_switch(learning, stdp, default) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise PynTypeError(f"learning (stdp) must be True or False, got {value!r}")
     return bool(value)
+
+
+def _matrix(value, what: str) -> np.ndarray:
+    """``value`` as a float64 array; a family error for what is not a matrix of numbers."""
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise PynTypeError(f"{what} must be a 2-D array of numbers (pre, post), got {type(value).__name__}") from None
 
 
 class Network:
@@ -65,10 +74,10 @@ class Network:
         """Add populations; a population's ``connectivity`` connects it to itself."""
         for pop in populations:
             if not isinstance(pop, (Population, SourcePopulation)):
-                raise TypeError(f"Network.add expects Population objects, got {type(pop).__name__}")
+                raise PynTypeError(f"Network.add expects Population objects, got {type(pop).__name__}")
             if any(p.name == pop.name for p in self.populations):
-                raise ValueError(f"a population named {pop.name!r} is already in the network; "
-                                 "population names must be unique")
+                raise PynValueError(f"a population named {pop.name!r} is already in the network; "
+                                    "population names must be unique")
             self.populations.append(pop)
             if getattr(pop, "connectivity", None):
                 proj = self.connect(pop.name, pop.name, synapses=pop.connectivity, scale=pop.scale)
@@ -84,8 +93,8 @@ class Network:
         for p in self.populations:
             if p.name == name:
                 return p
-        raise LookupError(f"no population named {name!r}; populations: "
-                          f"{', '.join(p.name for p in self.populations) or 'none'}")
+        raise PynLookupError(f"no population named {name!r}; populations: "
+                             f"{', '.join(p.name for p in self.populations) or 'none'}")
 
     def index_of(self, name) -> int:
         """Position of population ``name`` in :attr:`populations`."""
@@ -147,25 +156,28 @@ class Network:
         """
         pre_pop, post_pop = self.get(pre), self.get(post)
         if isinstance(post_pop, SourcePopulation):
-            raise ValueError(f"population {post_pop.name!r} is a spike source and cannot receive connections")
+            raise PynValueError(f"population {post_pop.name!r} is a spike source and cannot receive connections")
         weight_matrix = None
         if isinstance(synapses, np.ndarray) or isinstance(synapses, (list, tuple)):
-            weight_matrix = np.asarray(synapses, dtype=float)
+            weight_matrix = _matrix(synapses, f"weight matrix for {pre_pop.name!r} -> {post_pop.name!r}")
             if weight_matrix.shape != (pre_pop.N, post_pop.N):
-                raise ValueError(f"weight matrix for {pre_pop.name!r} -> {post_pop.name!r} must have shape "
-                                 f"({pre_pop.N}, {post_pop.N}) (pre, post), got {weight_matrix.shape}")
+                raise PynValueError(f"weight matrix for {pre_pop.name!r} -> {post_pop.name!r} must have shape "
+                                    f"({pre_pop.N}, {post_pop.N}) (pre, post), got {weight_matrix.shape}")
             if not np.all(np.isfinite(weight_matrix)):
-                raise ValueError("weight matrix values must be finite")
+                raise PynValueError("weight matrix values must be finite")
             the_rule, the_weight = {"name": "all_to_all"}, 0.0
         elif rule is not None:
             the_rule, the_weight = rule, 1.0
-        elif synapses in LEGACY:
+        elif isinstance(synapses, str) and synapses in LEGACY:
             the_rule, the_weight = LEGACY[synapses]
             the_rule = dict(the_rule)
         elif isinstance(synapses, str):
             the_rule, the_weight = synapses, 1.0
         else:
-            raise TypeError(f"synapses must be a rule name or a weight matrix, got {type(synapses).__name__}")
+            raise PynTypeError(f"synapses must be a rule name or a weight matrix, got {type(synapses).__name__}")
+        if not isinstance(the_rule, (str, dict)):
+            raise PynTypeError(f"connection {pre_pop.name!r} -> {post_pop.name!r}: a connection rule is a name or a "
+                               f"dict with 'name'; allowed names: {', '.join(RULES)}")
         the_rule = {"name": the_rule} if isinstance(the_rule, str) else dict(the_rule)
         if p is not None:
             the_rule["p"] = p
@@ -176,11 +188,12 @@ class Network:
         if weight is not None:
             the_weight = weight
         if delay_matrix is not None:
-            delay_matrix = np.asarray(delay_matrix, dtype=float)
+            delay_matrix = _matrix(delay_matrix, "delay_matrix")
             if delay_matrix.shape != (pre_pop.N, post_pop.N):
-                raise ValueError(f"delay_matrix must have shape ({pre_pop.N}, {post_pop.N}), got {delay_matrix.shape}")
+                raise PynValueError(f"delay_matrix must have shape ({pre_pop.N}, {post_pop.N}), "
+                                    f"got {delay_matrix.shape}")
             if np.any(delay_matrix < 0) or not np.all(np.isfinite(delay_matrix)):
-                raise ValueError("delay_matrix values must be finite and >= 0 ms")
+                raise PynValueError("delay_matrix values must be finite and >= 0 ms")
         proj = Projection(pre_pop.name, post_pop.name, the_rule, the_weight, scale=scale, delay=delay,
                           delay_std=std, mode=mode, synapse=synapse, plasticity=plasticity, name=name,
                           weight_matrix=weight_matrix, delay_matrix=delay_matrix, stp=stp)
@@ -197,7 +210,7 @@ class Network:
         pre, post = self.get(pre).name, self.get(post).name
         found = [q for q in self.projections if q.pre == pre and q.post == post]
         if not found:
-            raise LookupError(f"no connection from {pre!r} to {post!r}")
+            raise PynLookupError(f"no connection from {pre!r} to {post!r}")
         return found
 
     def disconnect(self, pre, post):
@@ -217,7 +230,7 @@ class Network:
             from ._checks import check_indices
             check_indices(stim.neurons, pop.N, f"stimulus on {pop.name!r}")
         if isinstance(pop, SourcePopulation):
-            raise ValueError(f"population {pop.name!r} is a spike source and cannot be stimulated")
+            raise PynValueError(f"population {pop.name!r} is a spike source and cannot be stimulated")
         self.stimuli.append(stim)
         return stim
 
@@ -287,14 +300,14 @@ class Network:
                          experiment_name=experiment_name or self.name)
         if record_weights is not None:
             if not isinstance(record_weights, dict):
-                raise TypeError("record_weights must be a dict {connection: every_ms} or "
-                                "{connection: {'every': ms, 'synapses': ...}}")
+                raise PynTypeError("record_weights must be a dict {connection: every_ms} or "
+                                   "{connection: {'every': ms, 'synapses': ...}}")
             for name, how in record_weights.items():
                 how = {"every": how} if not isinstance(how, dict) else how
                 unknown = set(how) - {"every", "synapses"}
                 if unknown:
-                    raise ValueError(f"record_weights[{name!r}]: unknown field(s) {sorted(unknown)}; "
-                                     "allowed: every, synapses")
+                    raise PynValueError(f"record_weights[{name!r}]: unknown field(s) {sorted(unknown)}; "
+                                        "allowed: every, synapses")
                 sim.monitor_weights(name, **how)
         return sim
 

@@ -164,6 +164,7 @@ import math
 import numpy as np
 
 from ._checks import check_name, check_real
+from .errors import PynTypeError, PynValueError
 
 #: Rules that change weights.
 RULES = ("stdp", "rstdp")
@@ -186,7 +187,7 @@ STP_PRESETS = {"depressing": {"U": 0.5, "tau_rec": 800.0, "tau_facil": 0.0},
 
 def _choice(value, allowed, what):
     if value not in allowed:
-        raise ValueError(f"{what} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+        raise PynValueError(f"{what} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
     return value
 
 
@@ -215,27 +216,27 @@ def normalise_plasticity(plasticity, where: str):
     >>> normalise_plasticity({"rule": "stdp", "pairing": "closest"}, "c")
     Traceback (most recent call last):
     ...
-    ValueError: c: pairing must be one of 'all_to_all', 'nearest', got 'closest'
+    pyn_core.errors.PynValueError: c: pairing must be one of 'all_to_all', 'nearest', got 'closest'
     """
     if plasticity is None or plasticity is False:
         return None
-    if plasticity == "default":
+    if isinstance(plasticity, str) and plasticity == "default":
         return "default"
     if plasticity is True:
         plasticity = "stdp"
     if isinstance(plasticity, str):
         if plasticity not in RULES:
-            raise ValueError(f"{where}: plasticity must be None, 'default', 'stdp', 'rstdp' or a dict with "
-                             f"rule='stdp' or 'rstdp', got {plasticity!r}")
+            raise PynValueError(f"{where}: plasticity must be None, 'default', 'stdp', 'rstdp' or a dict with "
+                                f"rule='stdp' or 'rstdp', got {plasticity!r}")
         plasticity = {"rule": plasticity}
     if not isinstance(plasticity, dict) or plasticity.get("rule", "stdp") not in RULES:
-        raise ValueError(f"{where}: plasticity must be None, 'default', 'stdp', 'rstdp' or a dict with "
-                         f"rule='stdp' or 'rstdp', got {plasticity!r}")
+        raise PynValueError(f"{where}: plasticity must be None, 'default', 'stdp', 'rstdp' or a dict with "
+                            f"rule='stdp' or 'rstdp', got {plasticity!r}")
     rule = plasticity.get("rule", "stdp")
     defaults = DEFAULTS[rule]
     unknown = set(plasticity) - set(defaults)
     if unknown:
-        raise ValueError(f"{where}: unknown {rule} parameter(s) {sorted(unknown)}; allowed: {', '.join(defaults)}")
+        raise PynValueError(f"{where}: unknown {rule} parameter(s) {sorted(unknown)}; allowed: {', '.join(defaults)}")
     out = dict(defaults)
     out.update(plasticity)
     out["rule"] = rule
@@ -246,17 +247,17 @@ def normalise_plasticity(plasticity, where: str):
     out["w_min"] = check_real(out["w_min"], f"{where}: w_min")
     out["w_max"] = check_real(out["w_max"], f"{where}: w_max", allow_none=True)
     if out["w_max"] is not None and out["w_max"] < out["w_min"]:
-        raise ValueError(f"{where}: w_max ({out['w_max']}) must be >= w_min ({out['w_min']})")
+        raise PynValueError(f"{where}: w_max ({out['w_max']}) must be >= w_min ({out['w_min']})")
     _choice(out["weight_dependence"], WEIGHT_DEPENDENCES, f"{where}: weight_dependence")
     _choice(out["pairing"], PAIRINGS, f"{where}: pairing")
     f = out["dendritic_fraction"] = check_real(out["dendritic_fraction"], f"{where}: dendritic_fraction")
     if not 0.0 <= f <= 1.0:
-        raise ValueError(f"{where}: dendritic_fraction must be within [0, 1] (0: all axonal, 1: all "
-                         f"dendritic), got {f}")
+        raise PynValueError(f"{where}: dendritic_fraction must be within [0, 1] (0: all axonal, 1: all "
+                            f"dendritic), got {f}")
     if rule == "rstdp":
         if out["weight_dependence"] != "additive":
-            raise ValueError(f"{where}: rstdp supports weight_dependence='additive' only, "
-                             f"got {out['weight_dependence']!r}")
+            raise PynValueError(f"{where}: rstdp supports weight_dependence='additive' only, "
+                                f"got {out['weight_dependence']!r}")
         out["dopamine_baseline"] = check_real(out["dopamine_baseline"], f"{where}: dopamine_baseline")
         out["dopamine_per_spike"] = check_real(out["dopamine_per_spike"], f"{where}: dopamine_per_spike")
         if out["dopamine_from"] is not None:
@@ -274,26 +275,26 @@ def normalise_stp(stp, where: str):
     >>> normalise_stp({"U": 0}, "c")
     Traceback (most recent call last):
     ...
-    ValueError: c: stp U must be within (0, 1], got 0.0
+    pyn_core.errors.PynValueError: c: stp U must be within (0, 1], got 0.0
     """
     if stp is None or stp is False:
         return None
     if isinstance(stp, str):
         if stp not in STP_PRESETS:
-            raise ValueError(f"{where}: stp must be None, a dict of U, tau_rec, tau_facil or one of "
-                             f"{', '.join(map(repr, STP_PRESETS))}, got {stp!r}")
+            raise PynValueError(f"{where}: stp must be None, a dict of U, tau_rec, tau_facil or one of "
+                                f"{', '.join(map(repr, STP_PRESETS))}, got {stp!r}")
         return dict(STP_PRESETS[stp])
     if not isinstance(stp, dict):
-        raise TypeError(f"{where}: stp must be None, a preset name or a dict of U, tau_rec, tau_facil, "
-                        f"got {type(stp).__name__}")
+        raise PynTypeError(f"{where}: stp must be None, a preset name or a dict of U, tau_rec, tau_facil, "
+                           f"got {type(stp).__name__}")
     unknown = set(stp) - set(STP_DEFAULTS)
     if unknown:
-        raise ValueError(f"{where}: unknown stp parameter(s) {sorted(unknown)}; allowed: {', '.join(STP_DEFAULTS)}")
+        raise PynValueError(f"{where}: unknown stp parameter(s) {sorted(unknown)}; allowed: {', '.join(STP_DEFAULTS)}")
     out = dict(STP_DEFAULTS)
     out.update(stp)
     out["U"] = check_real(out["U"], f"{where}: stp U")
     if not 0.0 < out["U"] <= 1.0:
-        raise ValueError(f"{where}: stp U must be within (0, 1], got {out['U']}")
+        raise PynValueError(f"{where}: stp U must be within (0, 1], got {out['U']}")
     out["tau_rec"] = check_real(out["tau_rec"], f"{where}: stp tau_rec", strictly_positive=True)
     out["tau_facil"] = check_real(out["tau_facil"], f"{where}: stp tau_facil", minimum=0.0)
     return out
@@ -321,10 +322,10 @@ def stdp_window(dt, params, w_max=None, w=None):
     dt = np.asarray(dt, dtype=float)
     w_max = params["w_max"] if w_max is None else w_max
     if w_max is None:
-        raise ValueError("stdp_window needs w_max (the connection's w_max is None)")
+        raise PynValueError("stdp_window needs w_max (the connection's w_max is None)")
     if params["weight_dependence"] == "multiplicative":
         if w is None:
-            raise ValueError("the multiplicative window depends on the weight: pass w")
+            raise PynValueError("the multiplicative window depends on the weight: pass w")
         up, down = w_max - np.asarray(w, dtype=float), np.asarray(w, dtype=float) - params["w_min"]
     else:
         up = down = w_max

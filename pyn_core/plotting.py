@@ -11,6 +11,8 @@ import re
 
 import numpy as np
 
+from .errors import BackendError
+
 
 def _plt():
     try:
@@ -19,7 +21,7 @@ def _plt():
             matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("plotting needs matplotlib: pip install 'pyn_core[plot]'") from exc
+        raise BackendError("plotting needs matplotlib: pip install 'pyn_core[plot]'") from exc
     return plt
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_count, check_name, check_param_value, check_real
+from ._checks import check_color, check_count, check_mapping, check_name, check_param_value, check_real
+from .errors import PynTypeError, PynValueError
 from .models import get_model
 from .models.base import NeuronModel
 from .space import layout_positions, normalise_layout
@@ -61,10 +62,12 @@ class Population:
         self.model: NeuronModel = model if isinstance(model, NeuronModel) else get_model(model)
         self.preset = preset
         values: dict = {}
-        initial = dict(initial or {})
+        params = check_mapping(params, f"params of population {name!r}")
+        initial = check_mapping(initial, f"initial of population {name!r}")
+        options = check_mapping(options, f"options of population {name!r}")
         if preset is not None:
-            if preset not in self.model.presets:
-                raise ValueError(
+            if not isinstance(preset, str) or preset not in self.model.presets:
+                raise PynValueError(
                     f"unknown preset {preset!r} for model {self.model.name!r}; valid presets: "
                     + ", ".join(self.model.presets))
             for k, v in self.model.presets[preset].items():
@@ -72,34 +75,34 @@ class Population:
                     initial.setdefault(k[:-1], v)
                 else:
                     values[k] = v
-        for k, v in (params or {}).items():
+        for k, v in params.items():
             if k not in self.model.params:
-                raise ValueError(f"unknown parameter {k!r} for model {self.model.name!r}; "
-                                 f"allowed: {', '.join(self.model.params)}")
+                raise PynValueError(f"unknown parameter {k!r} for model {self.model.name!r}; "
+                                    f"allowed: {', '.join(self.model.params)}")
             values[k] = v
         self.params = {k: check_param_value(v, f"parameter {k!r} of population {name!r}", self.N)
                        for k, v in values.items()}
         self.initial = {}
         for k, v in initial.items():
             if k not in self.model.state:
-                raise ValueError(f"unknown state variable {k!r} for model {self.model.name!r}; "
-                                 f"allowed: {', '.join(self.model.state)}")
+                raise PynValueError(f"unknown state variable {k!r} for model {self.model.name!r}; "
+                                    f"allowed: {', '.join(self.model.state)}")
             if v is not None:
                 self.initial[k] = check_param_value(v, f"initial {k} of population {name!r}", self.N)
         self.options = dict(self.model.options)
-        for k, v in (options or {}).items():
+        for k, v in options.items():
             if k not in self.model.options:
-                raise ValueError(f"unknown option {k!r} for model {self.model.name!r}; "
-                                 f"allowed: {', '.join(self.model.options) or 'none'}")
+                raise PynValueError(f"unknown option {k!r} for model {self.model.name!r}; "
+                                    f"allowed: {', '.join(self.model.options) or 'none'}")
             self.options[k] = check_count(v, f"option {k!r} of population {name!r}")
         if connectivity not in RECURRENT_RULES:
-            raise ValueError(f"connectivity of population {name!r} must be one of "
-                             f"{RECURRENT_RULES}, got {connectivity!r}")
+            raise PynValueError(f"connectivity of population {name!r} must be one of "
+                                f"{RECURRENT_RULES}, got {connectivity!r}")
         self.connectivity = connectivity
         self.scale = check_real(scale, f"scale of population {name!r}")
         self.layout = normalise_layout(positions, self.N, self.name)
-        self.color = None if color is None else [float(c) for c in color]
-        self.synapse_defaults = dict(synapse_defaults or {})
+        self.color = check_color(color, f"color of population {name!r}")
+        self.synapse_defaults = check_mapping(synapse_defaults, f"synapse_defaults of population {name!r}")
 
     # -- parameters --------------------------------------------------------
     def param_array(self, name: str) -> np.ndarray:
@@ -226,6 +229,13 @@ def LIFPopulation(name, N=1, *, connectivity=None, positions=None, color=None, s
                       connectivity=connectivity, color=color, scale=scale)
 
 
+def _check_trains(spike_times, name):
+    """``spike_times`` is a sequence (one spike-time sequence per neuron)."""
+    if isinstance(spike_times, (str, bytes, dict)) or not hasattr(spike_times, "__len__"):
+        raise PynTypeError(f"spike_times of population {name!r} must be a list of spike-time lists (ms), "
+                           f"one per neuron, got {type(spike_times).__name__}")
+
+
 class SourcePopulation:
     """Neurons without dynamics whose spikes are given: Poisson or explicit times.
 
@@ -253,23 +263,28 @@ class SourcePopulation:
         self.name = check_name(name, "population name")
         self.N = check_count(N, f"N of population {name!r}")
         if (rate is None) == (spike_times is None):
-            raise ValueError(f"source population {name!r} needs exactly one of rate= (Poisson) or spike_times=")
+            raise PynValueError(f"source population {name!r} needs exactly one of rate= (Poisson) or spike_times=")
         self.rate = None if rate is None else check_param_value(rate, f"rate of population {name!r}", self.N)
         if self.rate is not None and np.any(np.asarray(self.rate) < 0):
-            raise ValueError(f"rate of population {name!r} must be >= 0 Hz")
+            raise PynValueError(f"rate of population {name!r} must be >= 0 Hz")
         if spike_times is not None:
+            _check_trains(spike_times, name)
             if len(spike_times) != self.N:
-                raise ValueError(f"spike_times of population {name!r} must hold one sequence per neuron "
-                                 f"({self.N}), got {len(spike_times)}")
-            spike_times = [np.sort(np.asarray(s, dtype=float).reshape(-1)) for s in spike_times]
+                raise PynValueError(f"spike_times of population {name!r} must hold one sequence per neuron "
+                                    f"({self.N}), got {len(spike_times)}")
+            try:
+                spike_times = [np.sort(np.asarray(s, dtype=float).reshape(-1)) for s in spike_times]
+            except (TypeError, ValueError):
+                raise PynTypeError(f"spike_times of population {name!r} must hold numbers (ms), one list "
+                                   "per neuron") from None
             for s in spike_times:
                 if s.size and (not np.all(np.isfinite(s)) or s[0] < 0):
-                    raise ValueError(f"spike_times of population {name!r} must be finite and >= 0 ms")
+                    raise PynValueError(f"spike_times of population {name!r} must be finite and >= 0 ms")
         self.spike_times = spike_times
         self.start = check_real(start, f"start of population {name!r}", minimum=0.0)
         self.stop = check_real(stop, f"stop of population {name!r}", allow_none=True)
         self.layout = normalise_layout(positions, self.N, self.name)
-        self.color = None if color is None else [float(c) for c in color]
+        self.color = check_color(color, f"color of population {name!r}")
         self.connectivity = None
         self.preset = None
 
@@ -279,7 +294,7 @@ class SourcePopulation:
         return layout_positions(self.layout, self.N)
 
     def default_synapse(self, mode):  # sources never receive connections
-        raise ValueError(f"population {self.name!r} is a spike source and cannot receive connections")
+        raise PynValueError(f"population {self.name!r} is a spike source and cannot receive connections")
 
     def to_spec(self) -> dict:
         """JSON-compatible description."""
@@ -304,4 +319,5 @@ def PoissonPopulation(name, N, rate, start=0.0, stop=None, **kw):
 
 def SpikeSourcePopulation(name, spike_times, **kw):
     """Spike generators: ``spike_times[i]`` are the spike times (ms) of source ``i``."""
+    _check_trains(spike_times, name)
     return SourcePopulation(name, len(spike_times), spike_times=spike_times, **kw)

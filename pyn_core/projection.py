@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_real
+from ._checks import check_name, check_real
 from .connectivity import connect_indices, normalise_rule
+from .errors import PynTypeError, PynValueError
 from .plasticity import normalise_plasticity, normalise_stp
-from .synapses import normalise_synapse
+from .synapses import get_synapse_kind, normalise_synapse
 
 MODES = ("excitatory", "inhibitory")
 DISTRIBUTIONS = ("uniform", "normal", "lognormal")
@@ -24,20 +25,23 @@ def normalise_value(value, where: str):
     if isinstance(value, dict):
         dist = value.get("dist")
         if dist not in DISTRIBUTIONS:
-            raise ValueError(f"{where}: distribution must be one of {', '.join(DISTRIBUTIONS)}, got {dist!r}")
+            raise PynValueError(f"{where}: distribution must be one of {', '.join(DISTRIBUTIONS)}, got {dist!r}")
         need = {"uniform": ("low", "high"), "normal": ("mean", "std"), "lognormal": ("mean", "std")}[dist]
         out = {"dist": dist}
         for k in need:
             if k not in value:
-                raise ValueError(f"{where}: a {dist} distribution needs {', '.join(need)}")
-            out[k] = check_real(value[k], f"{where}: {k}")
+                raise PynValueError(f"{where}: a {dist} distribution needs {', '.join(need)}")
+            out[k] = check_real(value[k], f"{where}: {k}", minimum=0.0 if k == "std" else None)
         if dist == "uniform" and out["high"] < out["low"]:
-            raise ValueError(f"{where}: uniform high must be >= low")
+            raise PynValueError(f"{where}: uniform high must be >= low")
         return out
     if isinstance(value, (list, tuple, np.ndarray)):
-        arr = np.asarray(value, dtype=float)
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise PynTypeError(f"{where}: values must be numbers (one per synapse), got {value!r}") from None
         if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{where}: values must be finite")
+            raise PynValueError(f"{where}: values must be finite")
         return arr
     return check_real(value, where)
 
@@ -66,9 +70,9 @@ class Projection:
                  weight_matrix=None, delay_matrix=None, stp=None):
         where = f"connection {pre!r} -> {post!r}"
         self.pre, self.post = pre, post
-        self.name = name or f"{pre}->{post}"
-        if mode not in MODES:
-            raise ValueError(f"{where}: mode must be one of {MODES}, got {mode!r}")
+        self.name = f"{pre}->{post}" if name is None or name == "" else check_name(name, f"{where}: name")
+        if not isinstance(mode, str) or mode not in MODES:
+            raise PynValueError(f"{where}: mode must be one of {MODES}, got {mode!r}")
         self.mode = mode
         self.rule = normalise_rule(rule, where)
         self.weight = normalise_value(weight, f"{where}: weight")
@@ -76,7 +80,7 @@ class Projection:
         self.delay = check_real(delay, f"{where}: delay", minimum=0.0) if not isinstance(
             delay, (list, tuple, np.ndarray)) else normalise_value(delay, f"{where}: delay")
         if isinstance(self.delay, np.ndarray) and np.any(self.delay < 0):
-            raise ValueError(f"{where}: delays must be >= 0 ms")
+            raise PynValueError(f"{where}: delays must be >= 0 ms")
         self.delay_std = check_real(delay_std, f"{where}: std of the delay", minimum=0.0)
         self.synapse = None if synapse is None else normalise_synapse(synapse, where)
         self.plasticity = normalise_plasticity(plasticity, where)
@@ -90,7 +94,7 @@ class Projection:
         syn = self.synapse
         if syn is None:
             syn = normalise_synapse(post_pop.default_synapse(self.mode), f"connection {self.name!r}")
-        if syn["kind"] == "cond_exp" and "E" not in syn:
+        if "E" in get_synapse_kind(syn["kind"]).optional and "E" not in syn:
             syn = dict(syn, E=0.0 if self.mode == "excitatory" else -80.0)
         return syn
 
@@ -119,7 +123,7 @@ class Projection:
             if isinstance(self.weight, (dict, np.ndarray)):
                 w = draw(self.weight, pre.size, rng)
                 if isinstance(self.weight, np.ndarray) and w.size != pre.size:
-                    raise ValueError(f"connection {self.name!r}: {w.size} weights given for {pre.size} synapses")
+                    raise PynValueError(f"connection {self.name!r}: {w.size} weights given for {pre.size} synapses")
                 w = w * self.scale
             else:
                 w = np.broadcast_to(np.float64(float(self.weight)) * self.scale, pre.shape)
@@ -127,7 +131,7 @@ class Projection:
             d = np.asarray(self.delay_matrix, dtype=float)[pre, post]
         elif isinstance(self.delay, np.ndarray):
             if self.delay.size != pre.size:
-                raise ValueError(f"connection {self.name!r}: {self.delay.size} delays given for {pre.size} synapses")
+                raise PynValueError(f"connection {self.name!r}: {self.delay.size} delays given for {pre.size} synapses")
             d = self.delay
         elif self.delay_std == 0:
             steps = np.broadcast_to(np.int64(max(1.0, np.rint(self.delay / dt))), pre.shape)

@@ -14,8 +14,11 @@ import platform
 import re
 import shutil
 import tempfile
+import zipfile
 
 import numpy as np
+
+from .errors import NoSavedRun, NotRecorded, PynLookupError, PynTypeError, PynValueError
 
 FORMAT = "pyn-results"
 VERSION = 1
@@ -50,8 +53,8 @@ class PopulationResults:
             return traces["I_syn"]
         if var in ("I_syn", "I_rec") and "psc" in traces:
             return traces["psc"]
-        raise AttributeError(f"population {self.__dict__.get('name')!r} has no recorded {var!r}; "
-                             f"recorded: {', '.join(traces) or 'spikes only'} (pass it in properties_to_save)")
+        raise NotRecorded(f"population {self.__dict__.get('name')!r} has no recorded {var!r}; "
+                          f"recorded: {', '.join(traces) or 'spikes only'} (pass it in properties_to_save)")
 
     def rate(self, duration_ms: float) -> float:
         """Mean firing rate in Hz over ``duration_ms``."""
@@ -110,9 +113,9 @@ class Results:
     def __getitem__(self, name) -> PopulationResults:
         try:
             return self.populations[name]
-        except KeyError:
-            raise LookupError(f"no population named {name!r} in these results; populations: "
-                              f"{', '.join(self.populations)}") from None
+        except (KeyError, TypeError):   # TypeError: an unhashable name
+            raise PynLookupError(f"no population named {name!r} in these results; populations: "
+                                 f"{', '.join(self.populations)}") from None
 
     def __iter__(self):
         return iter(self.populations.values())
@@ -202,20 +205,43 @@ def _json_default(o):
         return o.tolist()
     if isinstance(o, np.generic):
         return o.item()
-    raise TypeError(f"cannot write {type(o).__name__} to JSON")
+    raise PynTypeError(f"cannot write {type(o).__name__} to JSON")
 
 
 def load_results(path) -> Results:
-    """Load a run saved by :meth:`Results.save` (no pickle involved)."""
+    """Load a run saved by :meth:`Results.save` (no pickle involved).
+
+    Raises
+    ------
+    NoSavedRun
+        ``path`` holds no ``meta.json`` (also a :class:`FileNotFoundError`).
+    PynValueError
+        The run is of another format or version, or its files are damaged.
+    """
     path = os.fspath(path)
     meta_path = os.path.join(path, "meta.json")
     if not os.path.isfile(meta_path):
-        raise FileNotFoundError(f"{path!r} is not a saved pyN run (no meta.json)")
-    with open(meta_path, encoding="utf-8") as f:
-        meta = json.load(f)
+        raise NoSavedRun(f"{path!r} is not a saved pyN run (no meta.json)")
+    try:
+        with open(meta_path, encoding="utf-8") as f:
+            meta = json.load(f)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PynValueError(f"{path!r}: meta.json is damaged (not JSON: {exc})") from exc
+    if not isinstance(meta, dict):
+        raise PynValueError(f"{path!r}: meta.json is damaged (a JSON object is expected, got {type(meta).__name__})")
     if meta.get("format") != FORMAT or meta.get("version") != VERSION:
-        raise ValueError(f"{path!r}: unsupported results format {meta.get('format')!r} "
-                         f"version {meta.get('version')!r}")
+        raise PynValueError(f"{path!r}: unsupported results format {meta.get('format')!r} "
+                            f"version {meta.get('version')!r}")
+    try:
+        return _load(path, meta)
+    except (KeyError, IndexError, TypeError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc) or type(exc).__name__
+        raise PynValueError(f"{path!r} is a damaged pyN run ({detail}); meta.json and arrays.npz must be "
+                            "as Results.save wrote them") from exc
+
+
+def _load(path: str, meta: dict) -> Results:
+    """The arrays of a run whose ``meta.json`` was read."""
     with np.load(os.path.join(path, "arrays.npz"), allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
     pops = {}

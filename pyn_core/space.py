@@ -23,11 +23,33 @@ Examples
 """
 from __future__ import annotations
 
+import math
 import zlib
+from numbers import Integral, Real
 
 import numpy as np
 
+from .errors import PynTypeError, PynValueError
+
 LAYOUTS = ("grid", "sphere", "box", "explicit")
+
+
+def _finite(value) -> bool:
+    """Whether ``value`` is one finite real number (not a bool)."""
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _finite_vector(value, n: int) -> bool:
+    """Whether ``value`` is a sequence of ``n`` finite real numbers."""
+    return (isinstance(value, (list, tuple, np.ndarray)) and len(value) == n
+            and all(_finite(v) for v in value))
+
+
+def _array(value, what: str) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise PynValueError(f"{what} must be an (N, 3) array of numbers, got {type(value).__name__}") from None
 
 
 def normalise_layout(layout, N: int, name: str = "") -> dict:
@@ -37,33 +59,38 @@ def normalise_layout(layout, N: int, name: str = "") -> dict:
     if isinstance(layout, str):
         layout = {"layout": layout}
     if isinstance(layout, (np.ndarray, list, tuple)):
-        layout = {"layout": "explicit", "xyz": np.asarray(layout, dtype=float).tolist()}
+        layout = {"layout": "explicit", "xyz": _array(layout, f"positions of population {name!r}").tolist()}
     if not isinstance(layout, dict):
-        raise TypeError(f"positions of population {name!r} must be a layout name, dict or (N, 3) array")
+        raise PynTypeError(f"positions of population {name!r} must be a layout name, dict or (N, 3) array")
     kind = layout.get("layout")
-    if kind not in LAYOUTS:
-        raise ValueError(f"unknown layout {kind!r} for population {name!r}; allowed: {', '.join(LAYOUTS)}")
+    if not isinstance(kind, str) or kind not in LAYOUTS:
+        raise PynValueError(f"unknown layout {kind!r} for population {name!r}; allowed: {', '.join(LAYOUTS)}")
     out = dict(layout)
     out.setdefault("center", [0.0, 0.0, 0.0])
-    if len(out["center"]) != 3:
-        raise ValueError(f"layout center of population {name!r} must have 3 coordinates")
+    if not _finite_vector(out["center"], 3):
+        raise PynValueError(f"layout center of population {name!r} must have 3 coordinates (finite numbers), "
+                            f"got {out['center']!r}")
     if kind == "grid":
         out.setdefault("spacing", 1.0)
-        if float(out["spacing"]) <= 0:
-            raise ValueError(f"grid spacing of population {name!r} must be > 0")
+        if not _finite(out["spacing"]) or out["spacing"] <= 0:
+            raise PynValueError(f"grid spacing of population {name!r} must be > 0 (a number), got {out['spacing']!r}")
     elif kind == "sphere":
         out.setdefault("radius", max(1.0, 0.6 * N ** (1 / 3)))
-        if float(out["radius"]) <= 0:
-            raise ValueError(f"sphere radius of population {name!r} must be > 0")
+        if not _finite(out["radius"]) or out["radius"] <= 0:
+            raise PynValueError(f"sphere radius of population {name!r} must be > 0 (a number), got {out['radius']!r}")
     elif kind == "box":
         out.setdefault("size", [float(N ** (1 / 3))] * 3)
         out.setdefault("seed", zlib.crc32(name.encode()) & 0x7FFFFFFF)
-        if len(out["size"]) != 3 or min(out["size"]) < 0:
-            raise ValueError(f"box size of population {name!r} must be 3 non-negative numbers")
+        if not _finite_vector(out["size"], 3) or min(out["size"]) < 0:
+            raise PynValueError(f"box size of population {name!r} must be 3 non-negative numbers")
+        seed = out["seed"]
+        if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+            raise PynValueError(f"box seed of population {name!r} must be an integer >= 0, got {seed!r}")
     else:
-        xyz = np.asarray(out.get("xyz"), dtype=float)
+        xyz = _array(out.get("xyz"), f"explicit positions of population {name!r}")
         if xyz.shape != (N, 3) or not np.all(np.isfinite(xyz)):
-            raise ValueError(f"explicit positions of population {name!r} must be finite with shape ({N}, 3), got {xyz.shape}")
+            raise PynValueError(f"explicit positions of population {name!r} must be finite with shape ({N}, 3), "
+                                f"got {xyz.shape}")
     return out
 
 

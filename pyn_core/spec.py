@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import json
 
+from .errors import PynTypeError, PynValueError
 from .population import Population, SourcePopulation
 from .stimuli import stimulus_from_spec
 
@@ -55,11 +56,31 @@ def upgrade(spec: dict) -> dict:
     """Bring an older spec up to :data:`VERSION`."""
     version = spec.get("version")
     if not isinstance(version, int) or version < 1 or version > VERSION:
-        raise ValueError(f"unsupported network spec version {version!r}; this pyN reads versions 1..{VERSION}")
+        raise PynValueError(f"unsupported network spec version {version!r}; this pyN reads versions 1..{VERSION}")
     while version < VERSION:
         spec = UPGRADES[version](spec)
         version = spec["version"]
     return spec
+
+
+def _entries(spec: dict, key: str) -> list:
+    """The list ``spec[key]`` (absent: empty), each entry a dict."""
+    entries = spec.get(key, [])
+    if not isinstance(entries, (list, tuple)):
+        raise PynTypeError(f"network spec field {key!r} must be a list of dicts, got {type(entries).__name__}")
+    for i, d in enumerate(entries):
+        if not isinstance(d, dict):
+            raise PynTypeError(f"network spec {key}[{i}] must be a dict, got {type(d).__name__}")
+    return list(entries)
+
+
+def _load_json(text: str):
+    """``json.loads`` with a family error for text that is not JSON."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PynValueError(f"not a pyN network spec: invalid JSON ({exc.msg} at line {exc.lineno}, "
+                            f"column {exc.colno})") from exc
 
 
 def _population(d: dict):
@@ -74,7 +95,7 @@ def _population(d: dict):
                "synapse_defaults"}
     unknown = set(d) - allowed
     if unknown:
-        raise ValueError(f"population {name!r}: unknown spec field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        raise PynValueError(f"population {name!r}: unknown spec field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
     return Population(name, N, model, params=d.get("params"), preset=d.get("preset"), initial=d.get("initial"),
                       positions=d.get("positions"), connectivity=d.get("connectivity"), color=d.get("color"),
                       options=d.get("options"), scale=d.get("scale", 1.0),
@@ -88,18 +109,22 @@ def network_from_spec(spec, network_cls):
     module (which imports this one).
     """
     if isinstance(spec, str):
-        spec = json.loads(spec)
+        spec = _load_json(spec)
     if not isinstance(spec, dict) or spec.get("format") != FORMAT:
-        raise ValueError(f"not a pyN network spec: expected a dict with format={FORMAT!r}")
+        raise PynValueError(f"not a pyN network spec: expected a dict with format={FORMAT!r}")
     spec = upgrade(copy.deepcopy(spec))
     unknown = set(spec) - _TOP_KEYS
     if unknown:
-        raise ValueError(f"unknown network spec field(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
+        raise PynValueError(f"unknown network spec field(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
     net = network_cls(name=spec.get("name", "network"))
-    for d in spec.get("populations", []):
+    for d in _entries(spec, "populations"):
         net.add(_population(d))
-    for d in spec.get("projections", []):
+    for i, d in enumerate(_entries(spec, "projections")):
         d = dict(d)
+        missing = [k for k in ("pre", "post") if k not in d]
+        if missing:
+            raise PynValueError(f"network spec projections[{i}]: missing field(s) {missing}; a connection "
+                                "needs 'pre' and 'post' (population names)")
         pre, post = d.pop("pre"), d.pop("post")
         wm, dm = d.pop("weight_matrix", None), d.pop("delay_matrix", None)
         kw = dict(rule=d.get("rule"), weight=d.get("weight", 1.0), scale=d.get("scale", 1.0),
@@ -112,13 +137,17 @@ def network_from_spec(spec, network_cls):
         else:
             proj = net.connect(pre, post, delay_matrix=dm, **kw)
         proj.enabled = bool(d.get("enabled", True))
-    for d in spec.get("stimuli", []):
+    for d in _entries(spec, "stimuli"):
         net._add_stimulus(stimulus_from_spec(d))
     settings = dict(DEFAULT_SETTINGS)
-    settings.update(spec.get("settings", {}))
+    given = spec.get("settings", {})
+    if not isinstance(given, dict):
+        raise PynTypeError(f"network spec field 'settings' must be a dict with keys {sorted(DEFAULT_SETTINGS)}, "
+                           f"got {type(given).__name__}")
+    settings.update(given)
     unknown = set(settings) - set(DEFAULT_SETTINGS)
     if unknown:
-        raise ValueError(f"unknown settings {sorted(unknown)}; allowed: {sorted(DEFAULT_SETTINGS)}")
+        raise PynValueError(f"unknown settings {sorted(unknown)}; allowed: {sorted(DEFAULT_SETTINGS)}")
     net.settings = settings
     net.view = copy.deepcopy(spec.get("view", {}))
     return net

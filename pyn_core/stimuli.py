@@ -36,6 +36,7 @@ import math
 import numpy as np
 
 from ._checks import check_name, check_real
+from .errors import PynTypeError, PynValueError
 from .synapses import normalise_synapse
 
 KINDS = ("current", "noise", "poisson")
@@ -46,7 +47,7 @@ def _window(start, stop, where):
     start = check_real(start, f"{where}: start", minimum=0.0)
     stop = check_real(stop, f"{where}: stop", allow_none=True)
     if stop is not None and stop < start:
-        raise ValueError(f"{where}: stop ({stop} ms) must be >= start ({start} ms)")
+        raise PynValueError(f"{where}: stop ({stop} ms) must be >= start ({start} ms)")
     return start, stop
 
 
@@ -58,7 +59,10 @@ class _Stimulus:
         where = f"{self.kind} stimulus on {target!r}"
         self.start, self.stop = _window(start, stop, where)
         if neurons is not None:
-            neurons = np.asarray(neurons).reshape(-1).tolist()
+            try:
+                neurons = np.asarray(neurons).reshape(-1).tolist()
+            except (TypeError, ValueError):   # ragged nesting
+                raise PynTypeError(f"{where}: neurons must be a list of neuron indices, got {neurons!r}") from None
         self.neurons = neurons
 
     def steps(self, dt: float) -> tuple[int, int | None]:
@@ -91,8 +95,8 @@ class CurrentStimulus(_Stimulus):
         if isinstance(self.amplitude, _Table):
             return {**self._base_spec(), "amplitude": self.amplitude.to_spec()}
         if callable(self.amplitude):
-            raise ValueError(f"current stimulus on {self.target!r} has a callable amplitude, which a "
-                             "spec cannot hold; sample it into a 'times'/'values' table first")
+            raise PynValueError(f"current stimulus on {self.target!r} has a callable amplitude, which a "
+                                "spec cannot hold; sample it into a 'times'/'values' table first")
         return {**self._base_spec(), "amplitude": self.amplitude}
 
 
@@ -111,14 +115,17 @@ class _Table:
 
 def _table(d: dict, where: str) -> _Table:
     if set(d) != {"times", "values"}:
-        raise ValueError(f"{where}: a tabulated amplitude is a dict with exactly 'times' and 'values'")
-    times, values = np.asarray(d["times"], dtype=float), np.asarray(d["values"], dtype=float)
+        raise PynValueError(f"{where}: a tabulated amplitude is a dict with exactly 'times' and 'values'")
+    try:
+        times, values = np.asarray(d["times"], dtype=float), np.asarray(d["values"], dtype=float)
+    except (TypeError, ValueError):
+        raise PynValueError(f"{where}: 'times' and 'values' must be lists of numbers") from None
     if times.ndim != 1 or times.shape != values.shape or times.size < 1:
-        raise ValueError(f"{where}: 'times' and 'values' must be 1-D of equal, non-zero length")
+        raise PynValueError(f"{where}: 'times' and 'values' must be 1-D of equal, non-zero length")
     if not (np.all(np.isfinite(times)) and np.all(np.isfinite(values))):
-        raise ValueError(f"{where}: 'times' and 'values' must be finite")
+        raise PynValueError(f"{where}: 'times' and 'values' must be finite")
     if np.any(np.diff(times) < 0):
-        raise ValueError(f"{where}: 'times' must be non-decreasing")
+        raise PynValueError(f"{where}: 'times' must be non-decreasing")
     return _Table(times, values)
 
 
@@ -154,14 +161,14 @@ class PoissonStimulus(_Stimulus):
 def stimulus_from_spec(d: dict):
     """Build a stimulus from its spec dict."""
     if not isinstance(d, dict) or d.get("kind") not in KINDS:
-        raise ValueError(f"stimulus kind must be one of {', '.join(KINDS)}, got {d!r}")
+        raise PynValueError(f"stimulus kind must be one of {', '.join(KINDS)}, got {d!r}")
     d = dict(d)
     kind = d.pop("kind")
     cls = {"current": CurrentStimulus, "noise": NoiseStimulus, "poisson": PoissonStimulus}[kind]
     try:
         return cls(**d)
     except TypeError as exc:
-        raise ValueError(f"bad {kind} stimulus {d!r}: {exc}") from None
+        raise PynValueError(f"bad {kind} stimulus {d!r}: {exc}") from None
 
 
 _IEXT_KEYS = {"start", "stop", "mV", "amplitude", "neurons"}
@@ -172,23 +179,25 @@ def parse_I_ext(I_ext) -> list:
     if I_ext is None:
         return []
     if not isinstance(I_ext, dict):
-        raise TypeError("I_ext must be a dict {population name: [stimulus dicts]}")
+        raise PynTypeError("I_ext must be a dict {population name: [stimulus dicts]}")
     out = []
     for target, entries in I_ext.items():
         if isinstance(entries, dict):
             entries = [entries]
+        if not isinstance(entries, (list, tuple)):
+            raise PynTypeError(f"I_ext[{target!r}] must be a list of dicts with start, stop, mV, neurons")
         for e in entries:
             if not isinstance(e, dict):
-                raise TypeError(f"I_ext[{target!r}] entries must be dicts with start, stop, mV, neurons")
+                raise PynTypeError(f"I_ext[{target!r}] entries must be dicts with start, stop, mV, neurons")
             unknown = set(e) - _IEXT_KEYS
             if unknown:
-                raise ValueError(f"I_ext[{target!r}]: unknown key(s) {sorted(unknown)}; allowed: "
-                                 "start, stop, mV (or amplitude), neurons")
+                raise PynValueError(f"I_ext[{target!r}]: unknown key(s) {sorted(unknown)}; allowed: "
+                                    "start, stop, mV (or amplitude), neurons")
             if "mV" in e and "amplitude" in e:
-                raise ValueError(f"I_ext[{target!r}]: give either 'mV' or 'amplitude', not both")
+                raise PynValueError(f"I_ext[{target!r}]: give either 'mV' or 'amplitude', not both")
             amp = e.get("mV", e.get("amplitude"))
             if amp is None:
-                raise ValueError(f"I_ext[{target!r}]: each stimulus needs an amplitude ('mV')")
+                raise PynValueError(f"I_ext[{target!r}]: each stimulus needs an amplitude ('mV')")
             out.append(CurrentStimulus(target, start=e.get("start", 0.0), stop=e.get("stop"),
                                        amplitude=amp, neurons=e.get("neurons")))
     return out

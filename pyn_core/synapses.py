@@ -16,6 +16,8 @@ kind         effect of a spike of weight w arriving at time 0               outp
              to its peak); two coupled exponentials, integrated exactly
 ``cond_exp`` conductance ``w exp(-t/tau)`` with reversal potential E:         conductance
              current ``g (E - v)``
+``cond_alpha`` conductance ``w (t/tau) exp(1 - t/tau)`` with reversal       conductance
+             potential E (the dynamics of ``alpha``)
 ===========  ============================================================  ===============
 
 Decays are exact (the factor ``exp(-dt/tau)`` per step).  Synapses of the same
@@ -39,7 +41,10 @@ separate, as BrainPy's CUBA/COBA outputs):
     ``"conductance"`` (``value`` is a conductance ``g``, adding ``g`` to ``G``
     and ``g E`` to ``GE``; the kind needs a parameter ``E``) or
     ``"voltage"`` (``value`` is a jump of ``v`` at arrival; the state is not
-    kept between steps).
+    kept between steps).  The dynamics do not see the output: ``E`` of a
+    conductance kind is not among the ``params`` the functions take, so one
+    set of functions serves a current and a conductance kind alike
+    (``cond_exp`` is ``exp``'s dynamics, ``cond_alpha`` ``alpha``'s).
 ``value(*state, *params, *constants)``
     what the receptor contributes.
 ``constants`` (optional)
@@ -155,12 +160,22 @@ class SynapseKind:
     def param_names(self) -> tuple[str, ...]:
         return tuple(self.params)
 
+    @property
+    def dynamic_params(self) -> tuple[str, ...]:
+        """The parameters the functions take (all but ``E`` of a conductance kind), in order."""
+        return tuple(p for p in self.params if not (self.output == "conductance" and p == "E"))
+
+    @property
+    def arg_names(self) -> tuple[str, ...]:
+        """What the functions take after the state (and ``w``): the dynamic parameters, then the constants."""
+        return self.dynamic_params + tuple(self.constants)
+
     def defaults(self) -> dict[str, float]:
         """Default value of every parameter that has one (the optional ones are filled in later)."""
         return {k: p.default for k, p in self.params.items() if k not in self.optional}
 
     def constant_values(self, params: tuple, dt: float) -> tuple[float, ...]:
-        """The build-time constants for parameter values ``params`` and step ``dt``."""
+        """The build-time constants for the dynamic parameter values ``params`` and step ``dt``."""
         return tuple(float(f(*params, dt)) for f in self.constants.values())
 
 
@@ -203,20 +218,8 @@ def _alpha_value(x, s, tau, f, h):
     return s
 
 
-def _cond_arrive(g, w, tau, E, f):
-    return (g + w,)
-
-
-def _cond_decay(g, tau, E, f, dt):
-    return (g * f,)
-
-
-def _cond_value(g, tau, E, f):
-    return g
-
-
-def _decay_factor(tau, *rest):
-    return math.exp(-rest[-1] / tau)
+def _decay_factor(tau, dt):
+    return math.exp(-dt / tau)
 
 
 def _h_over_tau(tau, dt):
@@ -224,6 +227,7 @@ def _h_over_tau(tau, dt):
 
 
 _TAU = Param(5.0, "ms", "decay time constant")
+_E = Param(0.0, "mV", "reversal potential (default: 0 mV excitatory, -80 mV inhibitory)")
 
 BUILTIN = (
     SynapseKind("delta", {}, ("x",), _add, _consumed, "voltage", _same,
@@ -235,9 +239,12 @@ BUILTIN = (
     SynapseKind("alpha", {"tau": _TAU}, ("x", "s"), _alpha_arrive, _alpha_decay, "current", _alpha_value,
                 constants={"f": _decay_factor, "h": _h_over_tau}, positive=("tau",),
                 doc="current w (t/tau) exp(1 - t/tau), peak w at t = tau"),
-    SynapseKind("cond_exp", {"tau": _TAU, "E": Param(0.0, "mV", "reversal potential")}, ("g",), _cond_arrive,
-                _cond_decay, "conductance", _cond_value, constants={"f": _decay_factor}, optional=("E",),
-                positive=("tau",), doc="conductance w exp(-t/tau), current g (E - v)"),
+    SynapseKind("cond_exp", {"tau": _TAU, "E": _E}, ("g",), _exp_arrive, _exp_decay, "conductance", _exp_value,
+                constants={"f": _decay_factor}, optional=("E",), positive=("tau",),
+                doc="conductance w exp(-t/tau), current g (E - v)"),
+    SynapseKind("cond_alpha", {"tau": _TAU, "E": _E}, ("x", "g"), _alpha_arrive, _alpha_decay, "conductance",
+                _alpha_value, constants={"f": _decay_factor, "h": _h_over_tau}, optional=("E",), positive=("tau",),
+                doc="conductance w (t/tau) exp(1 - t/tau), current g (E - v)"),
 )
 
 _REGISTRY: dict[str, SynapseKind] = {}

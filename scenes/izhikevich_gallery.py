@@ -245,7 +245,7 @@ def build_scene(scene) -> None:
     _addon("actions").load_spec(scene, spec)
     add_labels(scene, spec)
     frame_front(scene)
-    held = _addon("properties").scene_spec(scene)  # the network as the panel holds it
+    held = _addon("scene_data").scene_spec(scene)  # the network as the panel holds it
     _addon("driver").store_bake(scene, published_bake(held, scene.pyn.built_hash))
     scene.frame_set(FRAME_START)
 

@@ -24,6 +24,7 @@ from typing import Any
 import bge
 import numpy as np
 import numpy.typing as npt
+from pyn_core import PynValueError
 
 from .. import naming
 from ..glow import GlowParams
@@ -61,8 +62,8 @@ def load_spec(source: str, blend_dir: str = "") -> dict[str, Any]:
     source = source.strip()
     if not source:
         if bpy is None or not hasattr(bpy.context.scene, "pyn"):
-            raise ValueError("no spec given and no pyN panel in this scene: set the component's Spec")
-        from ..properties import scene_spec
+            raise PynValueError("no spec given and no pyN panel in this scene: set the component's Spec")
+        from ..scene_data import scene_spec
         spec: dict[str, Any] = scene_spec(bpy.context.scene)
         return spec
     text = bpy.data.texts.get(source) if bpy is not None else None

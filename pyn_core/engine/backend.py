@@ -123,7 +123,7 @@ def available(name: str) -> bool:
     """Whether backend ``name`` is registered and its requirements import."""
     try:
         backend_class(name)
-    except (ImportError, LookupError):
+    except (ImportError, ValueError, LookupError):
         return False
     return True
 

@@ -10,12 +10,10 @@ import math
 import numpy as np
 
 from ..connectivity import to_csr
+from ..errors import PynValueError
 from ..plasticity import DEFAULTS
 from ..population import SourcePopulation
-from ..synapses import receptor_key
-
-CURRENT_KINDS = ("pulse", "exp", "alpha")
-
+from ..synapses import get_synapse_kind, receptor_key
 
 class PopArrays:
     """State, parameters and per-step inputs of one population."""
@@ -54,17 +52,46 @@ class PopArrays:
 
 
 class Receptor:
-    """Shared synaptic state of one kind / time constant / reversal onto one population."""
+    """Shared synaptic state of one synapse kind with one set of parameters onto one population.
+
+    Attributes
+    ----------
+    kind : SynapseKind
+        The declaration (:mod:`pyn_core.synapses`); ``name`` is its name.
+    args : tuple of float
+        What the kind's functions take after the state (and ``w``): the
+        values of its dynamic parameters, then the build-time constants.
+    state : ndarray, shape (len(kind.state), N)
+        One row per state variable (``rows``: the rows as a list of views).
+    E : float
+        The reversal potential of a conductance kind (0 otherwise).
+    ring : ndarray, shape (ring_len, N)
+        Weights arriving at each of the next steps.
+    """
 
     def __init__(self, post, syn, N, ring_len, dt, dtype=np.float64):
         self.post = post
-        self.kind, self.tau, self.E = syn["kind"], syn.get("tau", 0.0), syn.get("E", 0.0)
+        self.kind = get_synapse_kind(syn["kind"])
+        self.name = self.kind.name
+        self.output = self.kind.output
+        self.params = tuple(float(syn[p]) for p in self.kind.dynamic_params)
+        self.args = self.params + self.kind.constant_values(self.params, dt)
+        self.E = float(syn["E"]) if self.output == "conductance" else 0.0
         self.ring = np.zeros((ring_len, N), dtype=dtype)   # float32 with settings["dtype"]
-        self.s = np.zeros(N)              # current (exp, pulse, alpha output) or conductance
-        self.x = np.zeros(N) if self.kind == "alpha" else None
-        self.decay = 0.0 if self.kind == "pulse" else (math.exp(-dt / self.tau) if self.tau else 1.0)
-        self.h_over_tau = dt / self.tau if self.tau else 0.0
-        self.jump = math.e if self.kind == "alpha" else 1.0
+        self.state = np.zeros((len(self.kind.state), N))
+        self.rows = list(self.state)
+        zero = (0.0,) * len(self.kind.state)
+        self.zero = zero
+
+    def increments(self, w: float) -> tuple[float, ...]:
+        """What one arriving spike of weight ``w`` adds to each state variable (the kind's arrive at 0).
+
+        For a voltage kind, a one-element tuple: the jump of ``v``.
+        """
+        new = self.kind.arrive(*self.zero, w, *self.args)
+        if self.output == "voltage":
+            return (float(self.kind.value(*new, *self.args)),)
+        return tuple(float(x) for x in new)
 
 
 class ProjArrays:
@@ -132,9 +159,12 @@ def compile_network(net, dt, rng, stdp):
     type of the weights and of the delay ring buffers: float32 halves their
     memory (a static synapse then takes 8 bytes, 9 with its own delay).
     """
-    dtype = np.dtype(net.settings.get("dtype", "float64"))
+    try:
+        dtype = np.dtype(net.settings.get("dtype", "float64"))
+    except TypeError:
+        dtype = None
     if dtype not in (np.float32, np.float64):
-        raise ValueError(f"settings['dtype'] must be 'float32' or 'float64', got {net.settings.get('dtype')!r}")
+        raise PynValueError(f"settings['dtype'] must be 'float32' or 'float64', got {net.settings.get('dtype')!r}")
     pops = [PopArrays(i, p, dt) for i, p in enumerate(net.populations)]
     by_name = {p.name: p for p in pops}
     drawn = []
@@ -151,14 +181,14 @@ def compile_network(net, dt, rng, stdp):
         if key not in rec_index:
             rec_index[key] = len(receptors)
             receptors.append(Receptor(post, syn, post.N, ring_len, dt, dtype))
-            if syn["kind"] == "cond_exp":
+            if receptors[-1].output == "conductance":
                 post.has_cond = True
         return receptors[rec_index[key]]
 
     projs = []
     for q, pre, post, pre_idx, post_idx, w, steps in drawn:
         syn = q.resolved_synapse(post.desc)
-        sign = -1.0 if (q.mode == "inhibitory" and syn["kind"] != "cond_exp") else 1.0
+        sign = -1.0 if (q.mode == "inhibitory" and get_synapse_kind(syn["kind"]).output != "conductance") else 1.0
         pa = ProjArrays(len(projs), q, pre, post, receptor_for(post, syn), pre_idx, post_idx, w, steps, sign,
                         dtype)
         plastic = q.plasticity

@@ -44,32 +44,20 @@ import math
 
 import numpy as np
 
+from ..errors import PynValueError
 from ..stimuli import CurrentStimulus, NoiseStimulus, PoissonStimulus
-from ..synapses import normalise_synapse
+from ..synapses import get_synapse_kind, normalise_synapse
+from . import elementwise
 
 #: Poisson means above this are drawn with ``Generator.poisson`` instead of a table.
 TABLE_MAX_LAM = 50.0
 #: Spawn key of the counter-based streams of the Poisson stimuli.
 HASH_STREAM = 7
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
-_TO_UNIT = 2.0 ** -53
-
-
-def _mix64(z):
-    """The 64-bit finaliser of SplitMix64 (works on uint64 scalars and arrays)."""
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
-
-
 def hash_uniform(key_lo, key_hi, counter):
-    """Uniforms in [0, 1) from 64-bit keys and uint64 counters: two rounds of SplitMix64's mixer.
+    """Uniforms in [0, 1) from 64-bit keys and uint64 counters (:func:`.elementwise.hash_uniform`).
 
-    The numba backend computes the same expression on scalars, bit for bit.
+    The numba backend compiles the same function and calls it on scalars.
 
     Examples
     --------
@@ -79,8 +67,7 @@ def hash_uniform(key_lo, key_hi, counter):
     (True, True, True)
     """
     with np.errstate(over="ignore"):
-        z = _mix64(_mix64(counter * _GOLDEN + key_lo) ^ key_hi)
-    return (z >> _S11).astype(np.float64) * _TO_UNIT
+        return elementwise.hash_uniform(key_lo, key_hi, counter)
 
 
 def stream_keys(rng, *key) -> tuple:
@@ -167,15 +154,16 @@ class StimulusSchedule:
                 w.table = None
                 if callable(s.amplitude):
                     if w.k1 is None:
-                        raise ValueError(f"current stimulus on {s.target!r} with a callable amplitude needs a stop time")
+                        raise PynValueError(f"current stimulus on {s.target!r} with a callable amplitude "
+                                            "needs a stop time")
                     t = np.arange(w.k0, w.k1 + 1) * dt
                     table = np.asarray(s.amplitude(t), dtype=float)
                     if table.shape not in ((t.size,), (t.size, w.n)):
-                        raise ValueError(f"the amplitude callable of the current stimulus on {s.target!r} returned "
-                                         f"shape {table.shape}; expected ({t.size},) or ({t.size}, {w.n})")
+                        raise PynValueError(f"the amplitude callable of the current stimulus on {s.target!r} returned "
+                                            f"shape {table.shape}; expected ({t.size},) or ({t.size}, {w.n})")
                     if not np.all(np.isfinite(table)):
-                        raise ValueError(f"the amplitude callable of the current stimulus on {s.target!r} "
-                                         "returned NaN or inf")
+                        raise PynValueError(f"the amplitude callable of the current stimulus on {s.target!r} "
+                                            "returned NaN or inf")
                     w.table = table
                 self.currents.append(w)
             elif isinstance(s, NoiseStimulus):
@@ -183,12 +171,13 @@ class StimulusSchedule:
                 self.noises.append(w)
             else:
                 syn = s.synapse or normalise_synapse(pop.desc.default_synapse("excitatory"), f"poisson on {s.target!r}")
-                if syn["kind"] == "cond_exp" and "E" not in syn:
+                if "E" in get_synapse_kind(syn["kind"]).optional and "E" not in syn:
                     syn = dict(syn, E=0.0)
                 w.receptor = receptor_for(pop, syn)
                 w.lam = s.rate * dt * 1e-3
                 w.cdf = poisson_table(w.lam)
-                w.weight = s.weight * (np.e if syn["kind"] == "alpha" else 1.0)
+                w.weight = s.weight
+                w.increments = w.receptor.increments(s.weight)   # per count, per state variable
                 self.poissons.append(w)
         self.ext_pops = [p for p in pops_by_name.values() if p.has_ext]
 
@@ -219,8 +208,12 @@ class StimulusSchedule:
                     counter = np.arange(k * w.n, (k + 1) * w.n, dtype=np.uint64)
                     counts = np.searchsorted(w.cdf, hash_uniform(w.key_lo, w.key_hi, counter), side="right")
                 r = w.receptor
-                target = r.post.v if r.kind == "delta" else (r.x if r.kind == "alpha" else r.s)
-                w.add(target, w.weight * counts)
+                if r.output == "voltage":
+                    w.add(r.post.v, w.increments[0] * counts)
+                    continue
+                for row, inc in zip(r.rows, w.increments):
+                    if inc != 0.0:
+                        w.add(row, inc * counts)
 
 
 class PoissonSource:

@@ -1,4 +1,8 @@
-"""Numpy kernels of the plasticity rules (equations: :mod:`pyn_core.plasticity`).
+"""The learning state of a simulation and its reference updates (equations: :mod:`pyn_core.plasticity`).
+
+The state (traces, eligibility, dopamine, short-term plasticity) is shared
+by every backend; the numpy backend updates it with the functions here,
+the per-synapse arithmetic of which is in :mod:`.elementwise`.
 
 State lives in small classes of preallocated arrays; the kernels are
 functions over them.  The cost of a step is proportional to the synapses of
@@ -36,10 +40,8 @@ import numpy as np
 
 from ..connectivity import to_csr
 
-try:                                        # the clip ufunc itself: one call, no Python wrapper
-    from numpy._core.umath import clip as _clip
-except ImportError:                         # numpy < 2
-    from numpy.core.umath import clip as _clip
+from ..errors import PynLookupError, PynValueError
+from .elementwise import rstdp_flush, stdp_pair, tm_release
 
 #: Rebase the reward-modulated integral after this many ``tau_c``.
 EPOCH_TAU = 10.0
@@ -108,11 +110,9 @@ class STPState:
 def stp_release(st, spikers, k):
     """Release fractions ``r = u x`` of presynaptic ``spikers`` at step ``k``; updates ``st``."""
     elapsed = (k - st.last[spikers]).astype(float)
-    x = 1.0 - (1.0 - st.x[spikers]) * np.exp(-elapsed * st.k_rec)
-    u = st.u[spikers] * np.exp(-elapsed * st.k_fac) if st.k_fac is not None else 0.0
-    u = u + st.U * (1.0 - u)
-    r = u * x
-    st.x[spikers] = x - r
+    fac = st.k_fac is not None
+    u, x, r = tm_release(st.u[spikers], st.x[spikers], elapsed, st.U, st.k_rec, st.k_fac if fac else 0.0, fac)
+    st.x[spikers] = x
     st.u[spikers] = u
     st.last[spikers] = k
     return r
@@ -365,20 +365,8 @@ class PlasticConnection:
             amp = self.a_plus if sign > 0 else -self.a_minus
             self.a[syn] += (amp * factor * math.exp((k - self.k0) * self.k_c)) * scaled
             return
-        view = isinstance(syn, slice)
-        w = self.w[syn]
-        if self.multiplicative:
-            if sign > 0:
-                w += (self.w_max - w) * scaled * (self.a_plus * factor)
-            else:
-                w -= (w - self.w_min) * scaled * (self.a_minus * factor)
-        elif sign > 0:
-            w += scaled * (self.a_plus * factor)
-        else:
-            w -= scaled * (self.a_minus * factor)
-        _clip(w, self.w_min, self.w_max, out=w)
-        if not view:
-            self.w[syn] = w
+        amp = (self.a_plus if sign > 0 else self.a_minus) * factor
+        self.w[syn] = stdp_pair(self.w[syn], scaled, amp, self.w_min, self.w_max, self.multiplicative, sign > 0)
 
     # -- reward modulation -------------------------------------------------
     def flush(self, syn=None):
@@ -387,9 +375,7 @@ class PlasticConnection:
             return
         if syn is None:
             syn = slice(None)
-        w = self.w[syn] + self.a[syn] * (self.G - self.g[syn])
-        _clip(w, self.w_min, self.w_max, out=w)
-        self.w[syn] = w
+        self.w[syn] = rstdp_flush(self.w[syn], self.a[syn], self.g[syn], self.G, self.w_min, self.w_max)
         self.g[syn] = self.G
 
     def _integrate(self, k):
@@ -410,7 +396,7 @@ class PlasticConnection:
     def eligibility(self, k):
         """Eligibility trace ``c`` of every synapse at step ``k``."""
         if not self.reward_modulated:
-            raise ValueError("this connection has no eligibility trace (its rule is 'stdp', not 'rstdp')")
+            raise PynValueError("this connection has no eligibility trace (its rule is 'stdp', not 'rstdp')")
         return self.a * math.exp((self.k0 - k) * self.k_c)
 
     def weights_changed(self):
@@ -441,7 +427,7 @@ class PlasticityState:
                 continue
             src = p["dopamine_from"]
             if src is not None and src not in names:
-                raise LookupError(f"connection {q.name!r}: dopamine_from={src!r} is not a population of the "
+                raise PynLookupError(f"connection {q.name!r}: dopamine_from={src!r} is not a population of the "
                                   f"network; populations: {', '.join(names)}")
             key = (p["tau_d"], p["dopamine_baseline"], src, p["dopamine_per_spike"])
             if key not in by_key:

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import PynLookupError, PynTypeError, PynValueError
+from .elementwise import synaptic_current
+
 #: Recordable names besides the models' state variables.
 DERIVED = ("I_ext", "I_syn", "psc", "I_rec", "spike_raster")
 
@@ -16,28 +19,41 @@ def resolve_record(record, pops) -> dict[str, list[str]]:
         names = {p.name for p in pops}
         out = {}
         for name, variables in record.items():
-            if name not in names:
-                raise LookupError(f"cannot record population {name!r}: no such population; "
-                                  f"populations: {', '.join(sorted(names))}")
+            if not isinstance(name, str) or name not in names:
+                raise PynLookupError(f"cannot record population {name!r}: no such population; "
+                                     f"populations: {', '.join(sorted(names))}")
             pop = next(p for p in pops if p.name == name)
-            variables = [variables] if isinstance(variables, str) else list(variables)
+            variables = _names(variables, f"record[{name!r}]")
             for v in variables:
                 if pop.is_source and v != "spike_raster":
-                    raise ValueError(f"population {name!r} is a spike source: only spikes are recorded")
+                    raise PynValueError(f"population {name!r} is a spike source: only spikes are recorded")
                 if not pop.is_source and v not in pop.model.state and v not in DERIVED:
-                    raise ValueError(f"cannot record {v!r} of population {name!r}; allowed: "
-                                     f"{', '.join(pop.model.state + DERIVED)}")
+                    raise PynValueError(f"cannot record {v!r} of population {name!r}; allowed: "
+                                        f"{', '.join(pop.model.state + DERIVED)}")
             out[name] = [v for v in variables if v != "spike_raster"]
         return out
-    variables = [record] if isinstance(record, str) else list(record)
+    variables = _names(record, "record")
     allowed = set(DERIVED)
     for p in neuron_pops:
         allowed.update(p.model.state)
     for v in variables:
         if v not in allowed:
-            raise ValueError(f"unknown property to save {v!r}; allowed: {', '.join(sorted(allowed))}")
+            raise PynValueError(f"unknown property to save {v!r}; allowed: {', '.join(sorted(allowed))}")
     return {p.name: [v for v in variables if v != "spike_raster" and (v in DERIVED or v in p.model.state)]
             for p in neuron_pops}
+
+
+def _names(variables, what: str) -> list:
+    """A name or a sequence of names as a list of str."""
+    if isinstance(variables, str):
+        return [variables]
+    try:
+        out = list(variables)
+    except TypeError:
+        out = None
+    if out is not None and all(isinstance(v, str) for v in out):
+        return out
+    raise PynTypeError(f"{what} must be a variable name or a list of names (str), got {variables!r}")
 
 
 class Recorder:
@@ -82,7 +98,7 @@ class Recorder:
             elif var == "I_ext":
                 arr[row] = p.I_ext
             else:   # I_syn, psc, I_rec: synaptic current
-                arr[row] = p.I - p.I_ext + p.GE - p.G * p.v if p.has_ext else p.I + p.GE - p.G * p.v
+                arr[row] = synaptic_current(p.I, p.I_ext, p.G, p.GE, p.v)
         self.fill += 1
 
     def close(self):

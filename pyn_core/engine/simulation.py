@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import logging
 import math
+import reprlib
 import sys
 import time
 
 import numpy as np
 
 from .._checks import check_real
-from ..errors import SimulationError
+from ..errors import PynLookupError, PynTypeError, PynValueError, SimulationError
 from ..results import Results
 from .backend import select_backend
 from .build import compile_network
@@ -46,7 +47,7 @@ class SpikeBatch:
         try:
             i = self.names.index(name)
         except ValueError:
-            raise LookupError(f"no population named {name!r}; populations: {', '.join(self.names)}") from None
+            raise PynLookupError(f"no population named {name!r}; populations: {', '.join(self.names)}") from None
         mask = self.pop == i
         return self.ids[mask], self.times[mask]
 
@@ -86,7 +87,7 @@ class Simulation:
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2 ** 32))
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
+            raise PynTypeError(f"seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
         self.learning = bool(learning if stdp is None else stdp)   # stdp: the original name
         self.network = net
@@ -101,8 +102,8 @@ class Simulation:
         by_name = {p.name: p for p in self.pops}
         for s in stimuli:
             if s.target not in by_name:
-                raise LookupError(f"stimulus target {s.target!r} is not a population of the network; "
-                                  f"populations: {', '.join(by_name)}")
+                raise PynLookupError(f"stimulus target {s.target!r} is not a population of the network; "
+                                     f"populations: {', '.join(by_name)}")
         self.stimuli = StimulusSchedule(stimuli, by_name, self.dt, receptor_for)
         self.sources = SourceSchedule(self.pops, self.dt)
         if record_every is None:
@@ -140,11 +141,11 @@ class Simulation:
         """
         names = self.population_names
         if population not in names:
-            raise LookupError(f"no population named {population!r}; populations: {', '.join(names)}")
+            raise PynLookupError(f"no population named {population!r}; populations: {', '.join(names)}")
         pop = self.pops[names.index(population)]
-        if variable not in pop.state:
-            raise LookupError(f"population {population!r} has no state variable {variable!r}; "
-                              f"it has: {', '.join(pop.state) or 'none (a spike source)'}")
+        if not isinstance(variable, str) or variable not in pop.state:
+            raise PynLookupError(f"population {population!r} has no state variable {variable!r}; "
+                                 f"it has: {', '.join(pop.state) or 'none (a spike source)'}")
         return pop.state[variable].copy()
 
     @property
@@ -251,8 +252,8 @@ class Simulation:
             if (post is None and q.name == name_or_pre) or (post is not None and q.pre.name == name_or_pre
                                                              and q.post.name == post):
                 return q
-        raise LookupError(f"no connection {name_or_pre!r}{'' if post is None else ' -> ' + repr(post)}; "
-                          f"connections: {', '.join(q.name for q in self.projs) or 'none'}")
+        raise PynLookupError(f"no connection {name_or_pre!r}{'' if post is None else ' -> ' + repr(post)}; "
+                             f"connections: {', '.join(q.name for q in self.projs) or 'none'}")
 
     def get_weights(self, name, post=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(pre, post, weight) arrays of a connection (by name, or by pre and post names).
@@ -274,9 +275,13 @@ class Simulation:
         connection keeps its eligibility traces.
         """
         q = self._proj(name, post)
-        w = np.broadcast_to(np.asarray(weight, dtype=float), q.weight.shape)
+        try:
+            w = np.broadcast_to(np.asarray(weight, dtype=float), q.weight.shape)
+        except (TypeError, ValueError):
+            raise PynValueError(f"weights of connection {q.name!r} must be a number or {q.n} numbers "
+                                f"(one per synapse, CSR order), got {reprlib.repr(weight)}") from None
         if not np.all(np.isfinite(w)):
-            raise ValueError("weights must be finite")
+            raise PynValueError("weights must be finite")
         if q.plastic is not None:
             q.plastic.flush()
         if not q.weight.flags.writeable:          # one shared value until now: one per synapse from here on
@@ -289,8 +294,8 @@ class Simulation:
         """Eligibility trace ``c`` of every synapse of a reward-modulated connection (CSR order)."""
         q = self._proj(name, post)
         if q.plastic is None or not q.plastic.reward_modulated:
-            raise ValueError(f"connection {q.name!r} is not reward-modulated in this run (plasticity='rstdp' "
-                             "and stdp=True are needed)")
+            raise PynValueError(f"connection {q.name!r} is not reward-modulated in this run (plasticity='rstdp' "
+                                "and stdp=True are needed)")
         return q.plastic.eligibility(self.k)
 
     def _modulator(self, connection):
@@ -298,7 +303,7 @@ class Simulation:
             return None
         q = self._proj(connection)
         if q.plastic is None or q.plastic.modulator is None:
-            raise ValueError(f"connection {q.name!r} is not reward-modulated in this run")
+            raise PynValueError(f"connection {q.name!r} is not reward-modulated in this run")
         return q.plastic.modulator
 
     def reward(self, amount: float, connection=None):
@@ -322,8 +327,8 @@ class Simulation:
         """
         amount = check_real(amount, "reward amount")
         if not self.plasticity.modulators:
-            raise ValueError("no reward-modulated connection learns in this run: connect with "
-                             "plasticity='rstdp' and build with stdp=True")
+            raise PynValueError("no reward-modulated connection learns in this run: connect with "
+                                "plasticity='rstdp' and build with stdp=True")
         self.plasticity.reward(amount, self._modulator(connection))
 
     def dopamine(self, connection=None) -> float:
@@ -331,8 +336,8 @@ class Simulation:
         m = self._modulator(connection)
         if m is None:
             if len(self.plasticity.modulators) != 1:
-                raise ValueError(f"this run has {len(self.plasticity.modulators)} dopamine concentrations; "
-                                 "name a reward-modulated connection")
+                raise PynValueError(f"this run has {len(self.plasticity.modulators)} dopamine concentrations; "
+                                    "name a reward-modulated connection")
             m = self.plasticity.modulators[0]
         return float(m.d)
 
@@ -359,7 +364,7 @@ class Simulation:
             idx = np.arange(q.n)
         elif isinstance(synapses, (int, np.integer)) and not isinstance(synapses, bool):
             if synapses < 1:
-                raise ValueError(f"synapses must be >= 1 when a count, got {synapses}")
+                raise PynValueError(f"synapses must be >= 1 when a count, got {synapses}")
             idx = np.unique(np.linspace(0, q.n - 1, min(int(synapses), q.n)).round().astype(np.int64))
         else:
             from .._checks import check_indices

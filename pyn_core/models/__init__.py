@@ -14,6 +14,7 @@ Examples
 """
 from __future__ import annotations
 
+from ..errors import PynLookupError, PynTypeError, PynValueError
 from . import adex, hh, izhikevich, lif
 from .base import NeuronModel, Param
 
@@ -23,9 +24,9 @@ _REGISTRY: dict[str, NeuronModel] = {}
 def register_model(model: NeuronModel) -> NeuronModel:
     """Add ``model`` to the registry under ``model.name`` (replacing none)."""
     if not isinstance(model, NeuronModel):
-        raise TypeError(f"register_model expects a NeuronModel, got {type(model).__name__}")
+        raise PynTypeError(f"register_model expects a NeuronModel, got {type(model).__name__}")
     if model.name in _REGISTRY and _REGISTRY[model.name] is not model:
-        raise ValueError(f"a model named {model.name!r} is already registered")
+        raise PynValueError(f"a model named {model.name!r} is already registered")
     _REGISTRY[model.name] = model
     return model
 
@@ -43,8 +44,8 @@ def get_model(name: str) -> NeuronModel:
     """The registered model called ``name``."""
     try:
         return _REGISTRY[name]
-    except KeyError:
-        raise LookupError(f"unknown neuron model {name!r}; known models: {', '.join(models())}") from None
+    except (KeyError, TypeError):   # TypeError: an unhashable name
+        raise PynLookupError(f"unknown neuron model {name!r}; known models: {', '.join(models())}") from None
 
 
 def presets(model: str) -> list[str]:

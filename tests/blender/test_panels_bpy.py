@@ -5,7 +5,7 @@ import pytest
 
 pytestmark = pytest.mark.requires_bpy
 bpy = pytest.importorskip("bpy")
-pytest.importorskip("pyn_core")
+pyn_core = pytest.importorskip("pyn_core")
 
 import blender_addon  # noqa: E402
 from blender_addon import actions, panels, properties  # noqa: E402
@@ -98,3 +98,39 @@ def test_search_callbacks_offer_models_presets_and_populations(addon):
     assert properties._search_presets(pop, context, "burst") == [
         p for p in properties._search_presets(pop, context, "") if "burst" in p] != []
     assert properties._search_populations(None, context, "thal") == ["thalamus"]
+
+
+def test_panels_draw_a_user_synapse_kind_a_kept_rule_and_a_problem(addon, user_synapse):
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    actions.add_population(scene, "A", N=4)
+    actions.add_projection(scene, "A", "A", synapse=user_synapse.name)
+    actions.add_projection(scene, "A", "A", extra_json='{"rule": {"name": "explicit", "pre": [0], "post": [1]}}')
+    actions.add_stimulus(scene, "A", kind="poisson", synapse="cond_exp")
+    log = []
+    for i in range(2):
+        scene.pyn.active_projection = i
+        log += draw_all(scene)
+    props = [entry[1] for entry in log if entry[0] == "prop"]
+    labels = [entry[1] for entry in log if entry[0] == "label"]
+    assert props.count("value") >= 2  # the kind's tau_rise and tau_decay rows
+    assert "synapse_E" in props and "synapse_tau" in props  # cond_exp of the Poisson drive
+    assert "Rule: explicit (kept in the other fields)" in labels
+    assert any(text.startswith("A → A  (+, explicit)") for text in labels)
+    assert not any("is not a population" in text for text in labels)
+    scene.pyn.projections[0].post = "B"
+    from blender_addon import driver
+    driver.CACHE.changed.clear()
+    labels = [entry[1] for entry in draw_all(scene) if entry[0] == "label"]
+    assert "connection 1 (A -> B): To 'B' is not a population of this network; choose one of: 'A'" in labels
+
+
+def test_synapse_suggestions_are_the_registered_kinds(addon, user_synapse):
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    actions.add_population(scene, "A")
+    pr = actions.add_projection(scene, "A", "A")
+    context = types.SimpleNamespace(scene=scene)
+    names = [name for name, _ in properties._search_synapses(pr, context, "")]
+    assert names == ["default"] + pyn_core.synapse_kinds() and user_synapse.name in names
+    assert [name for name, _ in properties._search_synapses(pr, context, "_exp")] == ["cond_exp"]

@@ -3,7 +3,10 @@ import json
 
 import pytest
 
-from blender_addon import spec_convert as sc
+pyn_core = pytest.importorskip("pyn_core")
+
+from blender_addon import spec_convert as sc  # noqa: E402
+from pyn_core import PynError, PynIndexError, PynLookupError, PynValueError  # noqa: E402
 
 FULL_SPEC = {
     "format": "pyn-network", "version": 1, "name": "loop",
@@ -117,21 +120,25 @@ def test_index_lists(text, ids):
 
 @pytest.mark.parametrize("text", ["a", "-2", "1-2-3"])
 def test_bad_index_lists_say_what_to_write(text):
-    with pytest.raises(ValueError, match="0-9, 12"):
+    with pytest.raises(PynValueError, match="0-9, 12"):
         sc.parse_index_list(text)
 
 
 def test_refuses_other_formats_and_newer_versions():
-    with pytest.raises(ValueError, match="not a pyN network spec"):
+    with pytest.raises(PynValueError, match="not a pyN network spec"):
         sc.panel_from_spec({"format": "something"})
-    with pytest.raises(ValueError, match="newer"):
+    with pytest.raises(PynValueError, match="newer"):
         sc.panel_from_spec({"format": "pyn-network", "version": 99})
 
 
 def test_bad_json_field_names_the_item():
     data = sc.panel_from_spec(FULL_SPEC)
     data["populations"][0]["params_json"] = "{oops"
-    with pytest.raises(ValueError, match="thalamus"):
+    with pytest.raises(PynValueError, match="thalamus"):
+        sc.spec_from_panel(data)
+    data["populations"][0]["params_json"] = ""
+    data["populations"][1]["extra_json"] = "[1, 2]"
+    with pytest.raises(PynValueError, match="extra fields of population 'cortex': write a JSON object"):
         sc.spec_from_panel(data)
 
 
@@ -150,12 +157,12 @@ def test_spec_files(tmp_path):
     sc.write_spec_file(FULL_SPEC, path)
     assert sc.read_spec_file(path) == FULL_SPEC
     path.write_text("{not json")
-    with pytest.raises(ValueError, match="not valid JSON"):
+    with pytest.raises(PynValueError, match="not valid JSON"):
         sc.read_spec_file(path)
 
 
 def test_backwards_range_suggests_the_fix():
-    with pytest.raises(ValueError, match="write it as 1-3"):
+    with pytest.raises(PynValueError, match="write it as 1-3"):
         sc.parse_index_list("3-1")
 
 
@@ -219,7 +226,7 @@ def test_view_colouring_settings_travel_in_the_spec():
     assert view["color_by"] == "voltage" and view["voltage_max"] == -45.0 and view["camera_hint"] == "top"
     assert sc.view_settings({"view": {}})["color_by"] == "spikes"
     spec["view"]["color_by"] = "rainbow"
-    with pytest.raises(ValueError, match="spikes, voltage"):
+    with pytest.raises(PynValueError, match="spikes, voltage"):
         sc.panel_from_spec(spec)
 
 
@@ -238,5 +245,148 @@ def test_reward_modulated_and_short_term_plasticity_survive_the_panel():
 def test_unknown_plasticity_rule_is_refused():
     spec = json.loads(json.dumps(FULL_SPEC))
     spec["projections"][0]["plasticity"] = {"rule": "bcm"}
-    with pytest.raises(ValueError, match="unknown plasticity rule 'bcm'"):
+    with pytest.raises(PynValueError, match="unknown plasticity rule 'bcm'"):
         sc.panel_from_spec(spec)
+
+
+# -- the panel's lists are the core's vocabularies -------------------------------------------------
+
+def test_lists_are_the_cores_vocabularies_with_the_panels_own_differences():
+    assert sc.choices("model") == pyn_core.models()
+    assert sc.choices("layout") == pyn_core.layouts()
+    assert sc.choices("mode") == pyn_core.connection_modes()
+    assert sc.choices("stimulus") == pyn_core.stimulus_kinds()
+    assert sc.choices("weight_dist") == ["constant"] + pyn_core.weight_distributions()
+    assert sc.choices("synapse") == ["default"] + pyn_core.synapse_kinds()
+    assert sc.choices("plasticity") == ["default", "none"] + pyn_core.plasticity_rules()
+    assert sc.choices("rule") == [r for r in pyn_core.connection_rules() if r != "explicit"]
+    assert sc.left_out("rule") == ["explicit"]
+    assert all(sc.left_out(field) == [] for field in sc.CORE_LISTS if field != "rule")
+    with pytest.raises(PynLookupError, match="lists: model"):
+        sc.choices("colour")
+
+
+def test_the_panel_invents_no_entries():
+    """Every entry the panel has fields for is the core's (or one of the panel's own additions)."""
+    for field, entries in sc.PANEL_FIELDS.items():
+        core = getattr(pyn_core, sc.CORE_LISTS[field])()
+        assert set(entries) <= set(core) | set(sc.PANEL_ADDS.get(field, ())), field
+    for field, adds in sc.PANEL_ADDS.items():
+        assert not set(adds) & set(getattr(pyn_core, sc.CORE_LISTS[field])()), field
+
+
+def test_which_kinds_take_tau_and_E_comes_from_the_kinds_params():
+    for name in pyn_core.synapse_kinds():
+        params = pyn_core.get_synapse_kind(name).params
+        fields = sc.synapse_fields(name)
+        assert ("synapse_tau" in fields) == ("tau" in params), name
+        assert ("synapse_E" in fields) == ("E" in params), name
+    assert sc.synapse_fields("default") == () and sc.synapse_fields("no_such_kind") == ()
+
+
+def test_a_spec_with_the_explicit_rule_keeps_it_whole():
+    spec = json.loads(json.dumps(FULL_SPEC))
+    rule = {"name": "explicit", "pre": [0, 1], "post": [1, 0]}
+    spec["projections"][3]["rule"] = rule
+    data = sc.panel_from_spec(spec)
+    pr = data["projections"][3]
+    assert pr["rule"] in sc.choices("rule") and sc.kept_rule(pr) == "explicit"
+    assert sc.kept_rule(data["projections"][0]) is None
+    assert sc.spec_from_panel(json.loads(json.dumps(data)))["projections"] == spec["projections"]
+
+
+# -- synapse kinds of the user's own -------------------------------------------------------------
+
+def test_a_user_synapse_kind_is_offered_and_its_params_get_rows(user_synapse):
+    assert user_synapse.name in sc.choices("synapse")
+    assert sc.synapse_fields(user_synapse.name) == ()
+    assert sc.synapse_param_rows(user_synapse.name) == [{"name": "tau_rise", "value": 1.0},
+                                                        {"name": "tau_decay", "value": 5.0}]
+    # values already there stay, another kind's rows go
+    rows = sc.synapse_param_rows(user_synapse.name, [{"name": "tau_decay", "value": 8.0},
+                                                     {"name": "tau", "value": 3.0}])
+    assert rows == [{"name": "tau_rise", "value": 1.0}, {"name": "tau_decay", "value": 8.0}]
+    assert sc.synapse_param_rows("exp", rows) == [] and sc.synapse_param_rows("unregistered", rows) is None
+
+
+def test_user_synapse_params_survive_panel_spec_panel(user_synapse):
+    data = sc.default_panel()
+    data["populations"] += [sc.default_population(0, "A"), sc.default_population(1, "B")]
+    pr = sc.default_projection("A", "B")
+    pr["synapse"] = user_synapse.name
+    pr["synapse_params"] = [{"name": "tau_rise", "value": 0.5}, {"name": "tau_decay", "value": 7.5}]
+    data["projections"].append(pr)
+    st = sc.default_stimulus("B", "poisson")
+    st["synapse"] = user_synapse.name
+    st["synapse_params"] = [{"name": "tau_rise", "value": 2.0}, {"name": "tau_decay", "value": 4.0}]
+    data["stimuli"].append(st)
+    spec = sc.spec_from_panel(data)
+    assert spec["projections"][0]["synapse"] == {"kind": user_synapse.name, "tau_rise": 0.5, "tau_decay": 7.5}
+    assert spec["stimuli"][0]["synapse"] == {"kind": user_synapse.name, "tau_rise": 2.0, "tau_decay": 4.0}
+    again = sc.panel_from_spec(json.loads(json.dumps(spec)))
+    assert again["projections"][0] == pr and again["stimuli"][0] == st
+    # and the core takes it, and gives it back unchanged
+    core = pyn_core.Network.from_spec(spec).to_spec()
+    assert core["projections"][0]["synapse"] == spec["projections"][0]["synapse"]
+    assert sc.spec_from_panel(sc.panel_from_spec(core))["projections"] == core["projections"]
+
+
+def test_an_unregistered_synapse_kind_is_named_with_what_to_do():
+    data = sc.default_panel()
+    data["populations"].append(sc.default_population(0, "A"))
+    data["projections"].append(dict(sc.default_projection("A", "A"), synapse="alpah"))
+    with pytest.raises(PynLookupError, match=r"Synapse 'alpah' is not a registered synapse kind; choose one of: "
+                                             r"default, delta, .*register_synapse"):
+        sc.spec_from_panel(data)
+
+
+# -- what the fields refer to is checked, and the field named --------------------------------------
+
+def _panel(**stimulus):
+    data = sc.default_panel()
+    data["populations"] += [sc.default_population(0, "thalamus"), sc.default_population(1, "cortex")]
+    data["populations"][1]["N"] = 10
+    data["projections"].append(sc.default_projection("thalamus", "cortex"))
+    data["stimuli"].append(dict(sc.default_stimulus("cortex"), **stimulus))
+    return data
+
+
+@pytest.mark.parametrize("where, field, message", [
+    ("projections", "pre", r"connection 1 \(pop0 -> cortex\): From 'pop0' is not a population of this network; "
+                           r"choose one of: 'thalamus', 'cortex'"),
+    ("projections", "post", r"connection 1 \(thalamus -> pop0\): To 'pop0' is not a population"),
+    ("stimuli", "target", r"stimulus 1 \(current on 'pop0'\): Target 'pop0' is not a population of this "
+                          r"network; choose one of: 'thalamus', 'cortex'"),
+])
+def test_a_renamed_population_is_named_by_the_field_that_still_uses_it(where, field, message):
+    data = _panel()
+    data[where][0][field] = "pop0"
+    with pytest.raises(PynLookupError, match=message):
+        sc.spec_from_panel(data)
+
+
+def test_a_mistyped_model_says_which_models_there_are():
+    data = _panel()
+    data["populations"][0]["model"] = "izhikevic"
+    with pytest.raises(PynLookupError, match=r"population 'thalamus': Model 'izhikevic' is not a registered neuron "
+                                             r"model; choose one of: adex, hh, izhikevich, lif"):
+        sc.spec_from_panel(data)
+
+
+def test_neurons_beyond_N_say_which_indices_there_are():
+    with pytest.raises(PynIndexError, match=r"Neurons '0-3, 10' names neuron 10, but 'cortex' has N = 10; "
+                                            r"use indices 0-9"):
+        sc.spec_from_panel(_panel(neurons="0-3, 10"))
+    with pytest.raises(PynValueError, match=r"stimulus 1 \(current on 'cortex'\): Neurons: .*write it as 1-3"):
+        sc.spec_from_panel(_panel(neurons="3-1"))
+    assert sc.spec_from_panel(_panel(neurons="0-9"))["stimuli"][0]["neurons"] == list(range(10))
+
+
+def test_every_error_is_one_of_the_cores_family(tmp_path):
+    for bad in (lambda: sc.parse_index_list("x"), lambda: sc.read_spec_file(tmp_path / "missing.json"),
+                lambda: sc.write_spec_file(FULL_SPEC, tmp_path / "no" / "such" / "dir.json"),
+                lambda: sc.panel_from_spec({"format": "x"}), lambda: sc.spec_from_panel(_panel(target="x"))):
+        with pytest.raises(PynError):
+            bad()
+    with pytest.raises(PynValueError, match="missing.json: cannot be read .*choose a network spec"):
+        sc.read_spec_file(tmp_path / "missing.json")

@@ -11,7 +11,7 @@ from blender_addon.voltage import VoltageSamples, model_range, network_ranges, v
 pyn_core = pytest.importorskip("pyn_core")
 
 
-@pytest.mark.parametrize("module", ["naming", "voltage", "glow", "spec_convert"])
+@pytest.mark.parametrize("module", ["naming", "voltage", "glow", "spec_convert", "scene_data"])
 def test_doctests_of_the_modules_without_blender(module):
     result = doctest.testmod(importlib.import_module(f"blender_addon.{module}"), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0

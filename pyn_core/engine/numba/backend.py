@@ -34,13 +34,14 @@ import os
 import numba
 import numpy as np
 
+from ...errors import NotSupported, PynValueError
 from . import codegen as numba_codegen
 from . import kernels as K
-from .kernels import ALPHA, COND, DELTA, EXP, PULSE, REC_I_EXT, REC_I_SYN
+from .kernels import OUT_CONDUCTANCE, OUT_CURRENT, OUT_VOLTAGE, REC_I_EXT, REC_I_SYN
 
 log = logging.getLogger("pyn_core")
 
-_KIND_CODE = {"delta": DELTA, "pulse": PULSE, "exp": EXP, "alpha": ALPHA, "cond_exp": COND}
+_OUT_CODE = {"current": OUT_CURRENT, "conductance": OUT_CONDUCTANCE, "voltage": OUT_VOLTAGE}
 
 
 def unsupported(sim) -> str | None:
@@ -69,16 +70,16 @@ def _threads(sim) -> int:
     try:
         n = int(want)
     except (TypeError, ValueError):
-        raise ValueError(f"threads must be a positive integer or 'auto', got {want!r}") from None
+        raise PynValueError(f"threads must be a positive integer or 'auto', got {want!r}") from None
     if n < 1:
-        raise ValueError(f"threads must be a positive integer or 'auto', got {want!r}")
+        raise PynValueError(f"threads must be a positive integer or 'auto', got {want!r}")
     return min(n, cores)
 
 
 def _addr(a: np.ndarray) -> int:
     """Address of the first element of a C-contiguous array."""
     if not a.flags.c_contiguous:
-        raise ValueError("the numba backend needs C-contiguous arrays")
+        raise PynValueError("the numba backend needs C-contiguous arrays")
     return a.__array_interface__["data"][0]
 
 
@@ -121,8 +122,8 @@ class NumbaBackend:
     def __init__(self, sim):
         reason = unsupported(sim)
         if reason is not None:
-            raise NotImplementedError(f"the numba backend does not implement {reason}; "
-                                      "build with backend='numpy' (or 'auto', which falls back to numpy)")
+            raise NotSupported(f"the numba backend does not implement {reason}; "
+                               "build with backend='numpy' (or 'auto', which falls back to numpy)")
         self.sim = sim
         self.threads = _threads(sim)
         kernels = []
@@ -132,12 +133,19 @@ class NumbaBackend:
         self.kernels = kernels
         # fused kernels: receptor delivery, input sums and decay inside the neuron loop of a population,
         # one per (model kernel, conductance flag, kinds of the population's receptors in table order)
+        # synapse kinds: a receptor's kind code is the kind's position in this list
+        self.kinds = []
+        for rc in sim.receptors:
+            if rc.kind not in self.kinds:
+                self.kinds.append(rc.kind)
+        self._kind_code = {id(rc): self.kinds.index(rc.kind) for rc in sim.receptors}
         fused, self._fid, self._uni = [], {}, {}
         for p in sim.pops:
             if p.is_source:
                 continue
-            kinds = tuple(_KIND_CODE[rc.kind] for rc in sim.receptors if rc.post is p)
-            if COND in kinds and not p.has_cond:
+            mine = [rc for rc in sim.receptors if rc.post is p]
+            kinds = tuple(self._kind_code[id(rc)] for rc in mine)
+            if any(rc.output == "conductance" for rc in mine) and not p.has_cond:
                 continue
             # parameters with one value for every neuron are passed to the fused kernel as scalars
             uniform = tuple(i for i, a in enumerate(p.param_list) if p.N > 0 and _uniform(a))
@@ -147,7 +155,7 @@ class NumbaBackend:
             self._fid[p.index] = fused.index(sig)
             self._uni[p.index] = uniform
         self.fused = fused
-        self.module = numba_codegen.module_for(kernels, fused)
+        self.module = numba_codegen.module_for(kernels, fused, self.kinds)
         self._run = self.module.run_par if self.threads > 1 else self.module.run
         self._static()
         self._call(0)       # compile now, or load the compiled code from numba's cache
@@ -205,26 +213,31 @@ class NumbaBackend:
         rec_index = {id(r): i for i, r in enumerate(sim.receptors)}
         offs, ns, self.P_IDX = indices(st.poissons)
         PSN = _table(7, len(st.poissons))
-        PSN_F = np.zeros((2, max(len(st.poissons), 1)))
+        PSN_F = np.zeros((1, max(len(st.poissons), 1)))
+        ns_max = max([len(w.increments) for w in st.poissons] + [1])
+        PSN_INC = np.zeros((ns_max, max(len(st.poissons), 1)))
         PSN_K = np.zeros((2, max(len(st.poissons), 1)), dtype=np.uint64)
         st.bind(sim.rng_run)
         cdfs, pos = [], 0
         for c, w in enumerate(st.poissons):
             _, k0, k1 = window(w)
             PSN[:, c] = rec_index[id(w.receptor)], k0, k1, pos, 0 if w.cdf is None else w.cdf.size, offs[c], ns[c]
-            PSN_F[:, c] = w.weight, w.lam
+            PSN_F[0, c] = w.lam
+            PSN_INC[:len(w.increments), c] = w.increments
             PSN_K[:, c] = w.key_lo, w.key_hi
             if w.cdf is not None:
                 cdfs.append(w.cdf)
                 pos += w.cdf.size
-        self.PSN, self.PSN_F, self.PSN_K = PSN[:, :len(st.poissons)], PSN_F, PSN_K
+        self.PSN, self.PSN_F, self.PSN_INC, self.PSN_K = PSN[:, :len(st.poissons)], PSN_F, PSN_INC, PSN_K
         self.P_CDF = np.concatenate(cdfs + [f0])
         # receptors (codes and constants)
         recs = sim.receptors
         self._rec_index = rec_index
-        self.RECF = np.zeros((4, max(len(recs), 1)))
+        n_args = max([len(rc.args) for rc in recs] + [0])
+        self.RECF = np.zeros((K.RF_ARGS + n_args, max(len(recs), 1)))
         for r, rc in enumerate(recs):
-            self.RECF[:, r] = rc.decay, rc.h_over_tau, rc.jump, rc.E
+            self.RECF[K.RF_E, r] = rc.E
+            self.RECF[K.RF_ARGS:K.RF_ARGS + len(rc.args), r] = rc.args
         self.rproto = np.zeros(0, dtype=recs[0].ring.dtype if recs else np.float64)
         # projections
         projs = sim.projs
@@ -268,7 +281,7 @@ class NumbaBackend:
         w_dtype |= {q.plastic.w.dtype for q in projs if getattr(q, "plastic", None) is not None}
         d_dtype = {q.delay.dtype for q in projs if q.delay is not None}
         if len(w_dtype) > 1 or len(d_dtype) > 1:
-            raise ValueError("the numba backend needs one weight dtype and one delay dtype per simulation")
+            raise PynValueError("the numba backend needs one weight dtype and one delay dtype per simulation")
         self.wproto = np.zeros(0, dtype=w_dtype.pop() if w_dtype else np.float64)
         self.dproto = np.zeros(0, dtype=d_dtype.pop() if d_dtype else np.int32)
         self.sorted_rows = self._rows_sorted(projs) if self.threads > 1 else np.zeros(len(projs), np.uint8)
@@ -342,12 +355,11 @@ class NumbaBackend:
                 POP[K.P_REFC, j], POP[K.P_REFS, j] = addr(p.ref_count), addr(p.ref_steps)
             ST.extend(addr(a) for a in p.state_list)
             PA.extend(addr(a) for a in p.param_list)
-        REC = _table(6, len(sim.receptors))
+        REC = _table(7, len(sim.receptors))
         for r, rc in enumerate(sim.receptors):
-            REC[K.R_POST, r], REC[K.R_KIND, r], REC[K.R_N, r] = rc.post.index, _KIND_CODE[rc.kind], rc.post.N
-            REC[K.R_S, r] = addr(rc.s)
-            if rc.x is not None:
-                REC[K.R_X, r] = addr(rc.x)
+            REC[K.R_POST, r], REC[K.R_KIND, r], REC[K.R_N, r] = rc.post.index, self._kind_code[id(rc)], rc.post.N
+            REC[K.R_S, r], REC[K.R_NS, r] = addr(rc.state), rc.state.shape[0]
+            REC[K.R_OUT, r] = _OUT_CODE[rc.output]
             REC[K.R_RING, r] = addr(rc.ring)
         PRJ = _table(16, len(sim.projs))
         for n, q in enumerate(sim.projs):
@@ -442,12 +454,17 @@ class NumbaBackend:
         POP, ST, PA, REC, SRC, PRJ, LT, EPOCH, (RG, RK0, MD), TRC, rec_steps, rec_fill = self._tables()
         if self.threads > 1:
             numba.set_num_threads(self.threads)
-        done, status, j = self._run(
-            sim.k, n, sim.dt, sim.ring_len, sim.rng_run, POP, ST, PA, REC, self.RECF, self.CUR, self.CUR_AMP,
-            self.C_TAB, self.C_IDX, self.NOI, self.NOI_F, self.N_IDX, self.PSN, self.PSN_F, self.PSN_K, self.P_CDF,
-            self.P_IDX,
-            SRC, self.SRC_PMAX, PRJ, self.PRJ_F, self.STP_R, LT, self.LF, EPOCH, RG, RK0, self.MOD, self.MODF, MD,
-            rec_steps, rec_fill, TRC, *self.sb, self.rproto, self.wproto, self.dproto, self.threads)
+        sb_step, sb_id, sb_pop, fill, spk_lo, spk_hi = self.sb
+        args = dict(
+            k0=sim.k, nsteps=n, dt=sim.dt, L=sim.ring_len, rng=sim.rng_run, POP=POP, ST=ST, PA=PA, REC=REC,
+            RECF=self.RECF, CUR=self.CUR, CUR_AMP=self.CUR_AMP, C_TAB=self.C_TAB, C_IDX=self.C_IDX, NOI=self.NOI,
+            NOI_F=self.NOI_F, N_IDX=self.N_IDX, PSN=self.PSN, PSN_F=self.PSN_F, PSN_INC=self.PSN_INC,
+            PSN_K=self.PSN_K, P_CDF=self.P_CDF, P_IDX=self.P_IDX, SRC=SRC, SRC_PMAX=self.SRC_PMAX, PRJ=PRJ,
+            PRJ_F=self.PRJ_F, STP_R=self.STP_R, LT=LT, LF=self.LF, EPOCH=EPOCH, RG=RG, RK0=RK0, MOD=self.MOD,
+            MODF=self.MODF, MD=MD, rec_steps=rec_steps, rec_fill=rec_fill, TRC=TRC, sb_step=sb_step, sb_id=sb_id,
+            sb_pop=sb_pop, fill=fill, spk_lo=spk_lo, spk_hi=spk_hi, rproto=self.rproto, wproto=self.wproto,
+            dproto=self.dproto, nparts=self.threads)
+        done, status, j = self._run(*[args[name] for name in numba_codegen.DRIVER_ARGS])
         for c, q in enumerate(self.learners):
             q.plastic.ke = int(EPOCH[c])
             if q.plastic.reward_modulated:

@@ -34,144 +34,31 @@ from pathlib import Path
 import numba
 import numpy as np
 
+from .. import elementwise
+from ..phases import phase_names
 from . import kernels as numba_kernels
+from .jit import cache_root, functions_key, jit_function, model_key  # noqa: F401 (jit_function: public here too)
 
 log = logging.getLogger("pyn_core")
 
 #: Bumped whenever the templates below change.
-GENERATOR_VERSION = "16"
+GENERATOR_VERSION = "17"
 
 _MODELS: dict[str, object] = {}     # model key -> NeuronModel
 _JITTED: dict[str, tuple] = {}      # model key -> (step, reset) dispatchers
+_KINDS: dict[str, object] = {}      # synapse-kind key -> SynapseKind
+_KIND_JITTED: dict[str, tuple] = {}  # synapse-kind key -> (arrive, decay, value) dispatchers
 _MODULES: dict[str, types.ModuleType] = {}
 
 
 def cache_dir() -> Path:
     """Directory of the generated modules (and of numba's cache of them)."""
-    root = os.environ.get("PYN_CACHE_DIR")
-    if root:
-        base = Path(root)
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg) if xdg else Path.home() / ".cache") / "pyn_core"
-    v = sys.version_info
-    return base / f"numba-{numba.__version__}-py{v.major}{v.minor}"
+    return cache_root()
 
 
 # ---------------------------------------------------------------------------
-# model functions
+# model and synapse-kind functions
 # ---------------------------------------------------------------------------
-def _code_names(code) -> set[str]:
-    names = set(code.co_names)
-    for c in code.co_consts:
-        if isinstance(c, types.CodeType):
-            names |= _code_names(c)
-    return names
-
-
-def _called_functions(fn) -> list:
-    """Plain Python functions ``fn`` refers to by a global name or from its closure (its helpers)."""
-    out = []
-    g = fn.__globals__
-    for name in sorted(_code_names(fn.__code__)):
-        val = g.get(name)
-        if isinstance(val, types.FunctionType):
-            out.append(val)
-    for cell in fn.__closure__ or ():
-        try:
-            val = cell.cell_contents
-        except ValueError:      # an empty cell
-            continue
-        if isinstance(val, types.FunctionType):
-            out.append(val)
-    return out
-
-
-def _fingerprint(fn, h, seen):
-    if fn in seen:
-        return
-    seen.add(fn)
-
-    def code(c):
-        h.update(c.co_code)
-        h.update(repr(c.co_names).encode())
-        h.update(repr(c.co_varnames).encode())
-        for const in c.co_consts:
-            if isinstance(const, types.CodeType):
-                code(const)
-            else:
-                h.update(repr(const).encode())
-
-    code(fn.__code__)
-    h.update(repr(fn.__defaults__).encode())
-    g = fn.__globals__
-    for name in sorted(_code_names(fn.__code__)):
-        val = g.get(name)
-        if isinstance(val, (bool, int, float, complex, str)):
-            h.update(f"{name}={val!r}".encode())
-    for cell in fn.__closure__ or ():
-        try:
-            val = cell.cell_contents
-        except ValueError:
-            continue
-        if isinstance(val, (bool, int, float, complex, str)):
-            h.update(repr(val).encode())
-    for sub in _called_functions(fn):
-        _fingerprint(sub, h, seen)
-
-
-def model_key(model) -> str:
-    """Hex key of a model: its metadata and the compiled code of its functions."""
-    h = hashlib.sha256()
-    h.update(repr((len(model.state), list(model.params), tuple(model.options), model.threshold,
-                   model.refractory, model.clamp_to, model.spike_kind, model.reset_state,
-                   model.reset_params, model.reset is not None)).encode())
-    seen: set = set()
-    _fingerprint(model.step, h, seen)
-    if model.reset is not None:
-        _fingerprint(model.reset, h, seen)
-    return h.hexdigest()[:20]
-
-
-def jit_function(fn, memo=None):
-    """``fn`` compiled by numba, with the plain Python functions it calls compiled too.
-
-    The function itself is not modified: a copy of it sees, in a copy of its
-    module's namespace, the compiled versions of its helpers.  Floating-point
-    division follows numpy (a zero divisor gives inf or nan, as in the numpy
-    backend, instead of raising): without the test for a zero divisor the
-    neuron loops that call the model can be vectorised.
-    """
-    memo = {} if memo is None else memo
-    if isinstance(fn, numba.core.dispatcher.Dispatcher):
-        return fn
-    if fn in memo:
-        return memo[fn]
-    g = dict(fn.__globals__)
-    for name in _code_names(fn.__code__):
-        val = g.get(name)
-        if isinstance(val, types.FunctionType):
-            g[name] = jit_function(val, memo)
-    closure = None
-    if fn.__closure__:
-        cells = []
-        for cell in fn.__closure__:
-            try:
-                val = cell.cell_contents
-            except ValueError:
-                cells.append(cell)
-                continue
-            cells.append(types.CellType(jit_function(val, memo)) if isinstance(val, types.FunctionType) else cell)
-        closure = tuple(cells)
-    clone = types.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, closure)
-    clone.__qualname__ = fn.__qualname__
-    clone.__module__ = fn.__module__
-    clone.__doc__ = fn.__doc__
-    out = numba.njit(nogil=True, error_model="numpy")(clone)
-    memo[fn] = out
-    return out
-
-
 def register(model) -> str:
     """Make ``model`` known to the generated modules; returns its key."""
     key = model_key(model)
@@ -196,13 +83,14 @@ def model_functions(key: str):
 _HEADER = '''"""Generated by pyn_core.engine.numba.codegen (version {version}); do not edit.
 
 Models: {keys}
+Synapse kinds: {kinds}
 Kernels: {kernels}
 """
 import numpy as np
 from numba import njit, prange
 
 from pyn_core.engine.numba import kernels as K
-from pyn_core.engine.numba.codegen import model_functions
+from pyn_core.engine.numba.codegen import model_functions, synapse_functions
 
 _F64, _I64, _BOOL = K._F64, K._I64, K._BOOL
 
@@ -321,63 +209,175 @@ def _integrate_source(m: int, model, options) -> str:
 _FUSED_ARGS = "k, j, dt, slot, L, POP, ST, PA, REC, RECF, rproto, sb_step, sb_id, sb_pop, fill, store"
 
 
-def _fused_source(f: int, m: int, model, options, has_cond: bool, kinds, uniform=()) -> str:
-    """Kernel ``fused{f}``: one pass over the neurons of a population that does its whole step.
+def _kind_names(kind):
+    """(state element names, argument names) of a kind's generated code."""
+    ns = len(kind.state)
+    na = len(kind.arg_names)
+    return [f"x{z}" for z in range(ns)], [f"a{t}" for t in range(na)]
 
-    Per neuron, in the order of the unfused schedule: ``I = I_ext`` (and
-    ``G = GE = 0`` with conductances); for each receptor of the population in
-    table order (``kinds``), delivery of the ring slot, its input and its
-    decay (:func:`.kernels.receptor_pass`); then the model's step,
-    refractory clamp and threshold as in ``integrate{m}``.  Every operation
-    touches only the neuron's own values, so the results are those of the
-    separate passes.  The inputs stay in registers; they are stored (I, G,
-    GE) only when ``store`` is true — the last step of a call of the driver,
-    after which they can be read — since nothing reads them within a run
-    (steps that record use the separate passes), and a loop with fewer
-    stores is vectorised better.
-    The parameters numbered in ``uniform`` are read once, as scalars (the
-    backend runs this kernel only while they are the same for every neuron).
+
+def _tuple(names) -> str:
+    """``a, b`` or ``a,`` (a one-element tuple target)."""
+    return ", ".join(names) + ("," if len(names) == 1 else "")
+
+
+def _receptor_views(kind, r="r", pre="", indent="    ") -> list[str]:
+    """Lines binding receptor ``r``'s state rows (``{pre}s0`` ...) and arguments (``{pre}a0`` ...)."""
+    xs, args = _kind_names(kind)
+    L = []
+    if kind.output != "voltage":
+        L += [f"{indent}{pre}S = K.at2(REC[K.R_S, {r}], {len(xs)}, n, _F64)"]
+        L += [f"{indent}{pre}s{z} = {pre}S[{z}]" for z in range(len(xs))]
+    L += [f"{indent}{pre}a{t} = RECF[K.RF_ARGS + {t}, {r}]" for t in range(len(args))]
+    if kind.output == "conductance":
+        L += [f"{indent}{pre}E = RECF[K.RF_E, {r}]"]
+    return L
+
+
+def _receptor_neuron(c, kind, pre, deliver, contribute, decay, acc=("I[i]", "G[i]", "GE[i]"), row="row",
+                     v="v", indent="        ") -> list[str]:
+    """Per-neuron lines of one receptor: arrival of ``{row}[i]``, its contribution, its decay."""
+    xs, args = _kind_names(kind)
+    px = [f"{pre}{x}" for x in xs]
+    pa = [f"{pre}{a}" for a in args]
+    L = []
+    if kind.output == "voltage":
+        if deliver:
+            zeros = ", ".join(["0.0"] * len(xs))
+            L += [f"{indent}{_tuple(px)} = _arrive{c}({zeros}, {row}[i], {', '.join(pa)})".replace(", )", ")"),
+                  f"{indent}{row}[i] = 0.0",
+                  f"{indent}{v}[i] += _value{c}({', '.join(px + pa)})"]
+        return L
+    L += [f"{indent}{x} = {pre}s{z}[i]" for z, x in enumerate(px)]
+    if deliver:
+        L += [f"{indent}{_tuple(px)} = _arrive{c}({', '.join(px)}, {row}[i], {', '.join(pa)})".replace(", )", ")"),
+              f"{indent}{row}[i] = 0.0"]
+    if contribute:
+        L += [f"{indent}val = _value{c}({', '.join(px + pa)})"]
+        if kind.output == "current":
+            L += [f"{indent}{acc[0]} += val"]
+        else:
+            L += [f"{indent}{acc[1]} += val", f"{indent}{acc[2]} += val * {pre}E"]
+    if decay:
+        L += [f"{indent}{_tuple(px)} = _decay{c}({', '.join(px + pa + ['dt'])})"]
+    if deliver or decay:
+        L += [f"{indent}{pre}s{z}[i] = {x}" for z, x in enumerate(px)]
+    return L
+
+
+def _kind_source(c: int, kind) -> str:
+    """The compiled phases of synapse kind number ``c``, one receptor at a time.
+
+    ``deliver{c}`` (phase deliver, neurons ``lo:hi``), ``sums{c}`` (phase
+    sum_inputs), ``decay{c}`` (phase decay) and ``pass{c}`` (the fusion
+    receptor_pass of :data:`pyn_core.engine.phases.FUSIONS`: delivery when
+    ``deliver_too``, contribution and decay in one pass).  Each calls the
+    kind's own compiled ``arrive``, ``value`` and ``decay``.
+    """
+    head = ["    n = REC[K.R_N, r]", "    j = REC[K.R_POST, r]"] + _receptor_views(kind)
+    out_lines = []
+    if kind.output == "current":
+        out_lines = ["    I = K.at(POP[K.P_I, j], n, _F64)"]
+    elif kind.output == "conductance":
+        out_lines = ["    G = K.at(POP[K.P_G, j], n, _F64)", "    GE = K.at(POP[K.P_GE, j], n, _F64)"]
+    ring = ["    row = K.at2(REC[K.R_RING, r], L, n, rproto)[slot]"]
+    vline = ["    v = K.at(POP[K.P_V, j], n, _F64)"] if kind.output == "voltage" else []
+    fns = []
+    fns.append(["@njit(cache=True, nogil=True)", f"def deliver{c}(r, slot, L, REC, RECF, POP, rproto, lo, hi):"]
+               + head + ring + vline + ["    for i in range(lo, hi):"]
+               + _receptor_neuron(c, kind, "", True, False, False))
+    body = _receptor_neuron(c, kind, "", False, True, False)
+    fns.append(["@njit(cache=True, nogil=True)", f"def sums{c}(r, REC, RECF, POP, lo, hi):"] + head + out_lines
+               + (["    for i in range(lo, hi):"] + body if body else ["    return"]))
+    body = _receptor_neuron(c, kind, "", False, False, True)
+    fns.append(["@njit(cache=True, nogil=True)", f"def decay{c}(r, REC, RECF, dt, lo, hi):"] + head
+               + (["    for i in range(lo, hi):"] + body if body else ["    return"]))
+    both = _receptor_neuron(c, kind, "", True, True, True)
+    after = _receptor_neuron(c, kind, "", False, True, True)
+    fns.append(["@njit(cache=True, nogil=True)",
+                f"def pass{c}(r, slot, L, REC, RECF, POP, rproto, dt, deliver_too):"] + head + out_lines + ring + vline
+               + ["    if deliver_too:", "        for i in range(n):"] + ["    " + x for x in both]
+               + (["    else:", "        for i in range(n):"] + ["    " + x for x in after] if after else []))
+    return "\n\n\n".join("\n".join(f) for f in fns) + "\n\n\n"
+
+
+def _dispatch(n_kinds: int, call: str, indent: str) -> list[str]:
+    """``if c == 0: <call with 0>`` ... over the kind codes."""
+    if not n_kinds:
+        return [f"{indent}pass"]
+    L = []
+    for c in range(n_kinds):
+        L += [f"{indent}{'if' if c == 0 else 'elif'} c == {c}:", f"{indent}    {call.format(c=c)}"]
+    return L
+
+
+def _receptor_phases_source(n_kinds: int) -> str:
+    """The receptor phases over every receptor of a simulation, dispatching on the kind code."""
+    loop = ["    for r in range(REC.shape[1]):", "        c = REC[K.R_KIND, r]"]
+    part = ["        lo, hi = K.part_range(REC[K.R_N, r], part, nparts)"]
+    fns = [
+        ["@njit(cache=True, nogil=True)", "def deliver(slot, L, REC, RECF, POP, rproto, part=0, nparts=1):",
+         '    """Phase deliver: the ring slot of every receptor (neurons of part ``part`` of ``nparts``)."""']
+        + loop + part + _dispatch(n_kinds, "deliver{c}(r, slot, L, REC, RECF, POP, rproto, lo, hi)", "        "),
+        ["@njit(cache=True, nogil=True)", "def sum_inputs(POP, REC, RECF, part=0, nparts=1):",
+         '    """Phase sum_inputs: I from I_ext and the current kinds, G and GE from the conductance kinds."""',
+         "    K.init_inputs(POP, part, nparts, False)"]
+        + loop + part + _dispatch(n_kinds, "sums{c}(r, REC, RECF, POP, lo, hi)", "        "),
+        ["@njit(cache=True, nogil=True)", "def decay(REC, RECF, dt, part=0, nparts=1):",
+         '    """Phase decay: every receptor one step."""']
+        + loop + part + _dispatch(n_kinds, "decay{c}(r, REC, RECF, dt, lo, hi)", "        "),
+        ["@njit(cache=True, nogil=True)",
+         "def receptor_pass(slot, L, POP, REC, RECF, rproto, dt, deliver_too, skip_fused=False):",
+         '    """Fusion receptor_pass: deliver (when ``deliver_too``) + sum_inputs + decay, one pass per receptor.',
+         "",
+         "    With ``skip_fused``, the populations with a population kernel (``P_FID >= 0``), which do all",
+         '    of this in their own neuron loop, and their receptors are left out."""',
+         "    K.init_inputs(POP, 0, 1, skip_fused)"]
+        + loop + ["        if skip_fused and POP[K.P_FID, REC[K.R_POST, r]] >= 0:", "            continue"]
+        + _dispatch(n_kinds, "pass{c}(r, slot, L, REC, RECF, POP, rproto, dt, deliver_too)", "        "),
+    ]
+    return "\n\n\n".join("\n".join(f) for f in fns) + "\n\n\n"
+
+
+def _fused_source(f: int, m: int, model, options, has_cond: bool, kinds, kind_objs, uniform=()) -> str:
+    """Kernel ``fused{f}`` (fusion population_kernel): one pass over a population's neurons does its step.
+
+    Per neuron, in the order of the phases: ``I = I_ext`` (and ``G = GE = 0``
+    with conductances); for each receptor of the population in table order
+    (``kinds``: codes into ``kind_objs``), delivery of the ring slot, its
+    contribution and its decay; then the model's step, refractory clamp and
+    threshold as in ``integrate{m}``.  Every operation touches only the
+    neuron's own values, so the results are those of the separate passes.
+    The inputs stay in registers; they are stored (I, G, GE) only when
+    ``store`` is true — the last step of a call of the driver, after which
+    they can be read — since nothing reads them within a run (steps that
+    record use the separate passes), and a loop with fewer stores is
+    vectorised better.  The parameters numbered in ``uniform`` are read
+    once, as scalars (the backend runs this kernel only while they are the
+    same for every neuron).
     """
     refractory = model.refractory is not None
     crossing = model.spike_kind == "crossing" and not refractory
     nr = len(kinds)
     L = ["@njit(cache=True, nogil=True)", f"def fused{f}({_FUSED_ARGS}):", "    n = POP[K.P_N, j]", "    lo, hi = 0, n"]
     L += _views(model, crossing, refractory, uniform)
-    L += ["    e = K.at(POP[K.P_IEXT, j], n, _F64)"]
+    L += ["    e = K.at(POP[K.P_IEXT, j], n, _F64)", "    vd = K.at(POP[K.P_V, j], n, _F64)"]
     if nr:
         L += [f"    r{t} = -1" for t in range(nr)]
         L += ["    c = 0", "    for r in range(REC.shape[1]):", "        if REC[K.R_POST, r] == j:"]
         for t in range(nr):
             L += [f"            {'if' if t == 0 else 'elif'} c == {t}:", f"                r{t} = r"]
         L += ["            c += 1"]
-    for t, kind in enumerate(kinds):
+    for t, code in enumerate(kinds):
         L += [f"    row{t} = K.at2(REC[K.R_RING, r{t}], L, n, rproto)[slot]"]
-        if kind == numba_kernels.DELTA:
-            L += [f"    vd{t} = K.at(POP[K.P_V, j], n, _F64)"]
-            continue
-        L += [f"    rs{t} = K.at(REC[K.R_S, r{t}], n, _F64)", f"    dec{t} = RECF[K.RF_DECAY, r{t}]"]
-        if kind == numba_kernels.COND:
-            L += [f"    E{t} = RECF[K.RF_E, r{t}]"]
-        elif kind == numba_kernels.ALPHA:
-            L += [f"    rx{t} = K.at(REC[K.R_X, r{t}], n, _F64)", f"    jump{t} = RECF[K.RF_JUMP, r{t}]",
-                  f"    hot{t} = RECF[K.RF_HOT, r{t}]"]
+        L += _receptor_views(kind_objs[code], r=f"r{t}", pre=f"r{t}")
     L += ["    bad = 0"]
     B = ["        a = e[i]"]
     if has_cond:
         B += ["        g = 0.0", "        ge = 0.0"]
-    for t, kind in enumerate(kinds):
-        if kind == numba_kernels.DELTA:
-            B += [f"        vd{t}[i] += row{t}[i]", f"        row{t}[i] = 0.0"]
-        elif kind == numba_kernels.COND:
-            B += [f"        si = rs{t}[i] + row{t}[i]", f"        row{t}[i] = 0.0", "        g += si",
-                  f"        ge += si * E{t}", f"        rs{t}[i] = si * dec{t}"]
-        elif kind == numba_kernels.ALPHA:
-            B += [f"        xi = rx{t}[i] + row{t}[i] * jump{t}", f"        row{t}[i] = 0.0", f"        si = rs{t}[i]",
-                  "        a += si", f"        si += hot{t} * xi", f"        rs{t}[i] = si * dec{t}",
-                  f"        rx{t}[i] = xi * dec{t}"]
-        else:
-            B += [f"        si = rs{t}[i] + row{t}[i]", f"        row{t}[i] = 0.0", "        a += si",
-                  f"        rs{t}[i] = si * dec{t}"]
+    for t, code in enumerate(kinds):
+        B += _receptor_neuron(code, kind_objs[code], f"r{t}", True, True, True, acc=("a", "g", "ge"),
+                              row=f"row{t}", v="vd")
     stores = ["        I[i] = a"]
     if has_cond:
         stores += ["        G[i] = g", "        GE[i] = ge"]
@@ -392,10 +392,108 @@ def _fused_source(f: int, m: int, model, options, has_cond: bool, kinds, uniform
     return "\n".join(L)
 
 
+# ---------------------------------------------------------------------------
+# the driver: one fragment per phase of pyn_core.engine.phases.STEP
+# ---------------------------------------------------------------------------
+#: The arguments of the drivers ``run`` and ``run_par``, in order (the backend passes them by these names).
+DRIVER_ARGS = (
+    "k0", "nsteps", "dt", "L", "rng", "POP", "ST", "PA", "REC", "RECF", "CUR", "CUR_AMP", "C_TAB", "C_IDX",
+    "NOI", "NOI_F", "N_IDX", "PSN", "PSN_F", "PSN_INC", "PSN_K", "P_CDF", "P_IDX", "SRC", "SRC_PMAX", "PRJ",
+    "PRJ_F", "STP_R", "LT", "LF", "EPOCH", "RG", "RK0", "MOD", "MODF", "MD", "rec_steps", "rec_fill", "TRC",
+    "sb_step", "sb_id", "sb_pop", "fill", "spk_lo", "spk_hi", "rproto", "wproto", "dproto", "nparts")
+
+_STIMULATE = ("K.stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_INC, "
+              "PSN_K, P_CDF, P_IDX)")
+_FLUSH_STP = ["K.flush_rows(k, LT, LF, RG, PRJ, spk_lo, spk_hi, sb_id, wproto)",
+              "for q in range(PRJ.shape[1]):",
+              "    if PRJ[K.Q_STP, q] > 0:",
+              "        K.stp_release(k, PRJ, PRJ_F, q, spk_lo, spk_hi, sb_id, STP_R[PRJ[K.Q_STP, q] - 1])"]
+_PLASTICITY = "K.plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, wproto)"
+
+
+def _serial_fragments(n_models: int, n_fused: int) -> dict[str, list[str]]:
+    """The serial driver's code of each phase (8-space indented lines of the step loop)."""
+    integrate = ["for j in range(POP.shape[1]):",
+                 "    spk_lo[j] = fill[0]",
+                 "    mid = POP[K.P_MID, j]",
+                 "    fid = POP[K.P_FID, j] if fuse else -1",
+                 "    bad = 0",
+                 "    if mid < 0:",
+                 "        K.fire_source(k, j, rng, POP, SRC, SRC_PMAX, sb_step, sb_id, sb_pop, fill)"]
+    for f in range(n_fused):
+        integrate += [f"    elif fid == {f}:                # fusion population_kernel",
+                      f"        bad = fused{f}({_FUSED_ARGS})"]
+    for m in range(n_models):
+        integrate += [f"    elif mid == {m}:", f"        bad = integrate{m}({_INTEGRATE_ARGS})"]
+    integrate += ["    spk_hi[j] = fill[0]",
+                  "    if bad > 0:",
+                  "        fill[0] = start",
+                  "        return step, 1, j"]
+    return {
+        "deliver": ["if poisson_drive:       # else in receptor_pass or the population kernels",
+                    "    deliver(slot, L, REC, RECF, POP, rproto)"],
+        "external_input": [_STIMULATE],
+        "sum_inputs": ["# fusion receptor_pass (deliver unless done above, sum_inputs, decay); the populations",
+                       "# with a population kernel are left out when it runs",
+                       "receptor_pass(slot, L, POP, REC, RECF, rproto, dt, not poisson_drive, fuse)"],
+        "record": ["K.record(k, rec_steps, rec_fill, TRC, POP, ST)"],
+        "integrate": integrate,
+        "propagate": _FLUSH_STP + ["K.propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, "
+                                   "dproto)"],
+        "plasticity": [_PLASTICITY],
+        "decay": ["# done in receptor_pass (fusion receptor_pass)"],
+    }
+
+
+def _parallel_fragments() -> dict[str, list[str]]:
+    """The threaded driver's code of each phase."""
+    return {
+        "deliver": ["_deliver_par(slot, L, REC, RECF, POP, rproto, nparts)"],
+        "external_input": [_STIMULATE],
+        "sum_inputs": ["rf = rec_fill[0]",
+                       "rec_now = rf < rec_steps.size and rec_steps[rf] == k",
+                       "if rec_now:             # the sums first, on their own: recording reads them",
+                       "    _neurons_par(k, dt, POP, ST, PA, REC, RECF, nparts, True, False)"],
+        "record": ["if rec_now:",
+                   "    K.record(k, rec_steps, rec_fill, TRC, POP, ST)"],
+        "integrate": ["bad = _neurons_par(k, dt, POP, ST, PA, REC, RECF, nparts, not rec_now, True)",
+                      "if bad > 0:",
+                      "    for j in range(POP.shape[1]):",
+                      "        if POP[K.P_MID, j] >= 0:",
+                      "            v = K.at(ST[POP[K.P_ST, j]], POP[K.P_N, j], K._F64)",
+                      "            for i in range(v.size):",
+                      "                if not np.isfinite(v[i]):",
+                      "                    return step, 1, j",
+                      "for j in range(POP.shape[1]):",
+                      "    spk_lo[j] = fill[0]",
+                      "    if POP[K.P_MID, j] < 0:",
+                      "        K.fire_source(k, j, rng, POP, SRC, SRC_PMAX, sb_step, sb_id, sb_pop, fill)",
+                      "    else:",
+                      "        K.collect_spikes(k, j, K.at(POP[K.P_SPK, j], POP[K.P_N, j], K._BOOL), sb_step, sb_id,",
+                      "                         sb_pop, fill)",
+                      "    spk_hi[j] = fill[0]"],
+        "propagate": _FLUSH_STP + ["# fusion propagate_decay: propagation and decay in one parallel region",
+                                   "_propagate_decay_par(k, dt, L, PRJ, PRJ_F, REC, RECF, spk_lo, spk_hi, sb_id, STP_R, "
+                                   "rproto, wproto, dproto, nparts)"],
+        "plasticity": [_PLASTICITY],
+        "decay": ["# done in _propagate_decay_par (fusion propagate_decay)"],
+    }
+
+
+def _step_body(fragments: dict[str, list[str]]) -> str:
+    """The fragments of every phase, in the order of :data:`pyn_core.engine.phases.STEP`."""
+    names = phase_names()
+    if set(fragments) != set(names):
+        raise AssertionError(f"driver fragments {sorted(fragments)} do not match the phases {names}")
+    out = []
+    for name in names:
+        out.append(f"        # phase: {name}")
+        out += ["        " + line for line in fragments[name]]
+    return "\n".join(out)
+
+
 _DRIVER = '''@njit(cache=True, nogil=True)
-def {name}(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX,
-        PSN, PSN_F, PSN_K, P_CDF, P_IDX, SRC, SRC_PMAX, PRJ, PRJ_F, STP_R, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, rec_steps, rec_fill, TRC,
-        sb_step, sb_id, sb_pop, fill, spk_lo, spk_hi, rproto, wproto, dproto, nparts):
+def run({args}):
     """Run ``nsteps`` steps from ``k0``; returns (steps done, status, population).
 
     status 0: done (fewer steps when the spike buffer is full), 1: population
@@ -411,38 +509,15 @@ def {name}(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, 
         if fill[0] + ntot > cap:
             return step, 0, -1
         start = fill[0]
-        if poisson_drive:   # Poisson counts go into receptors between delivery and the sums
-            K.deliver(k % L, L, REC, RECF, POP, rproto)
-        K.stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_K, P_CDF, P_IDX)
-        # fused population kernels, unless the stimuli touch the receptors or this step records
+        slot = k % L
+        # population kernels, unless the stimuli touch the receptors or this step records
         fuse = not poisson_drive
         if fuse:
             rf = rec_fill[0]
             fuse = rf >= rec_steps.size or rec_steps[rf] != k
-        slot = k % L
-        # the fused kernels store the inputs on the last step of this call, or when the next one may not run
+        # the population kernels store the inputs on the last step of this call, or when the next may not run
         store = step == nsteps - 1 or start + 2 * ntot > cap
-        K.receptor_pass(slot, L, POP, REC, RECF, rproto, not poisson_drive, fuse)
-        K.record(k, rec_steps, rec_fill, TRC, POP, ST)
-        for j in range(POP.shape[1]):
-            spk_lo[j] = fill[0]
-            mid = POP[K.P_MID, j]
-            fid = POP[K.P_FID, j] if fuse else -1
-            bad = 0
-            if mid < 0:
-                K.fire_source(k, j, rng, POP, SRC, SRC_PMAX, sb_step, sb_id, sb_pop, fill)
-{fused}
-{dispatch}
-            spk_hi[j] = fill[0]
-            if bad > 0:
-                fill[0] = start
-                return step, 1, j
-        K.flush_rows(k, LT, LF, RG, PRJ, spk_lo, spk_hi, sb_id, wproto)
-        for q in range(PRJ.shape[1]):
-            if PRJ[K.Q_STP, q] > 0:
-                K.stp_release(k, PRJ, PRJ_F, q, spk_lo, spk_hi, sb_id, STP_R[PRJ[K.Q_STP, q] - 1])
-{propagate}
-        K.plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, wproto)
+{body}
     return nsteps, 0, -1
 
 
@@ -454,7 +529,7 @@ def _neurons_par(k, dt, POP, ST, PA, REC, RECF, nparts, sums, integrate):
     bad = 0
     for part in prange(nparts):
         if sums:
-            K.sum_inputs(POP, REC, RECF, part, nparts)
+            sum_inputs(POP, REC, RECF, part, nparts)
         if integrate:
             for j in range(POP.shape[1]):
                 mid = POP[K.P_MID, j]
@@ -467,20 +542,19 @@ def _neurons_par(k, dt, POP, ST, PA, REC, RECF, nparts, sums, integrate):
 @njit(cache=True, nogil=True, parallel=True)
 def _deliver_par(slot, L, REC, RECF, POP, rproto, nparts):
     for part in prange(nparts):
-        K.deliver(slot, L, REC, RECF, POP, rproto, part, nparts)
+        deliver(slot, L, REC, RECF, POP, rproto, part, nparts)
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _propagate_decay_par(k, L, PRJ, PRJ_F, REC, RECF, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto, nparts):
+def _propagate_decay_par(k, dt, L, PRJ, PRJ_F, REC, RECF, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto,
+                         nparts):
     for part in prange(nparts):
         K.propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto, part, nparts)
-        K.decay(REC, RECF, part, nparts)
+        decay(REC, RECF, dt, part, nparts)
 
 
 @njit(cache=True, nogil=True)
-def run_par(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX,
-            PSN, PSN_F, PSN_K, P_CDF, P_IDX, SRC, SRC_PMAX, PRJ, PRJ_F, STP_R, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, rec_steps, rec_fill,
-            TRC, sb_step, sb_id, sb_pop, fill, spk_lo, spk_hi, rproto, wproto, dproto, nparts):
+def run_par({args}):
     """:func:`run` on ``nparts`` threads: three parallel regions per step.
 
     Delivery; input sums with the integration of every population (split in
@@ -497,80 +571,79 @@ def run_par(k0, nsteps, dt, L, rng, POP, ST, PA, REC, RECF, CUR, CUR_AMP, C_TAB,
         k = k0 + step
         if fill[0] + ntot > cap:
             return step, 0, -1
-        _deliver_par(k % L, L, REC, RECF, POP, rproto, nparts)
-        K.stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_K, P_CDF, P_IDX)
-        f = rec_fill[0]
-        if f < rec_steps.size and rec_steps[f] == k:
-            _neurons_par(k, dt, POP, ST, PA, REC, RECF, nparts, True, False)
-            K.record(k, rec_steps, rec_fill, TRC, POP, ST)
-            bad = _neurons_par(k, dt, POP, ST, PA, REC, RECF, nparts, False, True)
-        else:
-            bad = _neurons_par(k, dt, POP, ST, PA, REC, RECF, nparts, True, True)
-        if bad > 0:
-            for j in range(POP.shape[1]):
-                if POP[K.P_MID, j] >= 0:
-                    v = K.at(ST[POP[K.P_ST, j]], POP[K.P_N, j], K._F64)
-                    for i in range(v.size):
-                        if not np.isfinite(v[i]):
-                            return step, 1, j
-        for j in range(POP.shape[1]):
-            spk_lo[j] = fill[0]
-            if POP[K.P_MID, j] < 0:
-                K.fire_source(k, j, rng, POP, SRC, SRC_PMAX, sb_step, sb_id, sb_pop, fill)
-            else:
-                K.collect_spikes(k, j, K.at(POP[K.P_SPK, j], POP[K.P_N, j], K._BOOL), sb_step, sb_id, sb_pop, fill)
-            spk_hi[j] = fill[0]
-        K.flush_rows(k, LT, LF, RG, PRJ, spk_lo, spk_hi, sb_id, wproto)
-        for q in range(PRJ.shape[1]):
-            if PRJ[K.Q_STP, q] > 0:
-                K.stp_release(k, PRJ, PRJ_F, q, spk_lo, spk_hi, sb_id, STP_R[PRJ[K.Q_STP, q] - 1])
-        _propagate_decay_par(k, L, PRJ, PRJ_F, REC, RECF, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto,
-                             nparts)
-        K.plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, wproto)
+        slot = k % L
+{body}
     return nsteps, 0, -1
 
 
 '''
 
-_PROPAGATE = "        K.propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto)"
-
 
 def _driver_source(n_models: int, parallel: bool, n_fused: int = 0) -> str:
+    args = ", ".join(DRIVER_ARGS)
     if parallel:
         dispatch = []
         for m in range(n_models):
             dispatch.append(f"                {'if' if m == 0 else 'elif'} mid == {m}:")
             dispatch.append(f"                    bad += integrate{m}_part(k, j, dt, POP, ST, PA, part, nparts)")
-        return _DRIVER_PAR.format(dispatch="\n".join(dispatch) or "                pass")
-    dispatch = []
-    for m in range(n_models):
-        dispatch.append(f"            elif mid == {m}:")
-        dispatch.append(f"                bad = integrate{m}({_INTEGRATE_ARGS})")
-    fused = []
-    for f in range(n_fused):
-        fused.append(f"            elif fid == {f}:")
-        fused.append(f"                bad = fused{f}({_FUSED_ARGS})")
-    return _DRIVER.format(name="run", dispatch="\n".join(dispatch), fused="\n".join(fused),
-                          propagate=_PROPAGATE)
+        return _DRIVER_PAR.format(dispatch="\n".join(dispatch) or "                pass", args=args,
+                                  body=_step_body(_parallel_fragments()))
+    return _DRIVER.format(args=args, body=_step_body(_serial_fragments(n_models, n_fused)))
 
 
-def module_source(kernels, fused=()) -> str:
-    """Source text of the generated module for ``kernels``: distinct (model, options) pairs, in order.
+def register_kind(kind) -> str:
+    """Make synapse kind ``kind`` known to the generated modules; returns its key."""
+    key = functions_key((kind.arrive, kind.decay, kind.value),
+                        meta=(len(kind.state), kind.arg_names, kind.output))
+    _KINDS.setdefault(key, kind)
+    return key
 
-    ``fused``: (kernel number, conductance flag, receptor kinds[, numbers of the uniform parameters]) of
-    the fused population kernels.
+
+def synapse_functions(key: str):
+    """(arrive, decay, value) of the synapse kind with ``key``, compiled."""
+    if key not in _KIND_JITTED:
+        kind = _KINDS[key]
+        memo: dict = {}
+        _KIND_JITTED[key] = tuple(jit_function(f, memo) for f in (kind.arrive, kind.decay, kind.value))
+    return _KIND_JITTED[key]
+
+
+def _source_hash() -> str:
+    """Hash of the static compiled code the generated modules call (kernels and elementwise arithmetic)."""
+    h = hashlib.sha256()
+    for mod in (numba_kernels, elementwise):
+        h.update(Path(inspect.getfile(mod)).read_bytes())
+    return h.hexdigest()[:20]
+
+
+def module_source(kernels, fused=(), kinds=()) -> str:
+    """Source text of the generated module.
+
+    ``kernels``: distinct (model, options) pairs, in order; ``kinds``: the
+    distinct synapse kinds, in order (their number is a receptor's kind
+    code); ``fused``: (kernel number, conductance flag, kind codes of the
+    population's receptors in table order[, numbers of the uniform
+    parameters]) of the population kernels.
     """
     keys = [register(m) for m, _ in kernels]
-    kernel_hash = hashlib.sha256(Path(inspect.getfile(numba_kernels)).read_bytes()).hexdigest()[:20]
-    parts = [_HEADER.format(version=GENERATOR_VERSION, keys=", ".join(keys) or "none", kernels=kernel_hash)]
+    kind_keys = [register_kind(kd) for kd in kinds]
+    parts = [_HEADER.format(version=GENERATOR_VERSION, keys=", ".join(keys) or "none",
+                            kinds=", ".join(f"{kd.name} {kk}" for kd, kk in zip(kinds, kind_keys)) or "none",
+                            kernels=_source_hash())]
     for m, key in enumerate(keys):
         parts.append(f'_step{m}, _reset{m} = model_functions("{key}")\n')
+    for c, key in enumerate(kind_keys):
+        parts.append(f'_arrive{c}, _decay{c}, _value{c} = synapse_functions("{key}")\n')
     parts.append("\n\n")
+    for c, kd in enumerate(kinds):
+        parts.append(_kind_source(c, kd))
+    parts.append(_receptor_phases_source(len(kinds)))
     for m, (model, options) in enumerate(kernels):
         parts.append(_integrate_source(m, model, options))
-    for f, (m, has_cond, kinds, *uniform) in enumerate(fused):
+    for f, (m, has_cond, kcodes, *uniform) in enumerate(fused):
         model, options = kernels[m]
-        parts.append(_fused_source(f, m, model, options, has_cond, kinds, tuple(uniform[0]) if uniform else ()))
+        parts.append(_fused_source(f, m, model, options, has_cond, kcodes, list(kinds),
+                                   tuple(uniform[0]) if uniform else ()))
     parts.append(_driver_source(len(kernels), parallel=False, n_fused=len(fused)))
     parts.append(_driver_source(len(kernels), parallel=True))
     return "".join(parts)
@@ -591,7 +664,7 @@ def _write_once(path: Path, text: str):
         raise
 
 
-def module_for(kernels, fused=()):
+def module_for(kernels, fused=(), kinds=()):
     """The generated (and imported) module for ``kernels``: distinct (model, options) pairs, in order.
 
     Its functions ``run`` and ``run_par`` drive the simulation; the populations
@@ -599,7 +672,7 @@ def module_for(kernels, fused=()):
     ``fused`` (kernel number, conductance flag, receptor kinds in table
     order) fused code ``f`` (``run`` only).
     """
-    text = module_source(kernels, fused)
+    text = module_source(kernels, fused, kinds)
     key = hashlib.sha256((text + numba.__version__ + np.__version__).encode()).hexdigest()[:24]
     name = f"pyn_numba_{key}"
     if name in _MODULES:

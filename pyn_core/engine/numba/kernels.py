@@ -18,12 +18,20 @@ the serial order, so the results do not depend on the number of threads.
 """
 from __future__ import annotations
 
+import hashlib
+import inspect
+from pathlib import Path
+
+import numba
 import numpy as np
 from numba import carray, njit, types
 from numba.extending import intrinsic
 
-#: Receptor kinds (codes shared with :mod:`.backend`).
-DELTA, PULSE, EXP, ALPHA, COND = 0, 1, 2, 3, 4
+from .. import elementwise
+from .jit import cache_root, jit_function
+
+#: Outputs of a receptor's synapse kind (``R_OUT``).
+OUT_CURRENT, OUT_CONDUCTANCE, OUT_VOLTAGE = 0, 1, 2
 #: Recorded derived variables (codes below the state indices).
 REC_I_EXT, REC_I_SYN = -1, -2
 
@@ -31,8 +39,9 @@ REC_I_EXT, REC_I_SYN = -1, -2
 P_N, P_V, P_I, P_G, P_GE, P_IEXT, P_SPK, P_REFC, P_REFS, P_VPREV, P_HAS_EXT, P_HAS_COND, P_NEURON, P_MID, \
     P_SRC, P_ST, P_PA, P_FID = range(18)
 # rows of the receptor tables (int and float)
-R_POST, R_KIND, R_N, R_S, R_X, R_RING = range(6)
-RF_DECAY, RF_HOT, RF_JUMP, RF_E = range(4)
+R_POST, R_KIND, R_N, R_S, R_NS, R_RING, R_OUT = range(7)
+#: float rows of a receptor: the reversal potential, then the kind's arguments (parameters and constants)
+RF_E, RF_ARGS = 0, 1
 # rows of the current / noise / Poisson stimulus tables
 C_POP, C_K0, C_K1, C_TAB_OFF, C_TAB_COLS, C_IDX_OFF, C_IDX_N = range(7)
 N_POP, N_K0, N_K1, N_IDX_OFF, N_IDX_N = range(5)
@@ -60,7 +69,7 @@ LF_APLUS, LF_AMINUS, LF_WMIN, LF_WMAX, LF_KPLUS, LF_KMINUS = range(6)
 # rows of the recording table
 T_POP, T_CODE, T_OUT, T_N = range(4)
 
-_OPTS = dict(cache=True, nogil=True)
+_OPTS = dict(nogil=True)          # on-disk caching: see _enable_caching at the end
 _F64 = np.zeros(0)
 _I64 = np.zeros(0, dtype=np.int64)
 _I32 = np.zeros(0, dtype=np.int32)
@@ -76,6 +85,14 @@ def _pointer(typingctx, address, proto):
         return builder.inttoptr(args[0], context.get_value_type(signature.return_type))
 
     return sig, codegen
+
+
+# the engine's elementwise arithmetic (pyn_core.engine.elementwise), compiled
+stdp_pair = jit_function(elementwise.stdp_pair)
+rstdp_flush = jit_function(elementwise.rstdp_flush)
+tm_release = jit_function(elementwise.tm_release)
+hash_uniform = jit_function(elementwise.hash_uniform)
+synaptic_current = jit_function(elementwise.synaptic_current)
 
 
 @njit(inline="always", **_OPTS)
@@ -99,67 +116,21 @@ def part_range(n, part, nparts):
     return n * part // nparts, n * (part + 1) // nparts
 
 
-@njit(**_OPTS)
-def deliver(slot, L, REC, RECF, POP, rproto, part=0, nparts=1):
-    """Add ring slot ``slot`` of every receptor to its state (delta: to ``v``) and clear it.
-
-    Only the neurons of part ``part`` of ``nparts`` (all by default).
-    """
-    for r in range(REC.shape[1]):
-        n = REC[R_N, r]
-        lo, hi = part_range(n, part, nparts)
-        row = at2(REC[R_RING, r], L, n, rproto)[slot]
-        kind = REC[R_KIND, r]
-        if kind == DELTA:
-            v = at(POP[P_V, REC[R_POST, r]], n, _F64)
-            for i in range(lo, hi):
-                v[i] += row[i]
-                row[i] = 0.0
-        elif kind == ALPHA:
-            x = at(REC[R_X, r], n, _F64)
-            jump = RECF[RF_JUMP, r]
-            for i in range(lo, hi):
-                x[i] += row[i] * jump
-                row[i] = 0.0
-        else:
-            s = at(REC[R_S, r], n, _F64)
-            for i in range(lo, hi):
-                s[i] += row[i]
-                row[i] = 0.0
-
-
 # ---------------------------------------------------------------------------
 # 2. external input
 # ---------------------------------------------------------------------------
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
-
-
-@njit(inline="always", **_OPTS)
-def _mix64(z):
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
-
-
-@njit(inline="always", **_OPTS)
-def hash_uniform(key_lo, key_hi, counter):
-    """:func:`pyn_core.engine.inputs.hash_uniform` on scalars (uint64 keys and counter)."""
-    z = _mix64(_mix64(counter * _GOLDEN + key_lo) ^ key_hi)
-    return np.float64(np.int64(z >> _S11)) * 2.0 ** -53
-
-
 @njit(**_OPTS)
-def stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_K, P_CDF, P_IDX):
+def stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_INC, PSN_K, P_CDF,
+              P_IDX):
     """Current windows and noise into ``I_ext``, Poisson counts into their receptors.
 
     Draws from ``rng`` in the numpy backend's order: every noise stimulus
     (a normal per target neuron), then the Poisson stimuli with a mean too
     large for a table (a Poisson draw per target).  The other Poisson counts
     come from the counter-based uniforms of :func:`hash_uniform` (keys in
-    ``PSN_K``) and their table.
+    ``PSN_K``) and their table.  A count adds ``PSN_INC[z]`` times itself to
+    state variable ``z`` of the receptor (the kind's arrival of the weight;
+    for a voltage kind, row 0 is the jump of ``v``).
     """
     for j in range(POP.shape[1]):
         if POP[P_HAS_EXT, j]:
@@ -209,50 +180,48 @@ def stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, P
         if k < k0 or (k1 >= 0 and k > k1):
             continue
         r = PSN[PS_REC, c]
-        kind = REC[R_KIND, r]
         nr = REC[R_N, r]
-        if kind == DELTA:
-            target = at(POP[P_V, REC[R_POST, r]], nr, _F64)
-        elif kind == ALPHA:
-            target = at(REC[R_X, r], nr, _F64)
-        else:
-            target = at(REC[R_S, r], nr, _F64)
-        w, lam = PSN_F[0, c], PSN_F[1, c]
+        if REC[R_OUT, r] == OUT_VOLTAGE:     # the jump of v per count
+            S = at2(POP[P_V, REC[R_POST, r]], 1, nr, _F64)
+        else:                                # what a count adds to each state variable
+            S = at2(REC[R_S, r], REC[R_NS, r], nr, _F64)
+        lam = PSN_F[0, c]
         t0, tn = PSN[PS_CDF_OFF, c], PSN[PS_CDF_N, c]
         lo, n = PSN[PS_IDX_OFF, c], PSN[PS_IDX_N, c]
         count = n if n >= 0 else nr
-        if tn == 0:
-            for t in range(count):
-                i = t if n < 0 else P_IDX[lo + t]
-                target[i] += w * rng.poisson(lam)
-            continue
         key_lo, key_hi = PSN_K[0, c], PSN_K[1, c]
         base = np.uint64(k) * np.uint64(count)
         cdf = P_CDF[t0:t0 + tn]
         head = min(tn - 1, 8)
         for t in range(count):
-            u = hash_uniform(key_lo, key_hi, base + np.uint64(t))
-            cnt = 0
-            for b in range(head):      # branch-free over the likely counts ...
-                cnt += u >= cdf[b]
-            if cnt == head:            # ... and a rare walk through the tail
-                while u >= cdf[cnt]:
-                    cnt += 1
             i = t if n < 0 else P_IDX[lo + t]
-            target[i] += w * cnt
+            if tn == 0:
+                cnt = rng.poisson(lam)
+            else:
+                u = hash_uniform(key_lo, key_hi, base + np.uint64(t))
+                cnt = 0
+                for b in range(head):      # branch-free over the likely counts ...
+                    cnt += u >= cdf[b]
+                if cnt == head:            # ... and a rare walk through the tail
+                    while u >= cdf[cnt]:
+                        cnt += 1
+            for z in range(S.shape[0]):
+                inc = PSN_INC[z, c]
+                if inc != 0.0:
+                    S[z, i] += inc * cnt
 
 
 # ---------------------------------------------------------------------------
 # 3. input summation and trace recording
 # ---------------------------------------------------------------------------
 @njit(**_OPTS)
-def sum_inputs(POP, REC, RECF, part=0, nparts=1):
-    """``I = I_ext + current receptors``; ``G``, ``GE`` from the conductance receptors.
+def init_inputs(POP, part=0, nparts=1, skip_fused=False):
+    """Start of phase sum_inputs: ``I = I_ext``, ``G = GE = 0`` (neurons of part ``part`` of ``nparts``).
 
-    Only the neurons of part ``part`` of ``nparts`` (all by default).
+    With ``skip_fused`` the populations with a population kernel are left out.
     """
     for j in range(POP.shape[1]):
-        if not POP[P_NEURON, j]:
+        if not POP[P_NEURON, j] or (skip_fused and POP[P_FID, j] >= 0):
             continue
         n = POP[P_N, j]
         lo, hi = part_range(n, part, nparts)
@@ -266,113 +235,6 @@ def sum_inputs(POP, REC, RECF, part=0, nparts=1):
             for i in range(lo, hi):
                 g[i] = 0.0
                 ge[i] = 0.0
-    for r in range(REC.shape[1]):
-        kind = REC[R_KIND, r]
-        if kind == DELTA:
-            continue
-        j = REC[R_POST, r]
-        n = REC[R_N, r]
-        lo, hi = part_range(n, part, nparts)
-        s = at(REC[R_S, r], n, _F64)
-        if kind == COND:
-            g = at(POP[P_G, j], n, _F64)
-            ge = at(POP[P_GE, j], n, _F64)
-            E = RECF[RF_E, r]
-            for i in range(lo, hi):
-                g[i] += s[i]
-                ge[i] += s[i] * E
-        else:
-            a = at(POP[P_I, j], n, _F64)
-            for i in range(lo, hi):
-                a[i] += s[i]
-
-
-@njit(**_OPTS)
-def receptor_pass(slot, L, POP, REC, RECF, rproto, deliver_too, skip_fused=False):
-    """Delivery (when ``deliver_too``), input sums and decay in one pass over each receptor.
-
-    The same operations as :func:`deliver`, :func:`sum_inputs` and
-    :func:`decay` in the same order for every neuron, fused; valid when
-    nothing touches a receptor between them (no Poisson stimulus, or the
-    delivery done before the stimuli) and nothing reads a receptor's state
-    later in the step.  With ``skip_fused``, the populations with a fused
-    kernel (``P_FID >= 0``, which do all of this in their own neuron loop)
-    and their receptors are left out.
-    """
-    for j in range(POP.shape[1]):
-        if not POP[P_NEURON, j]:
-            continue
-        if skip_fused and POP[P_FID, j] >= 0:
-            continue
-        n = POP[P_N, j]
-        a = at(POP[P_I, j], n, _F64)
-        e = at(POP[P_IEXT, j], n, _F64)
-        for i in range(n):
-            a[i] = e[i]
-        if POP[P_HAS_COND, j]:
-            g = at(POP[P_G, j], n, _F64)
-            ge = at(POP[P_GE, j], n, _F64)
-            for i in range(n):
-                g[i] = 0.0
-                ge[i] = 0.0
-    for r in range(REC.shape[1]):
-        j = REC[R_POST, r]
-        if skip_fused and POP[P_FID, j] >= 0:
-            continue
-        n = REC[R_N, r]
-        kind = REC[R_KIND, r]
-        row = at2(REC[R_RING, r], L, n, rproto)[slot]
-        if kind == DELTA:
-            if deliver_too:
-                v = at(POP[P_V, j], n, _F64)
-                for i in range(n):
-                    v[i] += row[i]
-                    row[i] = 0.0
-            continue
-        s = at(REC[R_S, r], n, _F64)
-        dec = RECF[RF_DECAY, r]
-        if kind == COND:
-            g = at(POP[P_G, j], n, _F64)
-            ge = at(POP[P_GE, j], n, _F64)
-            E = RECF[RF_E, r]
-            if deliver_too:
-                for i in range(n):
-                    si = s[i] + row[i]
-                    row[i] = 0.0
-                    g[i] += si
-                    ge[i] += si * E
-                    s[i] = si * dec
-            else:
-                for i in range(n):
-                    g[i] += s[i]
-                    ge[i] += s[i] * E
-                    s[i] *= dec
-        elif kind == ALPHA:
-            a = at(POP[P_I, j], n, _F64)
-            x = at(REC[R_X, r], n, _F64)
-            jump, hot = RECF[RF_JUMP, r], RECF[RF_HOT, r]
-            for i in range(n):
-                xi = x[i]
-                if deliver_too:
-                    xi += row[i] * jump
-                    row[i] = 0.0
-                si = s[i]
-                a[i] += si
-                si += hot * xi
-                s[i] = si * dec
-                x[i] = xi * dec
-        else:
-            a = at(POP[P_I, j], n, _F64)
-            if deliver_too:
-                for i in range(n):
-                    si = s[i] + row[i]
-                    row[i] = 0.0
-                    a[i] += si
-                    s[i] = si * dec
-            else:
-                for i in range(n):
-                    a[i] += s[i]
-                    s[i] *= dec
 
 
 @njit(**_OPTS)
@@ -401,12 +263,8 @@ def record(k, rec_steps, rec_fill, TRC, POP, ST):
             ge = at(POP[P_GE, j], n, _F64)
             e = at(POP[P_IEXT, j], n, _F64)
             v = at(ST[POP[P_ST, j]], n, _F64)
-            if POP[P_HAS_EXT, j]:
-                for i in range(n):
-                    out[i] = a[i] - e[i] + ge[i] - g[i] * v[i]
-            else:
-                for i in range(n):
-                    out[i] = a[i] + ge[i] - g[i] * v[i]
+            for i in range(n):
+                out[i] = synaptic_current(a[i], e[i], g[i], ge[i], v[i])
     rec_fill[0] = f + 1
 
 
@@ -516,14 +374,11 @@ def stp_release(k, PRJ, PRJ_F, q, spk_lo, spk_hi, sb_id, release):
     xs = at(PRJ[Q_STP_X, q], n, _F64)
     last = at(PRJ[Q_STP_LAST, q], n, _I64)
     U, k_rec, k_fac = PRJ_F[QF_U, q], PRJ_F[QF_KREC, q], PRJ_F[QF_KFAC, q]
+    fac = k_fac >= 0.0
     for s in range(spk_lo[j], spk_hi[j]):
         i = sb_id[s]
-        elapsed = np.float64(k - last[i])
-        x = 1.0 - (1.0 - xs[i]) * np.exp(-elapsed * k_rec)
-        u = us[i] * np.exp(-elapsed * k_fac) if k_fac >= 0.0 else 0.0
-        u = u + U * (1.0 - u)
-        r = u * x
-        xs[i] = x - r
+        u, x, r = tm_release(us[i], xs[i], np.float64(k - last[i]), U, k_rec, k_fac, fac)
+        xs[i] = x
         us[i] = u
         last[i] = k
         release[s] = r
@@ -633,33 +488,14 @@ def propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wprot
 # ---------------------------------------------------------------------------
 @njit(**_OPTS)
 def _pair_update(w, syn, scaled, amp, LF, c, mult, potentiate):
-    """One pair update of weight ``syn`` with the trace ``scaled`` (numpy's expressions)."""
-    ws = w[syn]
-    if mult:
-        if potentiate:
-            ws = ws + (LF[LF_WMAX, c] - ws) * scaled * amp
-        else:
-            ws = ws - (ws - LF[LF_WMIN, c]) * scaled * amp
-    elif potentiate:
-        ws = ws + scaled * amp
-    else:
-        ws = ws - scaled * amp
-    if ws < LF[LF_WMIN, c]:
-        ws = LF[LF_WMIN, c]
-    elif ws > LF[LF_WMAX, c]:
-        ws = LF[LF_WMAX, c]
-    w[syn] = ws
+    """One pair update of weight ``syn`` with the trace ``scaled`` (:func:`.elementwise.stdp_pair`)."""
+    w[syn] = stdp_pair(w[syn], scaled, amp, LF[LF_WMIN, c], LF[LF_WMAX, c], mult, potentiate)
 
 
 @njit(**_OPTS)
 def _flush(w, a, g, syn, G, LF, c):
     """Bring the weight of reward-modulated synapse ``syn`` up to date: ``w += a (G - g)``, clipped."""
-    ws = w[syn] + a[syn] * (G - g[syn])
-    if ws < LF[LF_WMIN, c]:
-        ws = LF[LF_WMIN, c]
-    elif ws > LF[LF_WMAX, c]:
-        ws = LF[LF_WMAX, c]
-    w[syn] = ws
+    w[syn] = rstdp_flush(w[syn], a[syn], g[syn], G, LF[LF_WMIN, c], LF[LF_WMAX, c])
     g[syn] = G
 
 
@@ -844,30 +680,26 @@ def plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, 
         MD[m] = MODF[MF_BASELINE, m] + (MD[m] - MODF[MF_BASELINE, m]) * MODF[MF_DECAY, m]
 
 
-# ---------------------------------------------------------------------------
-# 8. receptor decay
-# ---------------------------------------------------------------------------
-@njit(**_OPTS)
-def decay(REC, RECF, part=0, nparts=1):
-    """Exact decay of every receptor over one step (alpha: the coupled pair).
+def _enable_caching():
+    """Cache these kernels on disk, in a folder named after this module's source and the elementwise arithmetic.
 
-    Only the neurons of part ``part`` of ``nparts`` (all by default).
+    The kernels call the compiled :mod:`pyn_core.engine.elementwise`
+    functions, whose machine code numba stores inside theirs; numba's own
+    cache check looks only at this file, so the folder's name carries a hash
+    of both files: a change to either gives a fresh cache, never a stale one.
     """
-    for r in range(REC.shape[1]):
-        kind = REC[R_KIND, r]
-        if kind == DELTA:
-            continue
-        n = REC[R_N, r]
-        lo, hi = part_range(n, part, nparts)
-        s = at(REC[R_S, r], n, _F64)
-        dec = RECF[RF_DECAY, r]
-        if kind == ALPHA:
-            x = at(REC[R_X, r], n, _F64)
-            hot = RECF[RF_HOT, r]
-            for i in range(lo, hi):
-                s[i] += hot * x[i]
-                s[i] *= dec
-                x[i] *= dec
-        else:
-            for i in range(lo, hi):
-                s[i] *= dec
+    h = hashlib.sha256()
+    for mod in (__name__, elementwise.__name__):
+        import sys
+        h.update(Path(inspect.getfile(sys.modules[mod])).read_bytes())
+    old = numba.config.CACHE_DIR
+    numba.config.CACHE_DIR = str(cache_root() / f"kernels-{h.hexdigest()[:16]}")
+    try:
+        for obj in list(globals().values()):
+            if isinstance(obj, numba.core.dispatcher.Dispatcher) and obj.py_func.__module__ == __name__:
+                obj.enable_caching()
+    finally:
+        numba.config.CACHE_DIR = old
+
+
+_enable_caching()

@@ -1,25 +1,16 @@
 """The vectorised numpy backend: the reference implementation of the step.
 
-Per step (every backend follows this order):
-
-1. deliver this step's ring-buffer slot into each receptor (delta: into v);
-2. external input: Poisson drive into receptors, current windows and noise;
-3. sum the inputs of each population (I, G, GE) and record (state at t_k);
-4. integrate each population with its model's ``step``;
-5. refractory clamp, threshold, reset, refractory counter;
-6. propagate the spikes into future ring-buffer slots (per-synapse delays);
-7. plasticity (:mod:`..plasticity`: traces, eligibility, dopamine and
-   the weights of the synapses of spiking neurons only);
-8. decay the receptors.
-
-No Python loop runs over neurons or synapses; work per step is proportional to
-the number of neurons plus the synapses of the neurons that spiked.
+The backend has one method per phase of :data:`pyn_core.engine.phases.STEP`,
+named as the phase, and a step calls them in that order.  No Python loop
+runs over neurons or synapses; work per step is proportional to the number
+of neurons plus the synapses of the neurons that spiked.  Synapse kinds and
+neuron models are called through their declared functions on whole arrays.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..build import CURRENT_KINDS
+from ..phases import phase_names
 from ..plasticity import stp_release
 
 
@@ -52,6 +43,8 @@ class NumpyBackend:
 
     def __init__(self, sim):
         self.sim = sim
+        self.spikers = {}          # population index -> this step's spiking neurons
+        self._phases = [getattr(self, name) for name in phase_names()]
         self.rec_by_post = {}
         for r in sim.receptors:
             self.rec_by_post.setdefault(r.post.index, []).append(r)
@@ -64,25 +57,32 @@ class NumpyBackend:
                 on_step()
 
     def step(self):
-        sim = self.sim
-        k = sim.k
-        L = sim.ring_len
-        slot = k % L
-        dt = sim.dt
-        # 1. deliver
-        for r in sim.receptors:
+        """One step: every phase of the schedule, in order."""
+        k = self.sim.k
+        for phase in self._phases:
+            phase(k)
+        self.sim.k = k + 1
+
+    # -- the phases (pyn_core.engine.phases.STEP) --------------------------------
+    def deliver(self, k):
+        """This step's ring slot into each receptor through its kind's ``arrive``; voltage kinds jump v."""
+        slot = k % self.sim.ring_len
+        for r in self.sim.receptors:
             arriving = r.ring[slot]
-            if r.kind == "delta":
-                r.post.v += arriving
-            elif r.kind == "alpha":
-                r.x += arriving * r.jump
+            kind = r.kind
+            if r.output == "voltage":
+                r.post.v += kind.value(*kind.arrive(*r.zero, arriving, *r.args), *r.args)
             else:
-                r.s += arriving
+                _store(r.rows, kind.arrive(*r.rows, arriving, *r.args))
             arriving[:] = 0.0
-        # 2. external input
-        sim.stimuli.apply(k, sim.rng_run)
-        # 3. sum inputs, record
-        for p in sim.pops:
+
+    def external_input(self, k):
+        """Current windows and noise into ``I_ext``; Poisson drive into its receptors."""
+        self.sim.stimuli.apply(k, self.sim.rng_run)
+
+    def sum_inputs(self, k):
+        """``I = I_ext +`` the current kinds' values; ``G``, ``GE`` from the conductance kinds."""
+        for p in self.sim.pops:
             if p.is_source:
                 continue
             if p.has_ext:
@@ -93,54 +93,71 @@ class NumpyBackend:
                 p.G.fill(0.0)
                 p.GE.fill(0.0)
             for r in self.rec_by_post.get(p.index, ()):
-                if r.kind in CURRENT_KINDS:
-                    p.I += r.s
-                elif r.kind == "cond_exp":
-                    p.G += r.s
-                    p.GE += r.s * r.E
-        sim.recorder.sample(k)
-        # 4-5. integrate, clamp, threshold, reset
+                if r.output == "current":
+                    p.I += r.kind.value(*r.rows, *r.args)
+                elif r.output == "conductance":
+                    g = r.kind.value(*r.rows, *r.args)
+                    p.G += g
+                    p.GE += g * r.E
+
+    def record(self, k):
+        """Sample the recorded traces (the state at ``t_k``)."""
+        self.sim.recorder.sample(k)
+
+    def integrate(self, k):
+        """Model step, refractory clamp, threshold and reset of each population; sources fire."""
+        sim = self.sim
+        dt = sim.dt
+        spikers = self.spikers
+        spikers.clear()
         for p in sim.pops:
             if p.is_source:
                 sim.sources.fire(p, k, sim.rng_run)
-                continue
-            m = p.model
-            if m.spike_kind == "crossing":
-                np.copyto(p.v_prev, p.v)
-            with np.errstate(over="ignore", invalid="ignore"):   # divergence is reported below
-                new = m.step(*p.state_list, *p.param_list, p.I, p.G, p.GE, dt, *p.options)
-            for arr, val in zip(p.state_list, new):
-                arr[...] = val
-            v = p.v
-            if not np.isfinite(v).all():
-                sim.diverged(p)
-            if p.ref_steps is not None:
-                refractory = p.ref_count > 0
-                np.copyto(v, p.clamp, where=refractory)
-                np.subtract(p.ref_count, 1, out=p.ref_count, where=refractory)
-                np.greater_equal(v, p.threshold, out=p.spiked)
-                p.spiked &= ~refractory
-            elif m.spike_kind == "crossing":
-                np.greater_equal(v, p.threshold, out=p.spiked)
-                p.spiked &= p.v_prev < p.threshold
             else:
-                np.greater_equal(v, p.threshold, out=p.spiked)
-            if m.reset is not None and p.spiked.any():
-                idx = np.flatnonzero(p.spiked)
-                sub = [p.state_list[i][idx] for i in p.reset_state_idx]
-                out = m.reset(*sub, *[a[idx] for a in p.reset_param_list])
-                for i, val in zip(p.reset_state_idx, out):
-                    p.state_list[i][idx] = val
-                if p.ref_steps is not None:
-                    p.ref_count[idx] = p.ref_steps[idx]
-        # 6-7. propagate, plasticity
-        spikers = {}
-        for p in sim.pops:
+                self._integrate(p, dt)
+        for p in sim.pops:          # a step that diverged records no spikes (as every backend)
             if p.spiked.any():
                 spikers[p.index] = np.flatnonzero(p.spiked)
                 sim.recorder.spikes(p.index, k, spikers[p.index])
+
+    def _integrate(self, p, dt):
+        sim = self.sim
+        m = p.model
+        if m.spike_kind == "crossing":
+            np.copyto(p.v_prev, p.v)
+        with np.errstate(over="ignore", invalid="ignore"):   # divergence is reported below
+            new = m.step(*p.state_list, *p.param_list, p.I, p.G, p.GE, dt, *p.options)
+        for arr, val in zip(p.state_list, new):
+            arr[...] = val
+        v = p.v
+        if not np.isfinite(v).all():
+            sim.diverged(p)
+        if p.ref_steps is not None:
+            refractory = p.ref_count > 0
+            np.copyto(v, p.clamp, where=refractory)
+            np.subtract(p.ref_count, 1, out=p.ref_count, where=refractory)
+            np.greater_equal(v, p.threshold, out=p.spiked)
+            p.spiked &= ~refractory
+        elif m.spike_kind == "crossing":
+            np.greater_equal(v, p.threshold, out=p.spiked)
+            p.spiked &= p.v_prev < p.threshold
+        else:
+            np.greater_equal(v, p.threshold, out=p.spiked)
+        if m.reset is not None and p.spiked.any():
+            idx = np.flatnonzero(p.spiked)
+            sub = [p.state_list[i][idx] for i in p.reset_state_idx]
+            out = m.reset(*sub, *[a[idx] for a in p.reset_param_list])
+            for i, val in zip(p.reset_state_idx, out):
+                p.state_list[i][idx] = val
+            if p.ref_steps is not None:
+                p.ref_count[idx] = p.ref_steps[idx]
+
+    def propagate(self, k):
+        """The synapses of this step's spikers into the ring slots ``k + delay`` (STP release, R-STDP flush)."""
+        sim = self.sim
+        L = sim.ring_len
         for q in sim.projs:
-            s = spikers.get(q.pre.index)
+            s = self.spikers.get(q.pre.index)
             if s is None or not q.enabled:
                 continue
             syn = _synapse_rows(q.indptr, s)
@@ -159,14 +176,23 @@ class NumpyBackend:
             else:
                 flat = ((k + q.delay[syn].astype(np.int64)) % L) * ring.shape[1] + q.post_idx[syn]
                 np.add.at(ring.reshape(-1), flat, w)
+
+    def plasticity(self, k):
+        """Traces, eligibility, dopamine and the weights of the synapses of this step's spikers."""
+        sim = self.sim
         if sim.plasticity.active and sim.learning:
-            sim.plasticity.step(k, spikers)
-        # 8. decay
-        for r in sim.receptors:
-            if r.kind == "alpha":
-                r.s += r.h_over_tau * r.x
-                r.s *= r.decay
-                r.x *= r.decay
-            elif r.kind != "delta":
-                r.s *= r.decay
-        sim.k = k + 1
+            sim.plasticity.step(k, self.spikers)
+
+    def decay(self, k):
+        """Every receptor one step forward through its kind's ``decay`` (voltage kinds keep no state)."""
+        dt = self.sim.dt
+        for r in self.sim.receptors:
+            if r.output != "voltage":
+                _store(r.rows, r.kind.decay(*r.rows, *r.args, dt))
+
+
+def _store(rows, values):
+    """Write new values of the state variables into their rows (skipping a row given back as itself)."""
+    for row, val in zip(rows, values):
+        if val is not row:
+            row[...] = val

@@ -1,0 +1,215 @@
+"""Operators in real Blender: user mistakes come back as error reports, user synapse kinds work.
+
+When an operator called through ``bpy.ops`` reports an error, Blender raises
+it as ``RuntimeError("Error: <message>")``; an exception inside the operator
+comes back as ``RuntimeError("Error: Python: Traceback ...")`` instead.  The
+tests tell the two apart.
+"""
+import functools
+import json
+import types
+
+import pytest
+
+pytestmark = pytest.mark.requires_bpy
+bpy = pytest.importorskip("bpy")
+pyn_core = pytest.importorskip("pyn_core")
+
+import blender_addon  # noqa: E402
+from blender_addon import actions, operators, properties, scene_data  # noqa: E402
+from blender_addon import spec_convert as sc  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def addon():
+    blender_addon.register()
+    yield blender_addon
+    blender_addon.unregister()
+
+
+@pytest.fixture
+def scene(addon):
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    return bpy.context.scene
+
+
+def reported_error(op, **kw) -> str:
+    """Run an operator that must fail: the message of its error report (never a traceback)."""
+    with pytest.raises(RuntimeError) as info:
+        op(**kw)
+    text = str(info.value)
+    assert text.startswith("Error: ") and "Traceback" not in text, text
+    return text[len("Error: "):].strip()
+
+
+def network_through_the_operators(scene):
+    """A population (pop), a connection pop -> pop and a current on pop, all made by the operators."""
+    assert bpy.ops.pyn.population_add() == {"FINISHED"}
+    assert bpy.ops.pyn.projection_add() == {"FINISHED"}
+    assert bpy.ops.pyn.stimulus_add(kind="current") == {"FINISHED"}
+    pyn = scene.pyn
+    assert (pyn.projections[0].pre, pyn.projections[0].post, pyn.stimuli[0].target) == ("pop",) * 3
+    return pyn
+
+
+def test_renaming_a_population_after_connecting_it_is_reported_by_field(scene):
+    pyn = network_through_the_operators(scene)
+    pyn.populations[0].name = "thalamus"  # the connection and the stimulus keep the old name
+    message = reported_error(bpy.ops.pyn.build)
+    assert message == ("connection 1 (pop -> pop): From 'pop' is not a population of this network; "
+                       "choose one of: 'thalamus'")
+    assert not pyn.built_hash
+    pyn.projections[0].pre = "thalamus"
+    assert "To 'pop'" in reported_error(bpy.ops.pyn.build)
+    pyn.projections[0].post = "thalamus"
+    assert reported_error(bpy.ops.pyn.build).startswith(
+        "stimulus 1 (current on 'pop'): Target 'pop' is not a population of this network")
+    pyn.stimuli[0].target = "thalamus"
+    assert bpy.ops.pyn.build() == {"FINISHED"} and pyn.built_hash
+
+
+@pytest.mark.parametrize("item, field, typo, words", [
+    ("projections", "pre", "pop0", ["From 'pop0'", "choose one of: 'pop'"]),
+    ("projections", "post", "Pop", ["To 'Pop'", "choose one of: 'pop'"]),
+    ("stimuli", "target", "pop1", ["Target 'pop1'", "choose one of: 'pop'"]),
+    ("populations", "model", "izhikevic", ["Model 'izhikevic'", "choose one of: adex, hh, izhikevich, lif"]),
+    ("stimuli", "neurons", "0-9, 100", ["Neurons '0-9, 100'", "N = 100", "use indices 0-99"]),
+    ("stimuli", "neurons", "3-1", ["Neurons", "write it as 1-3"]),
+    ("projections", "synapse", "alpah", ["Synapse 'alpah'", "default, delta, pulse, exp, alpha, cond_exp"]),
+])
+def test_a_mistyped_field_is_reported_with_what_is_allowed(scene, item, field, typo, words):
+    pyn = network_through_the_operators(scene)
+    setattr(getattr(pyn, item)[0], field, typo)
+    for op in (bpy.ops.pyn.build, lambda: bpy.ops.pyn.export_spec(filepath="/nonexistent/x.json")):
+        message = reported_error(op)
+        assert all(w in message for w in words), message
+    assert not pyn.built_hash
+
+
+def test_the_operator_reports_and_returns_cancelled_without_raising(scene):
+    pyn = network_through_the_operators(scene)
+    pyn.stimuli[0].neurons = "500"
+    reports = []
+    fake = types.SimpleNamespace(report=lambda kind, text: reports.append((kind, text)),
+                                 run=lambda context: operators.PYN_OT_build.run(None, context))
+    assert operators.PYN_OT_build.execute(fake, bpy.context) == {"CANCELLED"}
+    assert reports == [({"ERROR"}, "stimulus 1 (current on 'pop'): Neurons '500' names neuron 500, but 'pop' "
+                                   "has N = 100; use indices 0-99 (empty for all)")]
+    with pytest.raises(pyn_core.PynIndexError):  # the action itself raises one of the core's family
+        actions.build(scene)
+
+
+def test_files_that_cannot_be_read_or_written_are_reported(scene, tmp_path):
+    assert "cannot be read" in reported_error(bpy.ops.pyn.import_spec, filepath=str(tmp_path / "missing.json"))
+    (tmp_path / "bad.json").write_text("{nope")
+    assert "not valid JSON" in reported_error(bpy.ops.pyn.import_spec, filepath=str(tmp_path / "bad.json"))
+    network_through_the_operators(scene)
+    assert "cannot be written" in reported_error(bpy.ops.pyn.export_spec,
+                                                 filepath=str(tmp_path / "no" / "dir" / "x.json"))
+
+
+def test_the_panel_status_says_what_build_would_report(scene):
+    pyn = network_through_the_operators(scene)
+    assert actions.status(scene)["problem"] == ""
+    pyn.populations[0].name = "renamed"
+    driver_cache = blender_addon.driver.CACHE.changed
+    driver_cache.clear()
+    assert actions.status(scene)["problem"].startswith("connection 1 (pop -> pop): From 'pop'")
+
+
+# -- a synapse kind of the user's own ------------------------------------------------------------
+
+def test_a_user_synapse_kind_is_selectable_and_its_params_round_trip(scene, user_synapse, tmp_path, monkeypatch):
+    # the numpy backend: numba would compile the kind's functions, which takes a while
+    monkeypatch.setattr(pyn_core.Network, "build", functools.partialmethod(pyn_core.Network.build, backend="numpy"))
+    name = user_synapse.name
+    pyn = network_through_the_operators(scene)
+    pr = pyn.projections[0]
+    offered = properties._search_synapses(pr, bpy.context, "")
+    assert (name, user_synapse.doc) in offered and offered[0][0] == "default"
+    assert [n for n, _ in properties._search_synapses(pr, bpy.context, "BIEXP")] == [name]
+    pr.synapse = name  # as picking it in the list does: its parameters get rows, at their defaults
+    assert [(q.name, q.value) for q in pr.synapse_params] == [("tau_rise", 1.0), ("tau_decay", 5.0)]
+    pr.synapse_params[1].value = 7.5
+    pyn.stimuli[0].kind = "poisson"
+    pyn.stimuli[0].synapse = name
+    assert bpy.ops.pyn.build() == {"FINISHED"}
+    spec = scene_data.scene_spec(scene)
+    assert spec["projections"][0]["synapse"] == {"kind": name, "tau_rise": 1.0, "tau_decay": 7.5}
+    assert spec["stimuli"][0]["synapse"] == {"kind": name, "tau_rise": 1.0, "tau_decay": 5.0}
+    # panel -> spec file -> another scene's panel -> spec: unchanged
+    path = tmp_path / "net.json"
+    assert bpy.ops.pyn.export_spec(filepath=str(path)) == {"FINISHED"}
+    other = bpy.data.scenes.new("Other")
+    actions.import_spec(other, path, build_view=False)
+    assert [(q.name, q.value) for q in other.pyn.projections[0].synapse_params] == [("tau_rise", 1.0),
+                                                                                    ("tau_decay", 7.5)]
+    assert scene_data.scene_spec(other)["projections"] == spec["projections"]
+    assert scene_data.scene_spec(other)["stimuli"] == spec["stimuli"]
+    # back to a built-in kind: its own fields, no rows
+    pr.synapse = "exp"
+    assert len(pr.synapse_params) == 0 and sc.synapse_fields("exp") == ("synapse_tau",)
+
+
+def test_a_user_synapse_kind_survives_save_and_reopen_even_unregistered(scene, user_synapse, tmp_path):
+    network_through_the_operators(scene)
+    actions.add_projection(scene, "pop", "pop", synapse=user_synapse.name)
+    assert [q.name for q in scene.pyn.projections[1].synapse_params] == ["tau_rise", "tau_decay"]
+    path = tmp_path / "user.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.open_mainfile(filepath=str(path))
+    pr = bpy.context.scene.pyn.projections[1]
+    assert pr.synapse == user_synapse.name and len(pr.synapse_params) == 2  # stored by name, not by number
+
+
+# -- how choices are stored in .blend files ------------------------------------------------------
+
+def test_choices_keep_the_numbers_older_files_stored(scene):
+    pyn = network_through_the_operators(scene)
+    pr, st, pop = pyn.projections[0], pyn.stimuli[0], pyn.populations[0]
+    for owner, field, key in ((pr, "rule", "rule"), (pr, "weight_dist", "weight_dist"), (pr, "mode", "mode"),
+                              (pr, "plasticity", "plasticity"), (st, "kind", "stimulus"),
+                              (pop, "layout", "layout")):
+        for number, choice in enumerate(scene_data.STORED_CHOICES[key]):
+            setattr(owner, field, choice)
+            assert scene_data.stored_value(owner, field) == number, (field, choice)
+            assert getattr(owner, field) == choice
+
+
+def _store_as_older_files_did(item, number):
+    """Save ``item.synapse`` as an add-on whose synapse was a fixed list did: the choice's number."""
+    store = item.bl_system_properties_get(do_create=True) if hasattr(item, "bl_system_properties_get") else item
+    if "synapse" in store:
+        del store["synapse"]
+    store["synapse"] = number
+
+
+def test_synapses_stored_as_numbers_by_older_files_become_names(scene, tmp_path):
+    pyn = network_through_the_operators(scene)
+    actions.add_stimulus(scene, "pop", kind="poisson")
+    _store_as_older_files_did(pyn.projections[0], 3)
+    _store_as_older_files_did(pyn.stimuli[1], 5)
+    path = tmp_path / "old.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.open_mainfile(filepath=str(path))  # the load_post handler upgrades
+    pyn = bpy.context.scene.pyn
+    assert (pyn.projections[0].synapse, pyn.stimuli[1].synapse, pyn.stimuli[0].synapse) == \
+        ("delta", "cond_exp", "default")
+    assert scene_data.stored_value(pyn.projections[0], "synapse") == "delta"
+    _store_as_older_files_did(pyn.projections[0], 1)
+    scene_data.upgrade(pyn)
+    assert pyn.projections[0].synapse == "alpha"
+
+
+def test_a_spec_with_the_explicit_rule_loads_builds_and_exports_unchanged(scene, tmp_path):
+    net = pyn_core.Network([pyn_core.LIFPopulation("a", N=3), pyn_core.LIFPopulation("b", N=3)], name="lists")
+    net.connect("a", "b", rule={"name": "explicit", "pre": [0, 1, 2], "post": [2, 1, 0]}, weight=0.5)
+    spec = net.to_spec()
+    actions.load_spec(scene, spec)
+    pr = scene.pyn.projections[0]
+    assert pr.rule in sc.choices("rule") and sc.kept_rule({"extra_json": pr.extra_json}) == "explicit"
+    pre, post, _ = blender_addon.driver.runtime(scene).sim.get_weights("a->b")
+    assert sorted(zip(pre.tolist(), post.tolist())) == [(0, 2), (1, 1), (2, 0)]
+    path = tmp_path / "lists.json"
+    assert bpy.ops.pyn.export_spec(filepath=str(path)) == {"FINISHED"}
+    assert json.loads(path.read_text())["projections"] == spec["projections"]
