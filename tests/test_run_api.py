@@ -1,5 +1,12 @@
 """The run API: resumable and reproducible runs, advance windows, results, saving,
-divergence handling, and the original pyN tutorial calls."""
+divergence handling, and the original pyN tutorial calls.
+
+Every test that runs a network does so on each installed backend (the
+``backend`` fixture; the tutorial calls are run as written plus ``backend=``).
+Runs are compared only with runs on the same backend, so comparisons stay
+exact; the divergence test compares with the published Izhikevich loop, which
+each backend reproduces bit for bit (+ - * / only).
+"""
 import json
 import math
 import os
@@ -30,8 +37,10 @@ def busy_network():
 RECORD = {"exc": ["v", "u", "I_syn", "I_ext"], "inh": ["v", "I_syn"]}
 
 
-def build(seed=7, **kw):
-    return busy_network().build(dt=0.1, seed=seed, backend="numpy", stdp=True, record=RECORD, **kw)
+def build(backend, seed=7, **kw):
+    sim = busy_network().build(dt=0.1, seed=seed, backend=backend, stdp=True, record=RECORD, **kw)
+    assert sim.backend.name == backend
+    return sim
 
 
 def assert_results_equal(a, b):
@@ -47,8 +56,9 @@ def assert_results_equal(a, b):
 
 
 @pytest.fixture(scope="module")
-def full_run():
-    sim = build()
+def full_run(backend):
+    """One 100 ms run of the busy network per backend, the reference of the tests below."""
+    sim = build(backend)
     res = sim.run(100.0)
     return sim, res
 
@@ -60,9 +70,9 @@ def test_network_is_active(full_run):
         assert res[name].spike_times.size > 10, name
 
 
-def test_resumed_run_is_bitwise_equal(full_run):
+def test_resumed_run_is_bitwise_equal(full_run, backend):
     sim_full, res_full = full_run
-    sim = build()
+    sim = build(backend)
     sim.run(50.0)
     res = sim.run(50.0)
     assert sim.t == pytest.approx(100.0)
@@ -71,28 +81,28 @@ def test_resumed_run_is_bitwise_equal(full_run):
         np.testing.assert_array_equal(sim.get_weights(q)[2], sim_full.get_weights(q)[2])
 
 
-def test_uneven_pieces_are_bitwise_equal(full_run):
+def test_uneven_pieces_are_bitwise_equal(full_run, backend):
     _, res_full = full_run
-    sim = build()
+    sim = build(backend)
     for piece in (0.1, 12.3, 0.05, 37.65, 49.9):    # sums to 100 ms; 0.05 is half a step
         sim.run(piece)
     assert_results_equal(sim.results, res_full)
 
 
-def test_same_seed_identical_different_seed_different(full_run):
+def test_same_seed_identical_different_seed_different(full_run, backend):
     _, res_full = full_run
-    again = build(seed=7).run(100.0)
+    again = build(backend, seed=7).run(100.0)
     assert_results_equal(again, res_full)
-    other = build(seed=8).run(100.0)
+    other = build(backend, seed=8).run(100.0)
     assert not np.array_equal(other["exc"].v, res_full["exc"].v)
     assert (other["src"].spike_times.size != res_full["src"].spike_times.size
             or not np.array_equal(other["src"].spike_times, res_full["src"].spike_times))
     assert res_full.seed == 7 and other.seed == 8
 
 
-def test_advance_windows_concatenate_to_full_spike_train(full_run):
+def test_advance_windows_concatenate_to_full_spike_train(full_run, backend):
     _, res_full = full_run
-    sim = build()
+    sim = build(backend)
     names = sim.population_names
     times, ids, pops = [], [], []
     t0 = 0.0
@@ -132,18 +142,18 @@ def test_result_shapes_and_time_axis(full_run):
     assert res.duration == pytest.approx(100.0)
 
 
-def test_record_every_subsamples_the_full_trace(full_run):
+def test_record_every_subsamples_the_full_trace(full_run, backend):
     _, res_full = full_run
-    res = build(record_every=0.5).run(100.0)
+    res = build(backend, record_every=0.5).run(100.0)
     np.testing.assert_allclose(res.t, np.arange(200) * 0.5, rtol=0, atol=1e-9)
     np.testing.assert_array_equal(res["exc"].v, res_full["exc"].v[::5])
     np.testing.assert_array_equal(res["exc"].spike_times, res_full["exc"].spike_times)
 
 
-def test_ext_current_trace_and_window_inclusive():
+def test_ext_current_trace_and_window_inclusive(backend):
     # 'start' and 'stop' are both inclusive (the original I_ext): steps with t_k in [10, 20].
     pop = LIFPopulation("n", N=3)
-    res = Network([pop]).simulate(backend="numpy", T=30, dt=0.5, save_data=None, properties_to_save=["I_ext"], seed=0,
+    res = Network([pop]).simulate(backend=backend, T=30, dt=0.5, save_data=None, properties_to_save=["I_ext"], seed=0,
                                   I_ext={"n": [{"start": 10, "stop": 20, "mV": 2.5, "neurons": [1]},
                                                {"start": 15, "stop": 30, "mV": 1.0, "neurons": [1, 2]}]})
     t = res.t
@@ -155,9 +165,9 @@ def test_ext_current_trace_and_window_inclusive():
 
 # -- saving ----------------------------------------------------------------------------------
 
-def test_save_and_load_roundtrip_without_pickle(tmp_path):
+def test_save_and_load_roundtrip_without_pickle(tmp_path, backend):
     net = busy_network()
-    res = net.simulate(backend="numpy", experiment_name="save test", T=20.0, dt=0.1, save_data=str(tmp_path), seed=3,
+    res = net.simulate(backend=backend, experiment_name="save test", T=20.0, dt=0.1, save_data=str(tmp_path), seed=3,
                        properties_to_save=["v", "I_syn"], stdp=False)
     assert res.path is not None and os.path.isdir(res.path)
     assert os.path.dirname(res.path) == str(tmp_path)
@@ -174,7 +184,7 @@ def test_save_and_load_roundtrip_without_pickle(tmp_path):
     assert loaded.dt == res.dt and loaded.seed == res.seed and loaded.experiment_name == "save test"
     assert loaded.duration == pytest.approx(20.0)
     # the saved spec rebuilds the same network
-    again = Network.from_spec(loaded.meta["spec"]).simulate(backend="numpy", T=20.0, dt=0.1, save_data=None, seed=3,
+    again = Network.from_spec(loaded.meta["spec"]).simulate(backend=backend, T=20.0, dt=0.1, save_data=None, seed=3,
                                                                properties_to_save=["v", "I_syn"], stdp=False)
     assert_results_equal(again, res)
     # no half-written folders are left behind
@@ -182,6 +192,7 @@ def test_save_and_load_roundtrip_without_pickle(tmp_path):
 
 
 def test_two_saves_do_not_overwrite(tmp_path):
+    # the naming of result folders does not depend on the backend: numpy only
     net = Network([LIFPopulation("n", N=2)])
     a = net.simulate(backend="numpy", T=5, dt=0.1, save_data=str(tmp_path), seed=1)
     b = net.simulate(backend="numpy", T=5, dt=0.1, save_data=str(tmp_path), seed=2)
@@ -211,12 +222,12 @@ def first_nonfinite_step(I, dt, k_on, T):
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
-def test_divergence_raises_and_keeps_results():
+def test_divergence_raises_and_keeps_results(backend):
     dt, amp = 1.0, -1000.0
     k_fail, v_ref = first_nonfinite_step(amp, dt, 5, 100.0)
     assert k_fail is not None
     net = Network([IzhikevichPopulation("wild one", N=2), LIFPopulation("calm", N=1)])
-    sim = net.build(dt=dt, seed=0, backend="numpy", record={"wild one": ["v"], "calm": ["v"]},
+    sim = net.build(dt=dt, seed=0, backend=backend, record={"wild one": ["v"], "calm": ["v"]},
                     I_ext={"wild one": [{"start": 5, "stop": 100, "mV": amp, "neurons": [0]}]})
     with pytest.raises(SimulationError) as info:
         sim.run(100.0)
@@ -239,10 +250,10 @@ def test_divergence_raises_and_keeps_results():
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
-def test_diverging_simulate_still_saves_partial_results(tmp_path):
+def test_diverging_simulate_still_saves_partial_results(tmp_path, backend):
     net = Network([IzhikevichPopulation("wild", N=1)])
     with pytest.raises(SimulationError, match="wild"):
-        net.simulate(backend="numpy", T=100, dt=1.0, save_data=str(tmp_path), properties_to_save=["v"], seed=0,
+        net.simulate(backend=backend, T=100, dt=1.0, save_data=str(tmp_path), properties_to_save=["v"], seed=0,
                      I_ext={"wild": [{"start": 5, "stop": 100, "mV": -1000.0, "neurons": [0]}]})
     (folder,) = os.listdir(tmp_path)
     loaded = load_results(os.path.join(tmp_path, folder))
@@ -261,14 +272,14 @@ def in_tmp_cwd(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_tutorial_single_neuron(in_tmp_cwd):
+def test_tutorial_single_neuron(in_tmp_cwd, backend):
     import matplotlib.pyplot as plt
     one_neurons = IzhikevichPopulation(name='Charly the Neuron', N=1)
     brain = Network(populations=[one_neurons])
     stim = [{'start': 10, 'stop': 100, 'mV': 14, 'neurons': [0]}]
     results = brain.simulate(experiment_name='Single Neuron exhibiting tonic spiking', T=100, dt=0.25,
                              I_ext={'Charly the Neuron': stim}, save_data='../data/',
-                             properties_to_save=['v', 'u', 'psc', 'I_ext'])
+                             properties_to_save=['v', 'u', 'psc', 'I_ext'], backend=backend)
     fig = show_data(results)  # noqa: F405
     plt.close("all")
     assert fig is not None
@@ -279,7 +290,7 @@ def test_tutorial_single_neuron(in_tmp_cwd):
     assert os.path.realpath(os.path.dirname(results.path)) == os.path.realpath(in_tmp_cwd / "data")
 
 
-def test_tutorial_thalamocortical_loop(in_tmp_cwd):
+def test_tutorial_thalamocortical_loop(in_tmp_cwd, backend):
     A = IzhikevichPopulation(name='thalamus', N=100, a=0.02, b=0.2, c=-65, d=6, v0=-70, u0=None)  # tonic spiking
     B = IzhikevichPopulation(name='cortex', N=50, a=0.02, b=0.25, c=-55, d=0.05, v0=-70, u0=None)  # phasic bursting
     brain = Network(populations=[A, B])
@@ -290,7 +301,7 @@ def test_tutorial_thalamocortical_loop(in_tmp_cwd):
             {'start': 50, 'stop': 300, 'mV': 30, 'neurons': [i for i in range(3)]}]
     results = brain.simulate(experiment_name='Reentrant Thalamocortical Circuit', T=600, dt=0.25,
                              integration_time=30, I_ext={'thalamus': stim}, save_data='../data/',
-                             properties_to_save=['v', 'u', 'psc', 'I_ext'], seed=5)
+                             properties_to_save=['v', 'u', 'psc', 'I_ext'], seed=5, backend=backend)
     th, cx = results['thalamus'], results['cortex']
     assert th.v.shape == (2400, 100) and cx.v.shape == (2400, 50)
     # stacked windows: neuron 0 gets 20 + 30 between 50 and 200 ms
@@ -305,38 +316,39 @@ def test_tutorial_thalamocortical_loop(in_tmp_cwd):
     assert os.path.isdir(results.path)
 
 
-def test_tutorial_stdp_flag_and_default_save(in_tmp_cwd):
+def test_tutorial_stdp_flag_and_default_save(in_tmp_cwd, backend):
     A = IzhikevichPopulation(name='thalamus', N=20)
     B = IzhikevichPopulation(name='cortex', N=10)
     brain = Network(populations=[A, B])
     brain.connect(pre='thalamus', post='cortex')
-    res = brain.simulate(stdp=False)                      # defaults: T=50, dt=0.125, saved under ./
+    res = brain.simulate(stdp=False, backend=backend)     # defaults: T=50, dt=0.125, saved under ./
     assert res.duration == pytest.approx(50.0) and brain.last_simulation.k == 400
     assert res.t.size == 0                                # nothing asked for: spikes only
     assert os.path.realpath(os.path.dirname(res.path)) == os.path.realpath(".")
     stim = {'thalamus': [{'start': 0, 'stop': 50, 'mV': 25, 'neurons': list(range(20))}]}
-    brain.simulate(backend="numpy", stdp=False, I_ext=stim, save_data=None, seed=1)
+    brain.simulate(backend=backend, stdp=False, I_ext=stim, save_data=None, seed=1)
     w_static = brain.last_simulation.get_weights("thalamus", "cortex")[2]
-    brain.simulate(backend="numpy", stdp=True, I_ext=stim, save_data=None, seed=1)
+    brain.simulate(backend=backend, stdp=True, I_ext=stim, save_data=None, seed=1)
     w_learned = brain.last_simulation.get_weights("thalamus", "cortex")[2]
     assert w_static.size == w_learned.size > 0
-    sim_static = brain.build(backend="numpy", dt=0.125, seed=1, stdp=False)
+    sim_static = brain.build(backend=backend, dt=0.125, seed=1, stdp=False)
     np.testing.assert_array_equal(sim_static.get_weights("thalamus", "cortex")[2], w_static)
     assert not np.array_equal(w_static, w_learned)        # STDP changed the weights
 
 
-def test_tutorial_two_stimulated_populations():
+def test_tutorial_two_stimulated_populations(backend):
     A = IzhikevichPopulation(name='thalamus', N=5)
     B = IzhikevichPopulation(name='cortex', N=5)
     brain = Network(populations=[A, B])
     stim = [{'start': 10, 'stop': 40, 'mV': 20, 'neurons': [0]}]
     another_stim = [{'start': 0, 'stop': 40, 'mV': 10, 'neurons': [4]}]
     I_ext = {'thalamus': stim, 'cortex': another_stim}
-    res = brain.simulate(T=50, dt=0.25, I_ext=I_ext, save_data=None, properties_to_save=['I_ext'])
+    res = brain.simulate(T=50, dt=0.25, I_ext=I_ext, save_data=None, properties_to_save=['I_ext'], backend=backend)
     assert res['thalamus'].I_ext[100, 0] == 20.0 and res['cortex'].I_ext[100, 4] == 10.0
 
 
 def test_recurrent_connectivity_option():
+    # the connections are drawn at build time, whichever backend runs them: numpy only
     pop = IzhikevichPopulation(name='net', N=40, connectivity="sparse-random")
     brain = Network(populations=[pop])
     sim = brain.build(backend="numpy", dt=0.25, seed=2)
@@ -348,6 +360,7 @@ def test_recurrent_connectivity_option():
 
 
 def test_legacy_synapse_options():
+    # the weights are made at build time, whichever backend runs them: numpy only
     A = IzhikevichPopulation(name='a', N=4)
     B = IzhikevichPopulation(name='b', N=3)
     brain = Network(populations=[A, B])
@@ -364,7 +377,7 @@ def test_legacy_synapse_options():
     np.testing.assert_array_equal(w, W[pre, post])
 
 
-def test_inhibitory_mode_and_disconnect_reconnect():
+def test_inhibitory_mode_and_disconnect_reconnect(backend):
     # A driven source population onto a silent target: excitatory input is positive current,
     # inhibitory negative; disconnect() stops transmission, reconnect() resumes it.
     def run(mode, gate=None):
@@ -377,7 +390,7 @@ def test_inhibitory_mode_and_disconnect_reconnect():
         elif gate == "off-on":
             brain.disconnect("src", "tgt")
             brain.reconnect("src", "tgt")
-        return brain.simulate(backend="numpy", T=40, dt=0.25, save_data=None, properties_to_save=["I_syn"], seed=4,
+        return brain.simulate(backend=backend, T=40, dt=0.25, save_data=None, properties_to_save=["I_syn"], seed=4,
                               stdp=False)["tgt"].I_syn
 
     exc, inh = run("excitatory"), run("inhibitory")
@@ -387,13 +400,13 @@ def test_inhibitory_mode_and_disconnect_reconnect():
     np.testing.assert_array_equal(run("excitatory", "off-on"), exc)
 
 
-def test_gating_during_a_run():
+def test_gating_during_a_run(backend):
     src = SpikeSourcePopulation("src", [list(np.arange(0.0, 60.0, 1.0))])
     tgt = LIFPopulation("tgt", N=1, v_thresh=1e6)
     brain = Network(populations=[src, tgt])
     brain.connect("src", "tgt", synapses=np.array([[1.0]]), synapse={"kind": "pulse"}, delay=0.1, std=0.0,
                   plasticity=None)
-    sim = brain.build(backend="numpy", dt=0.1, seed=0, record={"tgt": ["I_syn"]})
+    sim = brain.build(backend=backend, dt=0.1, seed=0, record={"tgt": ["I_syn"]})
     sim.run(20.0)
     sim.disconnect("src", "tgt")
     sim.run(20.0)

@@ -7,6 +7,10 @@ A spike of weight w arriving at t_a gives (pyn_core.synapses):
 with s = t - t_a.  A spike emitted at t_k with a delay of D = max(1, round(d/dt))
 steps arrives at the start of step k + D, i.e. at t_k + D*dt, and is visible in the
 sample taken at that step (samples are taken after delivery).
+
+Every test runs on each installed backend (the ``backend`` fixture) with the
+tolerances stated against the closed forms; they hold for numba too, whose
+``exp`` (the C library's) may differ from numpy's in the last bit only.
 """
 import math
 
@@ -18,7 +22,7 @@ from pyn_core import IzhikevichPopulation, LIFPopulation, Network, SpikeSourcePo
 TAU_M, V_REST = 20.0, -65.0
 
 
-def one_spike_run(kind, w=1.5, tau=3.0, dt=0.1, delay=1.0, t_spike=2.0, T=30.0, mode="excitatory",
+def one_spike_run(kind, backend, w=1.5, tau=3.0, dt=0.1, delay=1.0, t_spike=2.0, T=30.0, mode="excitatory",
                   E=None, post=None, record=("v", "I_syn")):
     src = SpikeSourcePopulation("src", [[t_spike]])
     if post is None:
@@ -33,7 +37,8 @@ def one_spike_run(kind, w=1.5, tau=3.0, dt=0.1, delay=1.0, t_spike=2.0, T=30.0, 
             syn["E"] = E
     net.connect("src", post.name, synapses=np.array([[w]]), delay=delay, std=0.0, synapse=syn,
                 mode=mode, plasticity=None)
-    sim = net.build(dt=dt, seed=0, backend="numpy", record={post.name: list(record)})
+    sim = net.build(dt=dt, seed=0, backend=backend, record={post.name: list(record)})
+    assert sim.backend.name == backend
     return sim.run(T)
 
 
@@ -44,11 +49,11 @@ def arrival_step(t_spike, delay, dt):
 # -- kernels -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("mode,sign", [("excitatory", 1.0), ("inhibitory", -1.0)])
-def test_exp_current_kernel(mode, sign):
+def test_exp_current_kernel(mode, sign, backend):
     # Exact decay (factor exp(-dt/tau) per step): only rounding of <= 300 multiplications,
     # so 1e-12 nA.
     w, tau, dt = 1.5, 3.0, 0.1
-    res = one_spike_run("exp", w=w, tau=tau, dt=dt, mode=mode)
+    res = one_spike_run("exp", backend, w=w, tau=tau, dt=dt, mode=mode)
     k_a = arrival_step(2.0, 1.0, dt)
     s = res.t - res.t[k_a]
     expected = np.where(s >= 0, sign * w * np.exp(-s / tau), 0.0)
@@ -56,11 +61,11 @@ def test_exp_current_kernel(mode, sign):
 
 
 @pytest.mark.parametrize("mode,sign", [("excitatory", 1.0), ("inhibitory", -1.0)])
-def test_alpha_current_kernel_peaks_at_w_after_tau(mode, sign):
+def test_alpha_current_kernel_peaks_at_w_after_tau(mode, sign, backend):
     # Two coupled exact exponentials: the sampled kernel equals w (s/tau) exp(1 - s/tau)
     # to rounding, 1e-12 nA; tau is a multiple of dt, so the peak sample is exactly w at s = tau.
     w, tau, dt = 2.0, 4.0, 0.1
-    res = one_spike_run("alpha", w=w, tau=tau, dt=dt, mode=mode, T=40.0)
+    res = one_spike_run("alpha", backend, w=w, tau=tau, dt=dt, mode=mode, T=40.0)
     k_a = arrival_step(2.0, 1.0, dt)
     s = res.t - res.t[k_a]
     expected = np.where(s >= 0, sign * w * (s / tau) * np.exp(1.0 - s / tau), 0.0)
@@ -71,19 +76,19 @@ def test_alpha_current_kernel_peaks_at_w_after_tau(mode, sign):
     assert sign * I[k_peak] == pytest.approx(w, abs=1e-12)
 
 
-def test_izhikevich_default_synapse_is_alpha_with_tau_psc():
+def test_izhikevich_default_synapse_is_alpha_with_tau_psc(backend):
     w, tau_psc, dt = 3.0, 2.5, 0.25
     post = IzhikevichPopulation("post", N=1, tau_psc=tau_psc)
-    res = one_spike_run(None, w=w, dt=dt, post=post, T=30.0)
+    res = one_spike_run(None, backend, w=w, dt=dt, post=post, T=30.0)
     k_a = arrival_step(2.0, 1.0, dt)
     s = res.t - res.t[k_a]
     expected = np.where(s >= 0, w * (s / tau_psc) * np.exp(1.0 - s / tau_psc), 0.0)
     np.testing.assert_allclose(res["post"].I_syn[:, 0], expected, rtol=0, atol=1e-12)
 
 
-def test_pulse_lasts_one_step():
+def test_pulse_lasts_one_step(backend):
     w, dt = 0.7, 0.1
-    res = one_spike_run("pulse", w=w, dt=dt)
+    res = one_spike_run("pulse", backend, w=w, dt=dt)
     k_a = arrival_step(2.0, 1.0, dt)
     expected = np.zeros(res.t.size)
     expected[k_a] = w
@@ -97,10 +102,10 @@ def test_pulse_lasts_one_step():
 
 
 @pytest.mark.parametrize("mode,sign", [("excitatory", 1.0), ("inhibitory", -1.0)])
-def test_delta_synapse_jumps_v_by_w(mode, sign):
+def test_delta_synapse_jumps_v_by_w(mode, sign, backend):
     # LIF at rest: v = v_rest until the arrival, then v_rest +/- w relaxing with tau_m (exact, 1e-12).
     w, dt = 2.5, 0.1
-    res = one_spike_run("delta", w=w, dt=dt, mode=mode)
+    res = one_spike_run("delta", backend, w=w, dt=dt, mode=mode)
     k_a = arrival_step(2.0, 1.0, dt)
     s = res.t - res.t[k_a]
     expected = np.where(s >= 0, V_REST + sign * w * np.exp(-s / TAU_M), V_REST)
@@ -108,12 +113,12 @@ def test_delta_synapse_jumps_v_by_w(mode, sign):
     np.testing.assert_array_equal(res["post"].I_syn[:, 0], 0.0)
 
 
-def test_delta_synapse_on_izhikevich_matches_euler_loop_with_jump():
+def test_delta_synapse_on_izhikevich_matches_euler_loop_with_jump(backend):
     # Reference: the published Euler loop for a=0.02, b=0.2, c=-65, d=6 from v0=-70, u0=b*v0,
     # with V += w at the start of the arrival step.  Same arithmetic order -> 1e-9 mV.
     w, dt, T = 4.0, 0.25, 40.0
     post = IzhikevichPopulation("post", N=1, a=0.02, b=0.2, c=-65, d=6, v0=-70)
-    res = one_spike_run("delta", w=w, dt=dt, post=post, T=T, record=("v",))
+    res = one_spike_run("delta", backend, w=w, dt=dt, post=post, T=T, record=("v",))
     k_a = arrival_step(2.0, 1.0, dt)
     V, u = -70.0, 0.2 * -70.0
     ref = []
@@ -130,11 +135,11 @@ def test_delta_synapse_on_izhikevich_matches_euler_loop_with_jump():
 
 
 @pytest.mark.parametrize("E,mode,E_eff", [(0.0, "excitatory", 0.0), (None, "inhibitory", -80.0)])
-def test_cond_exp_current_is_g_times_driving_force(E, mode, E_eff):
+def test_cond_exp_current_is_g_times_driving_force(E, mode, E_eff, backend):
     # g = w exp(-s/tau) exactly (1e-12 relative); the recorded current is g (E - v) with the
     # v sampled at the same time.
     w, tau, dt = 0.4, 5.0, 0.1
-    res = one_spike_run("cond_exp", w=w, tau=tau, dt=dt, E=E, mode=mode)
+    res = one_spike_run("cond_exp", backend, w=w, tau=tau, dt=dt, E=E, mode=mode)
     k_a = arrival_step(2.0, 1.0, dt)
     s = res.t - res.t[k_a]
     g = np.where(s >= 0, w * np.exp(-s / tau), 0.0)
@@ -147,11 +152,11 @@ def test_cond_exp_current_is_g_times_driving_force(E, mode, E_eff):
 
 @pytest.mark.parametrize("dt", [0.1, 0.25, 0.05])
 @pytest.mark.parametrize("delay", [0.0, 0.01, 0.37, 1.0, 2.25, 3.33, 10.0])
-def test_delay_is_exact_to_the_step(dt, delay):
+def test_delay_is_exact_to_the_step(dt, delay, backend):
     # Arrival at spike time + max(1, round(d/dt))*dt, exactly (the first non-zero sample).
     # (2.25/0.1 is 22.4999... in floating point, so no case is an exact half step.)
     t_spike = 2.0
-    res = one_spike_run("exp", w=1.0, dt=dt, delay=delay, t_spike=t_spike, T=20.0)
+    res = one_spike_run("exp", backend, w=1.0, dt=dt, delay=delay, t_spike=t_spike, T=20.0)
     I = res["post"].I_syn[:, 0]
     first = int(np.flatnonzero(I)[0])
     D = max(1, round(delay / dt))
@@ -160,7 +165,7 @@ def test_delay_is_exact_to_the_step(dt, delay):
     assert I[first] == 1.0
 
 
-def test_per_synapse_delays_from_delay_matrix_superpose():
+def test_per_synapse_delays_from_delay_matrix_superpose(backend):
     # Two sources (several spikes each) onto three targets with per-pair weights and delays;
     # each target's current is the sum of exp kernels at the arrival steps (1e-12).
     dt, tau = 0.1, 2.0
@@ -172,7 +177,7 @@ def test_per_synapse_delays_from_delay_matrix_superpose():
     net = Network(populations=[src, post])
     net.connect("src", "post", synapses=W, delay_matrix=Dm, synapse={"kind": "exp", "tau": tau},
                 plasticity=None)
-    res = net.build(dt=dt, seed=0, backend="numpy", record={"post": ["I_syn"]}).run(20.0)
+    res = net.build(dt=dt, seed=0, backend=backend, record={"post": ["I_syn"]}).run(20.0)
     expected = np.zeros((res.t.size, 3))
     k = np.arange(res.t.size)
     for i, spikes in enumerate(times):
@@ -183,7 +188,7 @@ def test_per_synapse_delays_from_delay_matrix_superpose():
     np.testing.assert_allclose(res["post"].I_syn, expected, rtol=0, atol=1e-12)
 
 
-def test_normal_delays_are_rounded_per_synapse_and_at_least_one_step():
+def test_normal_delays_are_rounded_per_synapse_and_at_least_one_step(backend):
     # delay ~ normal(1.0, 0.5): every synapse's arrival is a whole number of steps >= 1 after
     # the spike, and the arrivals spread over several steps.
     dt = 0.1
@@ -193,7 +198,7 @@ def test_normal_delays_are_rounded_per_synapse_and_at_least_one_step():
     net = Network(populations=[src, post])
     net.connect("src", "post", synapses=np.ones((1, N)), delay=1.0, std=0.5,
                 synapse={"kind": "pulse"}, plasticity=None)
-    res = net.build(dt=dt, seed=3, backend="numpy", record={"post": ["I_syn"]}).run(10.0)
+    res = net.build(dt=dt, seed=3, backend=backend, record={"post": ["I_syn"]}).run(10.0)
     I = res["post"].I_syn
     assert np.all(I.sum(axis=0) == 1.0)               # each target got exactly one pulse
     arrival = np.argmax(I, axis=0) - round(1.0 / dt)
@@ -205,7 +210,7 @@ def test_normal_delays_are_rounded_per_synapse_and_at_least_one_step():
 # -- a PSP against the analytic solution -----------------------------------------------------
 
 @pytest.mark.parametrize("dt", [0.1, 0.01])
-def test_exp_psp_matches_double_exponential(dt):
+def test_exp_psp_matches_double_exponential(dt, backend):
     # tau_m v' = -(v - v_rest) + R w exp(-s/tau_s) gives
     #   v - v_rest = R w tau_s/(tau_s - tau_m) (exp(-s/tau_s) - exp(-s/tau_m)).
     # pyN holds the current at its start-of-step value I(t_k), so the error is
@@ -213,7 +218,7 @@ def test_exp_psp_matches_double_exponential(dt):
     # and since I decreases monotonically, int dI <= dt * sum_k (I(t_k) - I(t_k+1)) = dt * w:
     #   0 <= v_pyN - v_exact <= R w dt / tau_m   (0.02 mV at dt = 0.1, 0.002 mV at dt = 0.01).
     w, tau_s, R = 4.0, 3.0, 1.0
-    res = one_spike_run("exp", w=w, tau=tau_s, dt=dt, T=60.0, record=("v",))
+    res = one_spike_run("exp", backend, w=w, tau=tau_s, dt=dt, T=60.0, record=("v",))
     k_a = arrival_step(2.0, 1.0, dt)
     s = np.maximum(res.t - res.t[k_a], 0.0)
     exact = V_REST + R * w * tau_s / (tau_s - TAU_M) * (np.exp(-s / tau_s) - np.exp(-s / TAU_M))

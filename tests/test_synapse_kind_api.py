@@ -45,7 +45,7 @@ def _value(a, b, tau_rise, tau_decay, norm, fa, fb):
 
 
 BIEXP = SynapseKind(
-    name="biexp_test",
+    name="biexp_user",
     params={"tau_rise": Param(TAU_RISE, "ms", "rise time"), "tau_decay": Param(TAU_DECAY, "ms", "decay time")},
     state=("a", "b"),
     arrive=_arrive,
@@ -69,17 +69,17 @@ def _closed_form(t, t_arrive, w, tr=TAU_RISE, td=TAU_DECAY):
 def _one_spike(backend, w=2.0, dt=0.1, t_spike=1.0, delay=0.5, tr=TAU_RISE, td=TAU_DECAY, T=40.0):
     net = Network([SpikeSourcePopulation("src", [[t_spike]]), LIFPopulation("post", N=1, v_thresh=1e6)])
     net.connect("src", "post", rule="all_to_all", weight=w, delay=delay, std=0.0, plasticity=None,
-                synapse={"kind": "biexp_test", "tau_rise": tr, "tau_decay": td})
+                synapse={"kind": "biexp_user", "tau_rise": tr, "tau_decay": td})
     res = net.build(dt=dt, seed=0, backend=backend, record={"post": ["I_syn"]}).run(T)
     return res.t, res["post"].I_syn[:, 0]
 
 
 def test_the_kind_is_registered_and_listed():
-    assert "biexp_test" in synapse_kinds()
-    assert get_synapse_kind("biexp_test") is BIEXP
+    assert "biexp_user" in synapse_kinds()
+    assert get_synapse_kind("biexp_user") is BIEXP
     register_synapse(BIEXP)                         # the same object again: allowed
     with pytest.raises(PynValueError, match="already registered"):
-        register_synapse(SynapseKind("biexp_test", {}, ("s",), _arrive, _decay, "current", _value))
+        register_synapse(SynapseKind("biexp_user", {}, ("s",), _arrive, _decay, "current", _value))
 
 
 def test_biexp_matches_its_closed_form(backend):
@@ -108,14 +108,14 @@ def _recurrent_net():
     exc = IzhikevichPopulation("exc", N=40, a=0.02, b=0.2, c=-65 + 15 * rng.random(40) ** 2, d=8.0, v0=-65.0)
     inh = IzhikevichPopulation("inh", N=10, a=0.1, b=0.2, c=-65.0, d=2.0, v0=-65.0)
     net = Network([exc, inh])
-    syn = {"kind": "biexp_test", "tau_rise": 0.8, "tau_decay": 4.0}
+    syn = {"kind": "biexp_user", "tau_rise": 0.8, "tau_decay": 4.0}
     net.connect("exc", "exc", rule={"name": "pairwise_bernoulli", "p": 0.3},
                 weight={"dist": "uniform", "low": 0, "high": 3.0}, synapse=syn, delay=1.0, std=0.5, plasticity=None)
     net.connect("exc", "inh", rule="all_to_all", weight=1.0, synapse=syn, delay=0.5, plasticity=None)
     net.connect("inh", "exc", rule={"name": "fixed_indegree", "k": 3}, weight=4.0, mode="inhibitory",
                 synapse="exp", delay=0.3, plasticity=None)
     net.add_noise("exc", mean=4.0, std=3.0)
-    net.add_poisson("inh", rate=800.0, weight=2.0, synapse={"kind": "biexp_test"})
+    net.add_poisson("inh", rate=800.0, weight=2.0, synapse={"kind": "biexp_user"})
     return net
 
 
@@ -145,14 +145,14 @@ def test_same_spikes_and_traces_on_every_backend():
 def test_poisson_drive_through_the_kind_is_counts_times_the_arrival(backend):
     """A Poisson stimulus through the kind: I_syn stays the closed-form response summed over its events."""
     net = Network([LIFPopulation("post", N=3, v_thresh=1e6)])
-    net.add_poisson("post", rate=400.0, weight=1.5, synapse={"kind": "biexp_test"})
+    net.add_poisson("post", rate=400.0, weight=1.5, synapse={"kind": "biexp_user"})
     sim = net.build(dt=0.1, seed=2, backend=backend, record={"post": ["I_syn"]})
     res = sim.run(60.0)
     I = res["post"].I_syn
     assert I.max() > 0.0
     # the response to the drive is linear: a second stimulus with twice the weight doubles it
     net2 = Network([LIFPopulation("post", N=3, v_thresh=1e6)])
-    net2.add_poisson("post", rate=400.0, weight=3.0, synapse={"kind": "biexp_test"})
+    net2.add_poisson("post", rate=400.0, weight=3.0, synapse={"kind": "biexp_user"})
     I2 = net2.build(dt=0.1, seed=2, backend=backend, record={"post": ["I_syn"]}).run(60.0)["post"].I_syn
     np.testing.assert_allclose(I2, 2.0 * I, rtol=1e-12, atol=1e-12)
 
@@ -161,7 +161,7 @@ def test_the_kind_round_trips_through_the_spec_by_name():
     net = _recurrent_net()
     spec = net.to_spec()
     syns = [p["synapse"] for p in spec["projections"]]
-    assert {"kind": "biexp_test", "tau_rise": 0.8, "tau_decay": 4.0} in syns
+    assert {"kind": "biexp_user", "tau_rise": 0.8, "tau_decay": 4.0} in syns
     again = Network.from_spec(spec)
     assert again.to_spec() == spec
     spec["projections"][0]["synapse"] = {"kind": "biexp_nope"}
@@ -172,9 +172,9 @@ def test_the_kind_round_trips_through_the_spec_by_name():
 def test_bad_parameters_and_declarations_are_refused():
     with pytest.raises(PynValueError, match="synapse tau_rise must be > 0"):
         Network([LIFPopulation("a"), LIFPopulation("b")]).connect(
-            "a", "b", synapse={"kind": "biexp_test", "tau_rise": 0.0})
-    with pytest.raises(PynValueError, match=r"unknown synapse field\(s\) \['tau'\] for kind 'biexp_test'"):
-        Network([LIFPopulation("a"), LIFPopulation("b")]).connect("a", "b", synapse={"kind": "biexp_test", "tau": 1})
+            "a", "b", synapse={"kind": "biexp_user", "tau_rise": 0.0})
+    with pytest.raises(PynValueError, match=r"unknown synapse field\(s\) \['tau'\] for kind 'biexp_user'"):
+        Network([LIFPopulation("a"), LIFPopulation("b")]).connect("a", "b", synapse={"kind": "biexp_user", "tau": 1})
     with pytest.raises(PynValueError, match="output must be one of"):
         SynapseKind("x", {}, ("s",), _arrive, _decay, "spikes", _value)
     with pytest.raises(PynValueError, match="needs a parameter 'E'"):

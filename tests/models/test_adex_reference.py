@@ -16,6 +16,14 @@ step early) and the neuron is reset at t_(k+1) (up to one step late), so each
 inter-spike interval is longer than the exact one by 0..1 step and spike times
 drift by about half a step per spike.  The tests compare the first spike and
 every ISI with a 2*dt tolerance.
+
+The tests that run pyN do so on each installed backend (the ``backend``
+fixture) with the same tolerances, which are set by the time discretisation and
+RK4, not by the backend.  numba calls the C library's ``exp`` where numpy uses
+its own; the two may differ in the last bit, and the exponential upswing
+amplifies that: over the 300 ms preset runs v differs between the backends by
+up to 0.03 mV just before a spike of the irregular preset (4e-4 mV below
+-45 mV), while every spike falls on the same step (measured).
 """
 import functools
 
@@ -88,7 +96,7 @@ def naud_reference(name, T, nmax):
 
 
 @functools.lru_cache(maxsize=None)
-def _pyn_all_presets(dt, T):
+def _pyn_all_presets(dt, T, backend):
     # One population whose neuron i carries the parameters of preset i (as read from
     # AdExPopulation(preset=...)): one run instead of eight, and heterogeneous parameters
     # are exercised on the way.
@@ -96,20 +104,23 @@ def _pyn_all_presets(dt, T):
     singles = [AdExPopulation("x", N=1, preset=n) for n in names]
     params = {k: [float(p.param_array(k)[0]) for p in singles] for k in singles[0].model.params}
     pop = AdExPopulation("cells", N=len(names), **params)
-    res = Network(populations=[pop]).build(dt=dt, seed=0, backend="numpy").run(T)
+    sim = Network(populations=[pop]).build(dt=dt, seed=0, backend=backend)
+    assert sim.backend.name == backend
+    res = sim.run(T)
     return dict(zip(names, res["cells"].spike_trains()))
 
 
-def pyn_preset(name, dt, T):
-    return _pyn_all_presets(dt, T)[name]
+def pyn_preset(name, dt, T, backend):
+    return _pyn_all_presets(dt, T, backend)[name]
 
 
 @functools.lru_cache(maxsize=None)
-def pyn_default_dc(currents, dt, T):
+def pyn_default_dc(currents, dt, T, backend):
     """Default-parameter AdEx neurons, neuron i with i_offset = currents[i] nA."""
     pop = AdExPopulation("cell", N=len(currents), i_offset=list(currents))
-    res = Network(populations=[pop]).build(dt=dt, seed=0, backend="numpy").run(T)
-    return res["cell"].spike_trains()
+    sim = Network(populations=[pop]).build(dt=dt, seed=0, backend=backend)
+    assert sim.backend.name == backend
+    return sim.run(T)["cell"].spike_trains()
 
 
 def compare_trains(got, ref, dt, n):
@@ -134,13 +145,13 @@ def test_presets_are_naud_table_1_in_pynn_units():
         assert got == pytest.approx(want, rel=1e-12, abs=1e-15), name
 
 
-def test_subthreshold_trajectory_matches_reference():
+def test_subthreshold_trajectory_matches_reference(backend):
     # Below rheobase the trajectory is smooth: RK4 at dt = 0.1 ms has a global error
     # O(dt^4) ~ 1e-6 mV here; tolerance 1e-5 mV on v and 1e-7 nA on w.  This pins the units:
     # a in nS entering as 1e-3*a nA/mV, gL = cm/tau_m, i_offset in nA.
     dt, T, i_nA = 0.1, 200.0, 0.4
     pop = AdExPopulation("cell", N=1, i_offset=i_nA)
-    sim = Network(populations=[pop]).build(dt=dt, seed=0, backend="numpy", record={"cell": ["v", "w"]})
+    sim = Network(populations=[pop]).build(dt=dt, seed=0, backend=backend, record={"cell": ["v", "w"]})
     res = sim.run(T)
     assert res["cell"].spike_times.size == 0
     p = PYNN_DEFAULT
@@ -158,9 +169,9 @@ def test_subthreshold_trajectory_matches_reference():
 
 
 @pytest.mark.parametrize("dt,T", [(0.05, 250.0), (0.01, 100.0)])
-def test_default_parameters_dc_spike_times(dt, T):
+def test_default_parameters_dc_spike_times(dt, T, backend):
     currents = (1.0, 2.0)                       # nA
-    trains = pyn_default_dc(currents, dt, T)
+    trains = pyn_default_dc(currents, dt, T, backend)
     for i_nA, got in zip(currents, trains):
         ref = reference(dict(PYNN_DEFAULT, I=i_nA * 1e3), T, nmax=40)
         assert abs(got.size - ref.size) <= 1
@@ -171,10 +182,10 @@ COMPARED = ["tonic", "adapting", "initial_burst", "delayed_accelerating"]
 
 
 @pytest.mark.parametrize("name", COMPARED)
-def test_naud_preset_spike_times(name):
+def test_naud_preset_spike_times(name, backend):
     dt, T = 0.05, 300.0
     ref = naud_reference(name, T, 10)
-    compare_trains(pyn_preset(name, dt, T), ref, dt, n=min(8, ref.size))
+    compare_trains(pyn_preset(name, dt, T, backend), ref, dt, n=min(8, ref.size))
 
 
 # -- qualitative patterns (Naud et al. 2008, Fig. 4), 300 ms of the preset's step current ------
@@ -232,6 +243,6 @@ def test_naud_pattern_criteria_hold_for_reference(name):
 
 
 @pytest.mark.parametrize("name", list(PATTERNS))
-def test_naud_pattern(name):
-    s = pyn_preset(name, 0.05, 300.0)
+def test_naud_pattern(name, backend):
+    s = pyn_preset(name, 0.05, 300.0, backend)
     PATTERNS[name](s, np.diff(s))

@@ -10,6 +10,11 @@ pyN runs each pattern with ``preset=name``, ``N=1`` and the protocol of
 t_k = k*dt).  pyN samples v at the start of step k, so its trace at k is the
 reference's V before the k-th loop iteration; a spike detected in step k is
 stamped t_k = k*dt.
+
+Every test that runs pyN does so on each installed backend (the ``backend``
+fixture).  The Izhikevich scheme uses only + - * /, which the numba backend
+computes bit for bit as numpy does, so the tolerances below (set by the
+published loop, not by the backend) are the same for every backend.
 """
 import math
 
@@ -136,16 +141,18 @@ def paper_loop(name, square=lambda V: 0.04 * V ** 2):
 _CACHE = {}
 
 
-def run_pyn(name):
-    if name not in _CACHE:
+def run_pyn(name, backend):
+    """The pattern's protocol run once per (pattern, backend); the result is shared by the tests."""
+    if (name, backend) not in _CACHE:
         dt, duration, current = PROTOCOLS[name]
         pop = IzhikevichPopulation(name=name, preset=name, N=1)
         sim = Network(populations=[pop]).build(
-            dt=dt, seed=0, backend="numpy", record={name: ["v"]},
+            dt=dt, seed=0, backend=backend, record={name: ["v"]},
             I_ext={name: [{"start": 0, "stop": duration, "mV": current, "neurons": [0]}]})
+        assert sim.backend.name == backend
         res = sim.run(duration)
-        _CACHE[name] = res
-    return _CACHE[name]
+        _CACHE[name, backend] = res
+    return _CACHE[name, backend]
 
 
 NAMES = list(PAPER)
@@ -173,7 +180,7 @@ def test_protocol_current_matches_paper_at_step_times(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_pattern_matches_published_loop(name):
+def test_pattern_matches_published_loop(name, backend):
     # Same recursion as the paper, so spike steps must be identical and v equal up to rounding.
     # Rounding differences are amplified on each upstroke, so the v tolerance is
     # max(1e-9 mV, 10 x the spread between two transcriptions of the paper's loop that differ
@@ -184,7 +191,7 @@ def test_pattern_matches_published_loop(name):
     v_alt, spikes_alt = paper_loop(name, square=lambda V: (0.04 * V) * V)
     np.testing.assert_array_equal(spikes_alt, spikes_ref)
     tol = max(1e-9, 10.0 * float(np.max(np.abs(v_alt - v_ref))))
-    res = run_pyn(name)
+    res = run_pyn(name, backend)
     dt = PROTOCOLS[name][0]
     pop = res[name]
     assert res.t.shape == v_ref.shape
@@ -198,70 +205,70 @@ def test_pattern_matches_published_loop(name):
 
 # -- qualitative features of each pattern (Izhikevich 2004, Fig. 1) ---------------------------
 
-def spikes_of(name):
-    return run_pyn(name)[name].spike_times
+def spikes_of(name, backend):
+    return run_pyn(name, backend)[name].spike_times
 
 
-def isis(name):
-    return np.diff(spikes_of(name))
+def isis(name, backend):
+    return np.diff(spikes_of(name, backend))
 
 
-def test_tonic_spiking_fires_regularly_during_the_step():
-    s = spikes_of("tonic_spiking")
+def test_tonic_spiking_fires_regularly_during_the_step(backend):
+    s = spikes_of("tonic_spiking", backend)
     assert s.size >= 4 and s[0] > 10.0
     d = np.diff(s)
     assert abs(d[-1] - d[-2]) <= 1.0          # steady ISI once the transient is over
 
 
-def test_phasic_spiking_fires_exactly_once_at_onset():
-    s = spikes_of("phasic_spiking")
+def test_phasic_spiking_fires_exactly_once_at_onset(backend):
+    s = spikes_of("phasic_spiking", backend)
     assert s.size == 1 and 20.0 < s[0] < 60.0
 
 
-def test_tonic_bursting_repeats_bursts():
-    d = isis("tonic_bursting")
+def test_tonic_bursting_repeats_bursts(backend):
+    d = isis("tonic_bursting", backend)
     assert np.sum(d < 3.0) >= 4               # spikes within a burst
     assert np.sum(d > 10.0) >= 2              # at least three bursts
 
 
-def test_phasic_bursting_bursts_once_then_stays_silent():
-    s = spikes_of("phasic_bursting")
+def test_phasic_bursting_bursts_once_then_stays_silent(backend):
+    s = spikes_of("phasic_bursting", backend)
     assert s.size >= 3 and s[0] > 20.0
     assert s[-1] < 100.0                       # silent for the second half of the step
 
 
-def test_mixed_mode_burst_then_tonic():
-    d = isis("mixed_mode")
+def test_mixed_mode_burst_then_tonic(backend):
+    d = isis("mixed_mode", backend)
     assert d[0] < 5.0 and d[1] < 5.0
     assert np.all(d[2:] > 20.0)
 
 
-def test_spike_frequency_adaptation_isis_grow():
-    d = isis("spike_frequency_adaptation")
+def test_spike_frequency_adaptation_isis_grow(backend):
+    d = isis("spike_frequency_adaptation", backend)
     assert d.size >= 4 and np.all(np.diff(d) > 0)
 
 
-def test_class1_rate_increases_along_the_ramp():
-    s = spikes_of("class1_excitable")
+def test_class1_rate_increases_along_the_ramp(backend):
+    s = spikes_of("class1_excitable", backend)
     d = np.diff(s)
     assert s.size >= 5 and np.all(np.diff(d) < 0)
     # class 1: fires at low frequency at the onset (first ISI long compared with the last)
     assert d[0] > 2.5 * d[-1]
 
 
-def test_class2_rate_increases_along_the_ramp():
-    d = isis("class2_excitable")
+def test_class2_rate_increases_along_the_ramp(backend):
+    d = isis("class2_excitable", backend)
     assert d.size >= 5 and np.all(np.diff(d) <= 0) and d[-1] < 0.6 * d[0]
-    assert d[0] < isis("class1_excitable")[0]  # class 2 starts at a higher frequency
+    assert d[0] < isis("class1_excitable", backend)[0]  # class 2 starts at a higher frequency
 
 
-def test_spike_latency_fires_once_long_after_the_pulse():
-    s = spikes_of("spike_latency")
+def test_spike_latency_fires_once_long_after_the_pulse(backend):
+    s = spikes_of("spike_latency", backend)
     assert s.size == 1 and s[0] > 13.0 + 5.0
 
 
-def test_subthreshold_oscillations_single_spike_then_damped_oscillation():
-    res = run_pyn("subthreshold_oscillations")
+def test_subthreshold_oscillations_single_spike_then_damped_oscillation(backend):
+    res = run_pyn("subthreshold_oscillations", backend)
     s = res["subthreshold_oscillations"].spike_times
     assert s.size == 1 and s[0] > 20.0
     v = res["subthreshold_oscillations"].v[:, 0]
@@ -270,39 +277,39 @@ def test_subthreshold_oscillations_single_spike_then_damped_oscillation():
     assert np.sum(np.diff(np.sign(centred)) != 0) >= 3   # v swings around rest
 
 
-def test_resonator_fires_only_for_the_resonant_pair():
-    s = spikes_of("resonator")
+def test_resonator_fires_only_for_the_resonant_pair(backend):
+    s = spikes_of("resonator", backend)
     assert s.size == 1 and s[0] > 320.0
 
 
-def test_integrator_fires_only_for_the_close_pair():
-    s = spikes_of("integrator")
+def test_integrator_fires_only_for_the_close_pair(backend):
+    s = spikes_of("integrator", backend)
     assert s.size == 1 and 100 / 11 + 5 < s[0] < 70.0
 
 
-def test_rebound_spike_after_negative_pulse():
-    s = spikes_of("rebound_spike")
+def test_rebound_spike_after_negative_pulse(backend):
+    s = spikes_of("rebound_spike", backend)
     assert s.size == 1 and s[0] > 25.0
 
 
-def test_rebound_burst_after_negative_pulse():
-    s = spikes_of("rebound_burst")
+def test_rebound_burst_after_negative_pulse(backend):
+    s = spikes_of("rebound_burst", backend)
     assert s.size >= 3 and s[0] > 25.0 and s[1] - s[0] < 5.0
 
 
-def test_threshold_variability_only_after_inhibition():
-    s = spikes_of("threshold_variability")
+def test_threshold_variability_only_after_inhibition(backend):
+    s = spikes_of("threshold_variability", backend)
     assert s.size == 1 and 85.0 < s[0] < 100.0     # the same pulse alone at 10-15 ms is subthreshold
 
 
-def test_bistability_second_pulse_stops_firing():
-    s = spikes_of("bistability")
+def test_bistability_second_pulse_stops_firing(backend):
+    s = spikes_of("bistability", backend)
     assert s.size >= 3 and s[0] > 37.5
     assert s[-1] < 221.0
 
 
-def test_depolarizing_after_potential():
-    res = run_pyn("depolarizing_after_potential")
+def test_depolarizing_after_potential(backend):
+    res = run_pyn("depolarizing_after_potential", backend)
     s = res["depolarizing_after_potential"].spike_times
     assert s.size == 1 and 9.0 < s[0] < 11.5
     v = res["depolarizing_after_potential"].v[:, 0]
@@ -312,18 +319,18 @@ def test_depolarizing_after_potential():
     assert v[k + 1:k + 40].max() > -60.0 + 5.0
 
 
-def test_accommodation_slow_ramp_no_spike_fast_ramp_spike():
-    s = spikes_of("accommodation")
+def test_accommodation_slow_ramp_no_spike_fast_ramp_spike(backend):
+    s = spikes_of("accommodation", backend)
     assert s.size == 1 and 300.0 < s[0] < 315.0
 
 
-def test_inhibition_induced_spiking_only_while_current_is_lowered():
-    s = spikes_of("inhibition_induced_spiking")
+def test_inhibition_induced_spiking_only_while_current_is_lowered(backend):
+    s = spikes_of("inhibition_induced_spiking", backend)
     assert s.size >= 2 and np.all((s > 50.0) & (s < 260.0))
 
 
-def test_inhibition_induced_bursting_only_while_current_is_lowered():
-    s = spikes_of("inhibition_induced_bursting")
+def test_inhibition_induced_bursting_only_while_current_is_lowered(backend):
+    s = spikes_of("inhibition_induced_bursting", backend)
     d = np.diff(s)
     assert s.size >= 4 and np.all((s > 50.0) & (s < 260.0))
     assert np.sum(d < 5.0) >= 3 and np.sum(d > 20.0) >= 1

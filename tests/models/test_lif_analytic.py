@@ -14,6 +14,11 @@ which v crosses and stamped at its start: the first spike from v0 is at step
 ceil(T(v0)/dt) - 1; the neuron is reset at the end of that step, held at v_reset
 for round(t_ref/dt) steps, and then climbs again, so later spikes follow every
 round(t_ref/dt) + ceil(T(v_reset)/dt) steps.
+
+Every test runs on each installed backend (the ``backend`` fixture) with the
+same tolerances, which are set by the closed forms, not by the backend: numba
+calls the C library's ``exp`` where numpy uses its own, and a last-bit
+difference (relative 1e-16 per step) stays far inside each of them.
 """
 import math
 
@@ -26,12 +31,13 @@ from pyn_core import LIFPopulation, Network, SpikeSourcePopulation
 TAU, V_REST, V_RESET, V_THRESH, T_REF = 20.0, -65.0, -70.0, -50.0, 2.0
 
 
-def run_dc(I, dt, T, R=1.0, v0=None, record=("v",)):
+def run_dc(I, dt, T, backend, R=1.0, v0=None, record=("v",)):
     pop = LIFPopulation("lif", N=1, tau_m=TAU, v_rest=V_REST, v_reset=V_RESET, v_thresh=V_THRESH,
                         t_ref=T_REF, R=R, v0=v0)
     net = Network(populations=[pop])
     net.add_current("lif", amplitude=I)            # DC from t = 0
-    sim = net.build(dt=dt, seed=0, backend="numpy", record={"lif": list(record)})
+    sim = net.build(dt=dt, seed=0, backend=backend, record={"lif": list(record)})
+    assert sim.backend.name == backend
     return sim.run(T)
 
 
@@ -41,11 +47,11 @@ def climb_time(R, I, v_from):
 
 @pytest.mark.parametrize("R,I,v0", [(1.0, 10.0, None), (2.0, 7.0, -60.0), (1.0, -20.0, -55.0)])
 @pytest.mark.parametrize("dt", [0.1, 0.025])
-def test_subthreshold_matches_exponential_relaxation(R, I, v0, dt):
+def test_subthreshold_matches_exponential_relaxation(R, I, v0, dt, backend):
     # Exact scheme: only rounding separates the samples from the formula; over <= 8000 steps
     # of one multiplication each the accumulated relative rounding is < 1e-12, so 1e-10 mV.
     T = 200.0
-    res = run_dc(I, dt, T, R=R, v0=v0)
+    res = run_dc(I, dt, T, backend, R=R, v0=v0)
     start = V_REST if v0 is None else v0
     v_inf = V_REST + R * I
     expected = v_inf + (start - v_inf) * np.exp(-res.t / TAU)
@@ -55,11 +61,11 @@ def test_subthreshold_matches_exponential_relaxation(R, I, v0, dt):
 
 
 @pytest.mark.parametrize("R,I,dt", [(1.0, 20.0, 0.1), (1.0, 35.0, 0.05), (2.0, 12.0, 0.1), (1.0, 20.0, 0.01)])
-def test_spike_times_are_discretised_first_passage_times(R, I, dt):
+def test_spike_times_are_discretised_first_passage_times(R, I, dt, backend):
     # Exact to the step: the expected step indices come from the analytic climb times (none of
     # which lies within 1e-6 of a step boundary, so rounding cannot move a crossing).
     T = 300.0
-    res = run_dc(I, dt, T, R=R)
+    res = run_dc(I, dt, T, backend, R=R)
     t_first, t_climb = climb_time(R, I, V_REST), climb_time(R, I, V_RESET)
     for x in (t_first / dt, t_climb / dt):
         assert abs(x - round(x)) > 1e-6
@@ -76,9 +82,9 @@ def test_spike_times_are_discretised_first_passage_times(R, I, dt):
     assert np.all(period >= T_REF + t_climb - 1e-9) and np.all(period < T_REF + t_climb + dt)
 
 
-def test_refractory_clamp_and_reset():
+def test_refractory_clamp_and_reset(backend):
     dt = 0.1
-    res = run_dc(20.0, dt, 100.0)
+    res = run_dc(20.0, dt, 100.0, backend)
     v = res["lif"].v[:, 0]
     R = round(T_REF / dt)
     steps = np.rint(res["lif"].spike_times / dt).astype(np.int64)
@@ -92,17 +98,17 @@ def test_refractory_clamp_and_reset():
         assert v[k + R + 2] == pytest.approx(v_inf + (V_RESET - v_inf) * math.exp(-dt / TAU), abs=1e-10)
 
 
-def test_rheobase_is_analytic():
+def test_rheobase_is_analytic(backend):
     # R*I = v_thresh - v_rest is the analytic rheobase: v -> v_thresh only asymptotically,
     # so no spike; 1% above it the neuron fires.
     dt, T = 0.1, 400.0
-    below = run_dc(15.0 * 0.999, dt, T)
-    above = run_dc(15.0 * 1.01, dt, T)
+    below = run_dc(15.0 * 0.999, dt, T, backend)
+    above = run_dc(15.0 * 1.01, dt, T, backend)
     assert below["lif"].spike_times.size == 0
     assert above["lif"].spike_times.size >= 1
 
 
-def _cond_run(w, E, tau_syn, dt, T, t_spike=5.0, delay=1.0, mode="excitatory", v_thresh=100.0):
+def _cond_run(w, E, tau_syn, dt, T, backend, t_spike=5.0, delay=1.0, mode="excitatory", v_thresh=100.0):
     src = SpikeSourcePopulation("src", [[t_spike]])
     post = LIFPopulation("lif", N=1, tau_m=TAU, v_rest=V_REST, v_thresh=v_thresh, t_ref=T_REF)
     net = Network(populations=[src, post])
@@ -111,18 +117,19 @@ def _cond_run(w, E, tau_syn, dt, T, t_spike=5.0, delay=1.0, mode="excitatory", v
         syn["E"] = E
     net.connect("src", "lif", synapses=np.array([[w]]), delay=delay, std=0.0, synapse=syn,
                 mode=mode, plasticity=None)
-    sim = net.build(dt=dt, seed=0, backend="numpy", record={"lif": ["v", "I_syn"]})
+    sim = net.build(dt=dt, seed=0, backend=backend, record={"lif": ["v", "I_syn"]})
+    assert sim.backend.name == backend
     return sim.run(T)
 
 
 @pytest.mark.parametrize("w,E,mode", [(0.5, 0.0, "excitatory"), (1.5, None, "inhibitory"), (0.2, 30.0, "excitatory")])
-def test_constant_conductance_relaxes_to_analytic_steady_state(w, E, mode):
+def test_constant_conductance_relaxes_to_analytic_steady_state(w, E, mode, backend):
     # A conductance with tau = 1e15 ms is constant to 1e-12 over the run, so v follows
     # v_inf + (v_rest - v_inf) exp(-(t - t_a)(1 + R g)/tau_m) with
     # v_inf = (v_rest + R g E)/(1 + R g) exactly (scheme exact for constant G): 1e-9 mV.
     # The inhibitory default reversal is -80 mV.
     dt, T = 0.1, 150.0
-    res = _cond_run(w, E, 1e15, dt, T, mode=mode)
+    res = _cond_run(w, E, 1e15, dt, T, backend, mode=mode)
     E_eff = -80.0 if E is None else E
     k_a = round(5.0 / dt) + round(1.0 / dt)
     t = res.t
@@ -135,8 +142,8 @@ def test_constant_conductance_relaxes_to_analytic_steady_state(w, E, mode):
     np.testing.assert_allclose(res["lif"].I_syn[k_a:, 0], w * (E_eff - v[k_a:]), rtol=1e-12, atol=1e-12)
 
 
-def _cond_error(dt, w=0.8, E=0.0, tau_s=3.0, T=60.0):
-    res = _cond_run(w, E, tau_s, dt, T)
+def _cond_error(dt, backend, w=0.8, E=0.0, tau_s=3.0, T=60.0):
+    res = _cond_run(w, E, tau_s, dt, T, backend)
     k_a = round(5.0 / dt) + round(1.0 / dt)
     t_a = res.t[k_a]
 
@@ -152,13 +159,13 @@ def _cond_error(dt, w=0.8, E=0.0, tau_s=3.0, T=60.0):
     return np.max(np.abs(v - sol.y[0])), bound
 
 
-def test_decaying_conductance_within_first_order_bound():
+def test_decaying_conductance_within_first_order_bound(backend):
     # g(t) = w exp(-(t - t_a)/tau_s) from the arrival on; pyN holds G at its value at the start
     # of each step.  The error e of v obeys tau_m e' = -(1 + R g) e + R dg (E - v), with
     # |dg| <= w (1 - exp(-dt/tau_s)), so |e| <= R w (1 - exp(-dt/tau_s)) max|E - v|: 1.7 mV at
     # dt = 0.1 and 0.35 mV at dt = 0.02 (measured 0.085 and 0.017 mV).  The error must also be
     # first order: dividing dt by 5 divides it by 5 (ratio within 0.15..0.25).
-    err_coarse, bound_coarse = _cond_error(0.1)
-    err_fine, bound_fine = _cond_error(0.02)
+    err_coarse, bound_coarse = _cond_error(0.1, backend)
+    err_fine, bound_fine = _cond_error(0.02, backend)
     assert err_coarse <= bound_coarse and err_fine <= bound_fine
     assert 0.15 < err_fine / err_coarse < 0.25

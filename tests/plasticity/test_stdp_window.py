@@ -7,6 +7,11 @@ Abbott 2000 for the additive form, Gütig et al. 2003 with mu = 1 for the
 multiplicative one), evaluated at the timing the synapse sees:
 ``dt = t_post - t_pre - (1 - 2 f) d``.  Tolerance: 1e-12 relative to the
 largest change (the rule is exact in discrete time; only rounding remains).
+
+Every test runs on each installed backend (the ``backend`` fixture) with the
+same tolerances: each backend evaluates the same scalar exponentials of the
+event-driven traces (``pyn_core.engine.plasticity``), so a difference between
+the backends' ``exp`` could only move the last bit, far inside 1e-12 relative.
 """
 import numpy as np
 import pytest
@@ -18,7 +23,7 @@ T_KICK = 200.0
 A_PLUS, A_MINUS, TAU_PLUS, TAU_MINUS, W_MAX = 0.1, 0.12, 15.0, 30.0, 1e-3
 
 
-def run_pairs(pre_times, rule, w0, delay=2.0, post_kicks=(T_KICK,), T=400.0):
+def run_pairs(pre_times, rule, w0, backend, delay=2.0, post_kicks=(T_KICK,), T=400.0):
     """Weights after a run, the recorded pre spike times (per source) and post spike times."""
     net = Network([SpikeSourcePopulation("pre", pre_times),
                    SpikeSourcePopulation("kick", [list(post_kicks)]),
@@ -30,7 +35,8 @@ def run_pairs(pre_times, rule, w0, delay=2.0, post_kicks=(T_KICK,), T=400.0):
     params.update(rule)
     net.connect("pre", "post", rule="all_to_all", weight=w0, synapse="delta", delay=delay, std=0.0,
                 plasticity=params)
-    sim = net.build(dt=DT, seed=0, backend="numpy", stdp=True)
+    sim = net.build(dt=DT, seed=0, backend=backend, stdp=True)
+    assert sim.backend.name == backend
     res = sim.run(T)
     _, _, w = sim.get_weights("pre->post")
     return w, res["pre"].spike_trains(), res["post"].spike_times
@@ -48,12 +54,12 @@ OFFSETS = np.arange(-80.0, 80.01, 1.3)   # t_post - t_pre targets, ms
 
 @pytest.mark.parametrize("fraction", [0.0, 0.5, 1.0, 0.25])
 @pytest.mark.parametrize("dependence", ["additive", "multiplicative"])
-def test_isolated_pairs_follow_the_window(fraction, dependence):
+def test_isolated_pairs_follow_the_window(fraction, dependence, backend):
     pre_times = [[T_KICK - o] for o in OFFSETS]
     w0 = 0.4 * W_MAX
     delay = 2.0
     w, trains, post = run_pairs(pre_times, {"weight_dependence": dependence, "dendritic_fraction": fraction},
-                                w0, delay=delay)
+                                w0, backend, delay=delay)
     assert post.size == 1
     t_pre = np.array([t[0] for t in trains])
     shift = np.rint((1 - 2 * fraction) * delay / DT) * DT    # the delay split, rounded to the step
@@ -66,35 +72,35 @@ def test_isolated_pairs_follow_the_window(fraction, dependence):
     assert np.all(np.sign(w - w0)[dt_syn > 0] == 1) and np.all(np.sign(w - w0)[dt_syn < 0] == -1)
 
 
-def test_delay_split_moves_the_window():
+def test_delay_split_moves_the_window(backend):
     """One pair, three splits of a 3 ms delay: the synapse sees three different timings."""
     # pre emitted 1 ms before the post spike, delay 3 ms
     pre_times = [[T_KICK + DT - 1.0]]
-    w_ax, _, _ = run_pairs(pre_times, {"dendritic_fraction": 0.0}, 0.5 * W_MAX, delay=3.0)
-    w_mid, _, _ = run_pairs(pre_times, {"dendritic_fraction": 0.5}, 0.5 * W_MAX, delay=3.0)
-    w_den, _, _ = run_pairs(pre_times, {"dendritic_fraction": 1.0}, 0.5 * W_MAX, delay=3.0)
+    w_ax, _, _ = run_pairs(pre_times, {"dendritic_fraction": 0.0}, 0.5 * W_MAX, backend, delay=3.0)
+    w_mid, _, _ = run_pairs(pre_times, {"dendritic_fraction": 0.5}, 0.5 * W_MAX, backend, delay=3.0)
+    w_den, _, _ = run_pairs(pre_times, {"dendritic_fraction": 1.0}, 0.5 * W_MAX, backend, delay=3.0)
     # axonal: arrives 2 ms after the post spike -> depression; emission: +1 ms; dendritic: +4 ms
     assert w_ax[0] == pytest.approx(0.5 * W_MAX - A_MINUS * W_MAX * np.exp(-2.0 / TAU_MINUS), rel=1e-12)
     assert w_mid[0] == pytest.approx(0.5 * W_MAX + A_PLUS * W_MAX * np.exp(-1.0 / TAU_PLUS), rel=1e-12)
     assert w_den[0] == pytest.approx(0.5 * W_MAX + A_PLUS * W_MAX * np.exp(-4.0 / TAU_PLUS), rel=1e-12)
 
 
-def test_same_step_pair_potentiates():
+def test_same_step_pair_potentiates(backend):
     # emission convention, pre and post in the same step: dt = 0 -> +A_plus w_max
-    w, trains, post = run_pairs([[T_KICK + DT]], {"dendritic_fraction": 0.5}, 0.5 * W_MAX)
+    w, trains, post = run_pairs([[T_KICK + DT]], {"dendritic_fraction": 0.5}, 0.5 * W_MAX, backend)
     assert trains[0][0] == pytest.approx(post[0])
     assert w[0] == pytest.approx(0.5 * W_MAX + A_PLUS * W_MAX, rel=1e-12)
 
 
 @pytest.mark.parametrize("pairing", ["all_to_all", "nearest"])
-def test_pairing_schemes(pairing):
+def test_pairing_schemes(pairing, backend):
     """Two pre spikes before one post spike, and two post spikes before one pre spike."""
     t_post1 = T_KICK + DT               # the kick makes the neuron fire here
     t_post2 = T_KICK + 30.0 + DT
     pre = [[t_post1 - 12.0, t_post1 - 5.0],     # source 0: pre, pre, post (then post2 far later)
            [t_post2 + 7.0]]                     # source 1: post1, post2, pre
     w, trains, post = run_pairs(pre, {"pairing": pairing, "dendritic_fraction": 0.5}, 0.5 * W_MAX,
-                                post_kicks=(T_KICK, T_KICK + 30.0), T=500.0)
+                                backend, post_kicks=(T_KICK, T_KICK + 30.0), T=500.0)
     np.testing.assert_allclose(post, [t_post1, t_post2], atol=1e-9)
     d = np.exp
     if pairing == "all_to_all":
@@ -108,15 +114,15 @@ def test_pairing_schemes(pairing):
     np.testing.assert_allclose(w - 0.5 * W_MAX, [dw0, dw1], rtol=1e-12)
 
 
-def test_weights_stay_within_bounds():
+def test_weights_stay_within_bounds(backend):
     # a huge A_plus would overshoot w_max: clipped
     pre_times = [[T_KICK - 1.0]] * 3 + [[T_KICK + 3.0]] * 3
     w, _, _ = run_pairs(pre_times, {"A_plus": 5.0, "A_minus": 5.0, "w_min": 2e-4, "dendritic_fraction": 0.5},
-                        0.5 * W_MAX)
+                        0.5 * W_MAX, backend)
     np.testing.assert_allclose(w, [W_MAX] * 3 + [2e-4] * 3, rtol=1e-12)
 
 
-def test_no_learning_without_stdp():
+def test_no_learning_without_stdp(backend):
     pre_times = [[T_KICK - o] for o in (-10.0, 5.0)]
     net = Network([SpikeSourcePopulation("pre", pre_times), SpikeSourcePopulation("kick", [[T_KICK]]),
                    LIFPopulation("post", 1)])
@@ -124,7 +130,7 @@ def test_no_learning_without_stdp():
     net.connect("pre", "post", rule="all_to_all", weight=1e-4, synapse="delta", delay=1.0, std=0.0,
                 plasticity="stdp")
     for stdp, changed in ((False, False), (True, True)):
-        sim = net.build(dt=DT, seed=0, backend="numpy", stdp=stdp)
+        sim = net.build(dt=DT, seed=0, backend=backend, stdp=stdp)
         sim.run(300.0)
         assert np.any(sim.get_weights("pre->post")[2] != 1e-4) == changed
         assert np.all(sim.get_weights("kick->post")[2] == 100.0)    # a static connection
@@ -161,7 +167,7 @@ def dense_stdp(pre_steps, post_steps, syn_pre, syn_post, shift, w0, n_steps, p):
 @pytest.mark.parametrize("fraction, dependence, pairing", [
     (0.0, "additive", "all_to_all"), (1.0, "multiplicative", "all_to_all"),
     (0.5, "additive", "nearest"), (0.25, "multiplicative", "nearest")])
-def test_random_spikes_mixed_delays_match_step_by_step(fraction, dependence, pairing):
+def test_random_spikes_mixed_delays_match_step_by_step(fraction, dependence, pairing, backend):
     rng = np.random.default_rng(7)
     n_pre, n_post = 10, 3
     p = {"rule": "stdp", "A_plus": 0.05, "A_minus": 0.06, "tau_plus": 15.0, "tau_minus": 25.0, "w_min": 0.1,
@@ -173,7 +179,7 @@ def test_random_spikes_mixed_delays_match_step_by_step(fraction, dependence, pai
                 synapse="delta", delay_matrix=delays, plasticity=p)
     net.connect("pre", "post", rule="all_to_all", weight=6.0, synapse="delta", delay=0.1, std=0.0,
                 plasticity=None, name="drive")
-    sim = net.build(dt=DT, seed=1, backend="numpy")
+    sim = net.build(dt=DT, seed=1, backend=backend)
     syn_pre, syn_post, w0 = sim.get_weights("pre->post")
     res = sim.run(520.0)
     steps = [[np.rint(t / DT).astype(int) for t in res[name].spike_trains()] for name in ("pre", "post")]
