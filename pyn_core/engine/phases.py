@@ -96,6 +96,10 @@ FUSIONS: tuple[Fusion, ...] = (
            "as receptor_pass, and the model step of a neuron reads only that neuron's inputs; recording "
            "(which reads every neuron between sum_inputs and integrate) and Poisson drive (which writes "
            "receptors between deliver and sum_inputs) are excluded"),
+    Fusion("propagate_decay", ("propagate", "decay"),
+           "the threaded driver (one parallel region for both)",
+           "propagate writes ring slots k+1 and later, decay the receptor state, and plasticity (between them "
+           "in the list) reads neither"),
 )
 
 
