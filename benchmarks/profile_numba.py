@@ -31,35 +31,35 @@ from pyn_core.engine.numba import kernels as K  # noqa: E402
 
 
 def _loops(mod):
-    """Compiled loops that repeat one phase of the generated module ``mod`` (its receptor phases) or of the kernels."""
+    """Compiled loops that repeat one phase: the receptor phases of the generated module ``mod``, the kernels."""
     deliver, sum_inputs, decay = mod.deliver, mod.sum_inputs, mod.decay
 
     @njit
-    def _deliver(n, L, recs, pops):
+    def _deliver(n, L, REC, RECF, POP, rproto):
         for k in range(n):
-            deliver(k % L, recs, pops)
+            deliver(k % L, L, REC, RECF, POP, rproto)
 
     @njit
-    def _stimulate(n, k0, rng, pops, recs, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_INC, PSN_K,
+    def _stimulate(n, k0, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_INC, PSN_K,
                    P_CDF, P_IDX):
         for k in range(k0, k0 + n):
-            K.stimulate(k, rng, pops, recs, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_INC, PSN_K,
+            K.stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_INC, PSN_K,
                         P_CDF, P_IDX)
 
     @njit
-    def _sum(n, pops, recs):
+    def _sum(n, POP, REC, RECF):
         for _ in range(n):
-            sum_inputs(pops, recs)
+            sum_inputs(POP, REC, RECF)
 
     @njit
-    def _propagate(n, k0, L, prjs, recs, spk_lo, spk_hi, sb_id, STP_R):
+    def _propagate(n, k0, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto):
         for k in range(k0, k0 + n):
-            K.propagate(k, L, prjs, recs, spk_lo, spk_hi, sb_id, STP_R)
+            K.propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto)
 
     @njit
-    def _decay(n, recs, dt):
+    def _decay(n, REC, RECF, dt):
         for _ in range(n):
-            decay(recs, dt)
+            decay(REC, RECF, dt)
 
     return _deliver, _stimulate, _sum, _propagate, _decay
 
@@ -80,24 +80,24 @@ def profile(name: str, steps: int, warm: int) -> list[tuple[str, float]]:
     sim = net.build(dt=dt, seed=1, backend="numba", stdp=True)
     b = sim.backend
     sim.run(warm * dt)
-    pops, recs, prjs, lrn, trc, EPOCH, _, rec_steps, rec_fill = b._views()
+    POP, ST, PA, REC, SRC, PRJ, LT, EPOCH, _, TRC, rec_steps, rec_fill = b._tables()
     L = sim.ring_len
     sb_step, sb_id, sb_pop, fill, spk_lo, spk_hi = b.sb
-    mod = b.module
-    _deliver, _stimulate, _sum, _propagate, _decay = _loops(mod)
+    _deliver, _stimulate, _sum, _propagate, _decay = _loops(b.module)
     out = []
-    out.append(("deliver ring slot", _time(_deliver, steps, L, recs, pops)))
-    out.append(("stimuli (incl. random draws)", _time(_stimulate, steps, sim.k, sim.rng_run, pops, recs, b.CUR,
+    out.append(("deliver ring slot", _time(_deliver, steps, L, REC, b.RECF, POP, b.rproto)))
+    out.append(("stimuli (incl. random draws)", _time(_stimulate, steps, sim.k, sim.rng_run, POP, REC, b.CUR,
                                                      b.CUR_AMP, b.C_TAB, b.C_IDX, b.NOI, b.NOI_F, b.N_IDX, b.PSN,
                                                      b.PSN_F, b.PSN_INC, b.PSN_K, b.P_CDF, b.P_IDX)))
-    out.append(("input sums", _time(_sum, steps, pops, recs)))
+    out.append(("input sums", _time(_sum, steps, POP, REC, b.RECF)))
+    mod = b.module
     for p in sim.pops:
         j = p.index
         if p.is_source:
             def run_source(j=j):
                 for k in range(sim.k, sim.k + steps):
                     fill[0] = 0
-                    K.fire_source(k, j, sim.rng_run, pops, sb_step, sb_id, sb_pop, fill)
+                    K.fire_source(k, j, sim.rng_run, POP, SRC, b.SRC_PMAX, sb_step, sb_id, sb_pop, fill)
             out.append((f"source {p.name} (python loop)", _time(run_source)))
             continue
         m = b.kernels.index((p.model, p.options))
@@ -106,7 +106,7 @@ def profile(name: str, steps: int, warm: int) -> list[tuple[str, float]]:
         def run_pop(integrate=integrate, j=j):
             for k in range(steps):
                 fill[0] = 0
-                integrate(k, j, sim.dt, pops, sb_step, sb_id, sb_pop, fill)
+                integrate(k, j, sim.dt, POP, ST, PA, sb_step, sb_id, sb_pop, fill)
         out.append((f"integrate+threshold {p.name} ({p.N}, python loop)", _time(run_pop)))
     # this step's spikes for propagation: collect the spikers of the current state
     fill[0] = 0
@@ -128,9 +128,10 @@ def profile(name: str, steps: int, warm: int) -> list[tuple[str, float]]:
         sb_id[fill[0]:fill[0] + ids.size] = ids
         fill[0] += ids.size
         spk_hi[p.index] = fill[0]
-    out.append((f"propagate ({per_step:.1f} spikes/step)", _time(_propagate, steps, sim.k, L, prjs, recs,
-                                                              spk_lo, spk_hi, sb_id, b.STP_R)))
-    out.append(("receptor decay", _time(_decay, steps, recs, sim.dt)))
+    out.append((f"propagate ({per_step:.1f} spikes/step)", _time(_propagate, steps, sim.k, L, PRJ, b.PRJ_F, REC,
+                                                              spk_lo, spk_hi, sb_id, b.STP_R, b.rproto, b.wproto,
+                                                              b.dproto)))
+    out.append(("receptor decay", _time(_decay, steps, REC, b.RECF, sim.dt)))
     fill[0] = 0
     sim2 = net.build(dt=dt, seed=1, backend="numba", stdp=True)
     sim2.run(warm * dt)

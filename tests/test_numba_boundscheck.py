@@ -21,7 +21,7 @@ SCRIPT = textwrap.dedent("""
     import json, sys
     import numpy as np
     from pyn_core import IzhikevichPopulation, LIFPopulation, Network, PoissonPopulation
-    from pyn_core.engine.numba import views
+    from pyn_core.engine.numba import jit
 
     def net():
         n = Network([IzhikevichPopulation("a", N=30, preset="tonic_spiking"), LIFPopulation("b", N=10),
@@ -32,7 +32,7 @@ SCRIPT = textwrap.dedent("""
         n.add_poisson("b", rate=500.0, weight=1.0, synapse={"kind": "alpha", "tau": 2.0})
         return n
 
-    out = {"boundscheck": views.BOUNDSCHECK}
+    out = {"boundscheck": jit.BOUNDSCHECK}
     runs = {}
     for backend in ("numpy", "numba"):
         res = net().build(dt=0.1, seed=3, backend=backend).run(100.0)

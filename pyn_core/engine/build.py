@@ -16,13 +16,7 @@ from ..population import SourcePopulation
 from ..synapses import get_synapse_kind, receptor_key
 
 class PopArrays:
-    """State, parameters and per-step inputs of one population.
-
-    ``state_matrix`` (one row per state variable, ``v`` first) and
-    ``param_matrix`` (one row per parameter) hold the model's numbers;
-    ``state``/``params`` (by name) and ``state_list``/``param_list`` (in the
-    model's order) are views of their rows.
-    """
+    """State, parameters and per-step inputs of one population."""
 
     def __init__(self, index, pop, dt):
         self.index, self.name, self.N, self.desc = index, pop.name, pop.N, pop
@@ -33,20 +27,10 @@ class PopArrays:
         if self.is_source:
             self.model = None
             self.state, self.params = {}, {}
-            self.state_matrix, self.param_matrix = np.zeros((0, pop.N)), np.zeros((0, pop.N))
             return
         m = self.model = pop.model
-        # every state variable and parameter is a row of one (variables, N) matrix; the dicts and lists hold
-        # views of the rows, which every backend updates in place
-        init = pop.initial_state()
-        self.state_matrix = np.empty((len(m.state), pop.N))
-        for i, k in enumerate(m.state):
-            self.state_matrix[i] = init[k]
-        self.param_matrix = np.empty((len(m.params), pop.N))
-        for i, k in enumerate(m.params):
-            self.param_matrix[i] = pop.param_array(k)
-        self.state = {k: self.state_matrix[i] for i, k in enumerate(m.state)}
-        self.params = {k: self.param_matrix[i] for i, k in enumerate(m.params)}
+        self.state = pop.initial_state()
+        self.params = {k: pop.param_array(k) for k in m.params}
         self.state_list = [self.state[k] for k in m.state]
         self.param_list = [self.params[k] for k in m.params]
         self.options = tuple(pop.options[k] for k in m.options)

@@ -2,10 +2,10 @@
 
 The backend runs exactly the schedule of :mod:`pyn_core.engine.numpy.backend` (the
 reference), on the same arrays: it builds no second copy of the network's
-state, it only hands the simulation's arrays to compiled code, as the named
-tuples of :mod:`.views` in typed lists (one per population, receptor,
-connection, learning connection and recorded trace).  The driver's
-arguments are :data:`.codegen.DRIVER_ARGS`, passed by name.  One call of the compiled driver advances many steps; per step it
+state, it only hands the addresses of the simulation's arrays to compiled
+code (tables indexed by population, receptor and projection; see
+:mod:`.kernels`).  The driver's arguments are :data:`.codegen.DRIVER_ARGS`,
+passed by name.  One call of the compiled driver advances many steps; per step it
 delivers the ring-buffer slot, adds the stimuli, sums the inputs, records,
 runs the fused integrate/threshold/reset loop of each population (calling the
 model's own ``step`` and ``reset``, see :mod:`.codegen`), propagates
@@ -15,11 +15,9 @@ buffers and decays the receptors.  Nothing is allocated per step.
 Random numbers come from the same ``numpy.random.Generator`` objects as on the
 numpy backend (see :mod:`pyn_core.engine.inputs`), drawn in the same order inside the
 compiled loop, so a seed gives the same spikes on both backends.  Models
-without transcendental functions (Izhikevich) give bit-identical traces (the
-synapse kinds' decay factors are computed once, on the host, for both
-backends); with ``exp``/``log`` in the model's step (LIF, AdEx,
-Hodgkin-Huxley) numpy's vectorised versions and the C library's (which
-numba calls) may differ in the last bit.
+without transcendental functions (Izhikevich) give bit-identical traces;
+with ``exp``/``log`` (LIF, AdEx, Hodgkin-Huxley) numpy's vectorised versions
+and the C library's (which numba calls) may differ in the last bit.
 
 Threads: ``Network.settings["threads"]`` (or the ``PYN_NUM_THREADS``
 environment variable) sets how many threads the neuron updates and the spike
@@ -40,7 +38,6 @@ import numpy as np
 from ...errors import NotSupported, PynValueError
 from . import codegen as numba_codegen
 from . import kernels as K
-from . import views
 from .kernels import OUT_CONDUCTANCE, OUT_CURRENT, OUT_VOLTAGE, REC_I_EXT, REC_I_SYN
 
 log = logging.getLogger("pyn_core")
@@ -78,6 +75,13 @@ def _threads(sim) -> int:
     if n < 1:
         raise PynValueError(f"threads must be a positive integer or 'auto', got {want!r}")
     return min(n, cores)
+
+
+def _addr(a: np.ndarray) -> int:
+    """Address of the first element of a C-contiguous array."""
+    if not a.flags.c_contiguous:
+        raise PynValueError("the numba backend needs C-contiguous arrays")
+    return a.__array_interface__["data"][0]
 
 
 def _uniform(a: np.ndarray) -> bool:
@@ -162,6 +166,7 @@ class NumbaBackend:
         """Everything that does not change while the simulation runs (sizes, codes, stimuli)."""
         sim = self.sim
         f0, i0 = np.zeros(1), np.zeros(1, dtype=np.int64)
+        self._keep = []
         st = sim.stimuli
 
         def window(w):
@@ -229,9 +234,16 @@ class NumbaBackend:
         # receptors (codes and constants)
         recs = sim.receptors
         self._rec_index = rec_index
-        self.rdtype = recs[0].ring.dtype if recs else np.dtype(np.float64)
+        n_args = max([len(rc.args) for rc in recs] + [0])
+        self.RECF = np.zeros((K.RF_ARGS + n_args, max(len(recs), 1)))
+        for r, rc in enumerate(recs):
+            self.RECF[K.RF_E, r] = rc.E
+            self.RECF[K.RF_ARGS:K.RF_ARGS + len(rc.args), r] = rc.args
+        self.rproto = np.zeros(0, dtype=recs[0].ring.dtype if recs else np.float64)
         # projections
         projs = sim.projs
+        self.PRJ_F = np.zeros((4, len(projs) + 1))
+        self.PRJ_F[K.QF_SIGN, :len(projs)] = [q.sign for q in projs]
         n_stp = 0
         self.stp_row = []
         for n, q in enumerate(projs):
@@ -241,8 +253,10 @@ class NumbaBackend:
                 continue
             n_stp += 1
             self.stp_row.append(n_stp)
+            self.PRJ_F[[K.QF_U, K.QF_KREC, K.QF_KFAC], n] = st.U, st.k_rec, -1.0 if st.k_fac is None else st.k_fac
         # learning connections (pair STDP, one synapse group)
         self.learners = [q for q in projs if getattr(q, "plastic", None) is not None] if sim.learning else []
+        self.LF = np.zeros((8, len(self.learners) + 1))
         mods = list(sim.plasticity.modulators) if self.learners else []
         self.modulators = mods
         self.MOD = np.full((1, max(len(mods), 1)), -1, dtype=np.int64)
@@ -254,6 +268,9 @@ class NumbaBackend:
         self.late_rings = []     # per learning connection: (spike ring, counts, lags) of its late side
         for c, q in enumerate(self.learners):
             pc = q.plastic
+            self.LF[:6, c] = pc.a_plus, pc.a_minus, pc.w_min, pc.w_max, pc.k_plus, pc.k_minus
+            if pc.reward_modulated:
+                self.LF[K.LF_KC, c], self.LF[K.LF_DT, c] = pc.k_c, pc.dt
             if pc.late is None:
                 self.late_rings.append(None)
                 continue
@@ -266,13 +283,18 @@ class NumbaBackend:
         d_dtype = {q.delay.dtype for q in projs if q.delay is not None}
         if len(w_dtype) > 1 or len(d_dtype) > 1:
             raise PynValueError("the numba backend needs one weight dtype and one delay dtype per simulation")
-        self.wdtype = w_dtype.pop() if w_dtype else np.dtype(np.float64)
-        self.ddtype = d_dtype.pop() if d_dtype else np.dtype(np.int32)
-        self.protos = views.prototypes(self.rdtype, self.wdtype, self.ddtype)
+        self.wproto = np.zeros(0, dtype=w_dtype.pop() if w_dtype else np.float64)
+        self.dproto = np.zeros(0, dtype=d_dtype.pop() if d_dtype else np.int32)
         self.sorted_rows = self._rows_sorted(projs) if self.threads > 1 else np.zeros(len(projs), np.uint8)
-        # spike generators: the position of the next event
-        self._cursors = {p.index: np.zeros(1, dtype=np.int64) for p in sim.pops
-                         if p.is_source and p.index not in sim.sources.poisson}
+        # sources
+        src = sim.sources
+        self.SRC_PMAX = np.zeros(max(len(sim.pops), 1))
+        self._cursors = {}
+        for p in sim.pops:
+            if p.is_source and p.index in src.poisson:
+                self.SRC_PMAX[p.index] = src.poisson[p.index].p_max
+            elif p.is_source:
+                self._cursors[p.index] = np.zeros(1, dtype=np.int64)
         # spike buffer
         ntot = sum(p.N for p in sim.pops)
         cap = max(1 << 16, 8 * ntot)
@@ -281,58 +303,84 @@ class NumbaBackend:
                    np.zeros(len(sim.pops), dtype=np.int64))
         self.STP_R = np.zeros((max(n_stp, 1), cap if n_stp else 1))
 
-    def _views(self):
-        """The named views (:mod:`.views`) of the simulation's arrays as they are now."""
+    def _tables(self):
+        """The address tables of the simulation's arrays as they are now."""
         sim = self.sim
-        E = views.EMPTY
-        C = views.contiguous
-        pops = []
+        keep = []
+
+        def addr(a):
+            keep.append(a)
+            return _addr(a)
+
+        POP = _table(18, len(sim.pops))
+        ST, PA = [], []
+        SRC = _table(9, len(sim.pops))
+        dummy = np.zeros(1)
         for p in sim.pops:
             j = p.index
+            POP[K.P_N, j] = p.N
+            POP[K.P_IEXT, j] = addr(p.I_ext)
+            POP[K.P_SPK, j] = addr(p.spiked)
+            POP[K.P_HAS_EXT, j] = p.has_ext
+            POP[K.P_ST, j] = len(ST)
             fid = self._fid.get(j, -1)
             if fid >= 0 and not all(_uniform(p.param_list[i]) for i in self._uni[j]):
                 fid = -1    # a parameter is no longer uniform: the separate passes
+            POP[K.P_FID, j] = fid
+            POP[K.P_PA, j] = len(PA)
             if p.is_source:
+                POP[K.P_SRC, j] = j
                 ps = sim.sources.poisson.get(j)
                 if ps is not None:
-                    src = (-1, int(ps.k0), int(ps.k1), float(ps.p_max), E["F1"] if ps.ratio is None else C(ps.ratio, "ratio"),
-                           ps.state, E["I1"], E["I1"], 0, E["I1"])
+                    POP[K.P_MID, j] = -1
+                    SRC[K.S_K0, j], SRC[K.S_K1, j] = ps.k0, ps.k1
+                    if ps.ratio is not None:
+                        SRC[K.S_RATIO, j], SRC[K.S_RATIO_N, j] = addr(ps.ratio), ps.ratio.size
+                    SRC[K.S_STATE, j] = addr(ps.state)
                 else:
+                    POP[K.P_MID, j] = -2
                     steps, ids = sim.sources.events[j]
-                    src = (-2, 0, 0, 0.0, E["F1"], E["I1"], C(steps, "events"), C(ids, "events"), steps.size,
-                           self._cursors[j])
-                pops.append(views.PopView(
-                    p.N, 0, src[0], -1, int(p.has_ext), 0, p.state_matrix, p.param_matrix, E["F1"], E["F1"],
-                    E["F1"], E["F1"], C(p.I_ext, "I_ext"), E["F1"], C(p.spiked, "spiked"), E["I1"], E["I1"],
-                    *src[1:]))
+                    SRC[K.S_STEPS, j], SRC[K.S_IDS, j] = addr(steps), addr(ids)
+                    SRC[K.S_NEV, j] = steps.size
+                    SRC[K.S_CUR, j] = addr(self._cursors[j])
+                for row in (K.P_V, K.P_I, K.P_G, K.P_GE):
+                    POP[row, j] = addr(dummy)
                 continue
-            refractory = p.ref_steps is not None
-            pops.append(views.PopView(
-                p.N, 1, self.kernels.index((p.model, p.options)), fid, int(p.has_ext), int(p.has_cond),
-                C(p.state_matrix, "the state"), C(p.param_matrix, "the parameters"), C(p.v, "v"), C(p.I, "I"),
-                C(p.G, "G"), C(p.GE, "GE"), C(p.I_ext, "I_ext"), C(p.v_prev, "v_prev"), C(p.spiked, "spiked"),
-                p.ref_count if refractory else E["I1"], C(p.ref_steps, "ref_steps") if refractory else E["I1"],
-                0, 0, 0.0, E["F1"], E["I1"], E["I1"], E["I1"], 0, E["I1"]))
-        recs = [views.RecView(rc.post.index, self._kind_code[id(rc)], rc.post.N, rc.state.shape[0],
-                              _OUT_CODE[rc.output], float(rc.E), C(rc.state, "receptor state"), C(rc.ring, "ring"),
-                              np.asarray(rc.args, dtype=np.float64))
-                for rc in sim.receptors]
-        prjs = []
+            POP[K.P_NEURON, j] = 1
+            POP[K.P_HAS_COND, j] = p.has_cond
+            POP[K.P_MID, j] = self.kernels.index((p.model, p.options))
+            POP[K.P_V, j] = addr(p.v)
+            POP[K.P_I, j], POP[K.P_G, j], POP[K.P_GE, j] = addr(p.I), addr(p.G), addr(p.GE)
+            POP[K.P_VPREV, j] = addr(p.v_prev)
+            if p.ref_steps is not None:
+                POP[K.P_REFC, j], POP[K.P_REFS, j] = addr(p.ref_count), addr(p.ref_steps)
+            ST.extend(addr(a) for a in p.state_list)
+            PA.extend(addr(a) for a in p.param_list)
+        REC = _table(7, len(sim.receptors))
+        for r, rc in enumerate(sim.receptors):
+            REC[K.R_POST, r], REC[K.R_KIND, r], REC[K.R_N, r] = rc.post.index, self._kind_code[id(rc)], rc.post.N
+            REC[K.R_S, r], REC[K.R_NS, r] = addr(rc.state), rc.state.shape[0]
+            REC[K.R_OUT, r] = _OUT_CODE[rc.output]
+            REC[K.R_RING, r] = addr(rc.ring)
+        PRJ = _table(16, len(sim.projs))
         for n, q in enumerate(sim.projs):
+            PRJ[K.Q_PRE, n], PRJ[K.Q_REC, n] = q.pre.index, self._rec_index[id(q.receptor)]
+            PRJ[K.Q_ON, n], PRJ[K.Q_SORTED, n] = q.enabled, self.sorted_rows[n]
+            PRJ[K.Q_UD, n] = q.uniform_delay or 0
+            PRJ[K.Q_IP, n], PRJ[K.Q_POST, n] = addr(q.indptr), addr(q.post_idx)
             if q.weight.size and q.weight.strides == (0,):      # one weight for every synapse
-                w, wconst = np.array(q.weight[:1]), 1
+                keep.append(q.weight)
+                PRJ[K.Q_W, n], PRJ[K.Q_WCONST, n] = q.weight.__array_interface__["data"][0], 1
             else:
-                w, wconst = C(q.weight, "weights"), 0
+                PRJ[K.Q_W, n] = addr(q.weight)
+            if q.delay is not None:
+                PRJ[K.Q_D, n] = addr(q.delay)
+            PRJ[K.Q_NPRE, n], PRJ[K.Q_NSYN, n] = q.pre.N, q.weight.size
             st = getattr(q, "stp_state", None)
-            stp = (self.stp_row[n], float(st.U), float(st.k_rec), -1.0 if st.k_fac is None else float(st.k_fac),
-                   C(st.u, "STP state"), C(st.x, "STP state"), C(st.last, "STP state")) \
-                if st is not None else (0, 0.0, 0.0, -1.0, E["F1"], E["F1"], E["I1"])
-            prjs.append(views.PrjView(
-                q.pre.index, self._rec_index[id(q.receptor)], int(q.enabled), q.uniform_delay or 0,
-                int(self.sorted_rows[n]), q.pre.N, q.weight.size, stp[0], wconst, float(q.sign), *stp[1:4],
-                C(q.indptr, "indptr"), C(q.post_idx, "targets"), w,
-                C(q.delay, "delays") if q.delay is not None else np.zeros(0, dtype=self.ddtype), *stp[4:]))
-        lrn = []
+            if st is not None:
+                PRJ[K.Q_STP, n] = self.stp_row[n]
+                PRJ[K.Q_STP_U, n], PRJ[K.Q_STP_X, n], PRJ[K.Q_STP_LAST, n] = addr(st.u), addr(st.x), addr(st.last)
+        LT = _table(29, len(self.learners))
         EPOCH = np.zeros(len(self.learners) + 1, dtype=np.int64)
         RG = np.zeros(len(self.learners) + 1)
         RK0 = np.zeros(len(self.learners) + 1, dtype=np.int64)
@@ -342,28 +390,32 @@ class NumbaBackend:
         proj_index = {id(q): n for n, q in enumerate(sim.projs)}
         for c, q in enumerate(self.learners):
             pc, g = q.plastic, q.plastic.index
+            LT[K.L_PRE, c], LT[K.L_POST, c], LT[K.L_W, c] = q.pre.index, q.post.index, addr(pc.w)
+            LT[K.L_NSYN, c], LT[K.L_NPRE, c], LT[K.L_NPOST, c] = pc.w.size, q.pre.N, q.post.N
+            LT[K.L_ROW_PTR, c], LT[K.L_ROW_POST, c] = addr(g.row_ptr), addr(g.row_post)
+            if g.row_syn is not None:
+                LT[K.L_ROW_SYN, c] = addr(g.row_syn)
+            LT[K.L_COL_PTR, c], LT[K.L_COL_SYN, c], LT[K.L_COL_PRE, c] = addr(g.col_ptr), addr(g.col_syn), \
+                addr(g.col_pre)
+            LT[K.L_X, c], LT[K.L_Y, c] = addr(pc.X), addr(pc.Y)
+            LT[K.L_EPOCH, c], LT[K.L_NEAREST, c], LT[K.L_MULT, c] = pc.trace_epoch, pc.nearest, pc.multiplicative
+            LT[K.L_NX, c], LT[K.L_NY, c] = pc.X.size, pc.Y.size
             ring = self.late_rings[c]
-            late = K.LATE_NONE if ring is None else (K.LATE_PRE if pc.late == "pre" else K.LATE_POST)
-            rstdp = bool(pc.reward_modulated)
-            lrn.append(views.LearnView(
-                q.pre.index, q.post.index, pc.w.size, q.pre.N, q.post.N, int(pc.trace_epoch), int(pc.nearest),
-                int(pc.multiplicative), late, pc.ring_len if ring is not None else 0, int(rstdp),
-                self.modulators.index(pc.modulator) if rstdp else 0, proj_index[id(q)],
-                *(float(x) for x in (pc.a_plus, pc.a_minus, pc.w_min, pc.w_max, pc.k_plus, pc.k_minus)),
-                float(pc.k_c) if rstdp else 0.0, float(pc.dt) if rstdp else 0.0,
-                C(pc.w, "weights"), C(g.row_ptr, "rows"), E["I1"] if g.row_syn is None else C(g.row_syn, "rows"),
-                C(g.row_post, "rows"), C(g.col_ptr, "columns"), C(g.col_syn, "columns"), C(g.col_pre, "columns"),
-                C(pc.X, "traces"), C(pc.Y, "traces"), E["I2"] if ring is None else ring[0],
-                E["I1"] if ring is None else ring[1], E["I1"] if ring is None else ring[2],
-                C(pc.a, "eligibility") if rstdp else E["F1"], C(pc.g, "eligibility") if rstdp else E["F1"]))
+            if ring is not None:
+                LT[K.L_LATE, c] = K.LATE_PRE if pc.late == "pre" else K.LATE_POST
+                LT[K.L_RL, c] = pc.ring_len
+                LT[K.L_HIST, c], LT[K.L_HISTN, c], LT[K.L_LAG, c] = addr(ring[0]), addr(ring[1]), addr(ring[2])
             EPOCH[c] = pc.ke
-            if rstdp:
+            LT[K.L_PROJ, c] = proj_index[id(q)]
+            if pc.reward_modulated:
+                LT[K.L_RSTDP, c], LT[K.L_A, c], LT[K.L_G, c] = 1, addr(pc.a), addr(pc.g)
+                LT[K.L_MOD, c] = self.modulators.index(pc.modulator)
                 RG[c], RK0[c] = pc.G, pc.k0
-        trc, rec_steps, rec_fill = self._recording()
-        P = self.protos
-        return (views.typed_list(pops, P["pops"]), views.typed_list(recs, P["recs"]),
-                views.typed_list(prjs, P["prjs"]), views.typed_list(lrn, P["lrn"]), views.typed_list(trc, P["trc"]),
-                EPOCH, (RG, RK0, MD), rec_steps, rec_fill)
+        TRC, rec_steps, rec_fill = self._recording(addr)
+        self._keep = keep
+        return (POP[:, :len(sim.pops)], np.asarray(ST + [0], dtype=np.int64), np.asarray(PA + [0], dtype=np.int64),
+                REC[:, :len(sim.receptors)], SRC, PRJ[:, :len(sim.projs)], LT[:, :len(self.learners)], EPOCH,
+                (RG, RK0, MD), TRC, rec_steps, rec_fill)
 
     @staticmethod
     def _rows_sorted(projs) -> np.ndarray:
@@ -381,12 +433,12 @@ class NumbaBackend:
             out[n] = bool(up.all())
         return out
 
-    def _recording(self):
+    def _recording(self, addr):
         r = self.sim.recorder
         if r.chunk is None:
-            return [], np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
-        trc = []
-        for (j, var), arr in r.chunk.items():
+            return _table(4, 0)[:, :0], np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+        TRC = _table(4, len(r.chunk))
+        for c, ((j, var), arr) in enumerate(r.chunk.items()):
             p = self.sim.pops[j]
             if var in p.model.state:
                 code = p.model.state.index(var)
@@ -394,23 +446,25 @@ class NumbaBackend:
                 code = REC_I_EXT
             else:
                 code = REC_I_SYN
-            trc.append(views.TraceView(j, code, p.N, views.contiguous(arr, "a trace")))
-        return trc, np.ascontiguousarray(r.chunk_steps), np.array([r.fill], dtype=np.int64)
+            TRC[:, c] = j, code, addr(arr), p.N
+        return TRC[:, :len(r.chunk)], np.ascontiguousarray(r.chunk_steps), np.array([r.fill], dtype=np.int64)
 
     # -- running ---------------------------------------------------------------
     def _call(self, n):
         sim = self.sim
-        pops, recs, prjs, lrn, trc, EPOCH, (RG, RK0, MD), rec_steps, rec_fill = self._views()
+        POP, ST, PA, REC, SRC, PRJ, LT, EPOCH, (RG, RK0, MD), TRC, rec_steps, rec_fill = self._tables()
         if self.threads > 1:
             numba.set_num_threads(self.threads)
         sb_step, sb_id, sb_pop, fill, spk_lo, spk_hi = self.sb
         args = dict(
-            k0=sim.k, nsteps=n, dt=sim.dt, L=sim.ring_len, rng=sim.rng_run, pops=pops, recs=recs, prjs=prjs,
-            lrn=lrn, trc=trc, CUR=self.CUR, CUR_AMP=self.CUR_AMP, C_TAB=self.C_TAB, C_IDX=self.C_IDX, NOI=self.NOI,
+            k0=sim.k, nsteps=n, dt=sim.dt, L=sim.ring_len, rng=sim.rng_run, POP=POP, ST=ST, PA=PA, REC=REC,
+            RECF=self.RECF, CUR=self.CUR, CUR_AMP=self.CUR_AMP, C_TAB=self.C_TAB, C_IDX=self.C_IDX, NOI=self.NOI,
             NOI_F=self.NOI_F, N_IDX=self.N_IDX, PSN=self.PSN, PSN_F=self.PSN_F, PSN_INC=self.PSN_INC,
-            PSN_K=self.PSN_K, P_CDF=self.P_CDF, P_IDX=self.P_IDX, STP_R=self.STP_R, EPOCH=EPOCH, RG=RG, RK0=RK0,
-            MOD=self.MOD, MODF=self.MODF, MD=MD, rec_steps=rec_steps, rec_fill=rec_fill, sb_step=sb_step,
-            sb_id=sb_id, sb_pop=sb_pop, fill=fill, spk_lo=spk_lo, spk_hi=spk_hi, nparts=self.threads)
+            PSN_K=self.PSN_K, P_CDF=self.P_CDF, P_IDX=self.P_IDX, SRC=SRC, SRC_PMAX=self.SRC_PMAX, PRJ=PRJ,
+            PRJ_F=self.PRJ_F, STP_R=self.STP_R, LT=LT, LF=self.LF, EPOCH=EPOCH, RG=RG, RK0=RK0, MOD=self.MOD,
+            MODF=self.MODF, MD=MD, rec_steps=rec_steps, rec_fill=rec_fill, TRC=TRC, sb_step=sb_step, sb_id=sb_id,
+            sb_pop=sb_pop, fill=fill, spk_lo=spk_lo, spk_hi=spk_hi, rproto=self.rproto, wproto=self.wproto,
+            dproto=self.dproto, nparts=self.threads)
         done, status, j = self._run(*[args[name] for name in numba_codegen.DRIVER_ARGS])
         for c, q in enumerate(self.learners):
             q.plastic.ke = int(EPOCH[c])

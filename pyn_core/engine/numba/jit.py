@@ -16,6 +16,11 @@ from pathlib import Path
 
 import numba
 
+#: Whether the compiled kernels check every array index (``PYN_NUMBA_BOUNDSCHECK=1`` when pyN is imported):
+#: an index out of range raises ``IndexError`` instead of reading or writing outside an array.  Slower; for
+#: debugging and for the tests.
+BOUNDSCHECK = os.environ.get("PYN_NUMBA_BOUNDSCHECK", "0") not in ("", "0")
+
 
 def cache_root() -> Path:
     """Where compiled code is kept: ``PYN_CACHE_DIR``, else ``$XDG_CACHE_HOME/pyn_core`` or ``~/.cache/pyn_core``."""

@@ -1,12 +1,14 @@
-"""Compiled kernels of the numba backend that depend on no neuron model and no synapse kind.
+"""Compiled kernels of the numba backend that do not depend on the neuron model.
 
-Each function is (part of) one phase of :data:`pyn_core.engine.phases.STEP`
-(the reference: :mod:`pyn_core.engine.numpy.backend`), written as plain loops
-over the simulation's own arrays.  The arrays reach the compiled code as the
-named tuples of :mod:`.views` (``pops[j].v``, ``prjs[q].indptr``, ...) in
-typed lists, so one compiled kernel serves every network and nothing is
-copied.  The per-synapse arithmetic is :mod:`pyn_core.engine.elementwise`,
-compiled.
+Each function is one phase of the per-step schedule of
+:mod:`pyn_core.engine.numpy.backend` (the reference), written as plain loops
+over the simulation's own arrays.  The arrays of a network (one per
+population, receptor, projection, ...) reach the compiled code as *address
+tables*: int64 tables holding, per item, the address of each of its arrays
+and its sizes, turned back into array views with :func:`at` (views that
+carry their shape, so ``PYN_NUMBA_BOUNDSCHECK=1`` checks every index).  The backend
+keeps the arrays alive and rebuilds the tables before every call, so one
+compiled kernel serves every network and nothing is copied.
 
 Every loop visits neurons and synapses in the order the numpy backend does
 and evaluates the same expressions, so sums come out bit for bit equal.
@@ -23,21 +25,40 @@ from pathlib import Path
 
 import numba
 import numpy as np
-from numba import njit
+from numba import carray, njit, types
+from numba.extending import intrinsic
 
 from .. import elementwise
-from .jit import cache_root, jit_function
-from .views import BOUNDSCHECK
+from .jit import BOUNDSCHECK, cache_root, jit_function
 
 #: Outputs of a receptor's synapse kind (``R_OUT``).
 OUT_CURRENT, OUT_CONDUCTANCE, OUT_VOLTAGE = 0, 1, 2
 #: Recorded derived variables (codes below the state indices).
 REC_I_EXT, REC_I_SYN = -1, -2
 
+# rows of the population table
+P_N, P_V, P_I, P_G, P_GE, P_IEXT, P_SPK, P_REFC, P_REFS, P_VPREV, P_HAS_EXT, P_HAS_COND, P_NEURON, P_MID, \
+    P_SRC, P_ST, P_PA, P_FID = range(18)
+# rows of the receptor tables (int and float)
+R_POST, R_KIND, R_N, R_S, R_NS, R_RING, R_OUT = range(7)
+#: float rows of a receptor: the reversal potential, then the kind's arguments (parameters and constants)
+RF_E, RF_ARGS = 0, 1
 # rows of the current / noise / Poisson stimulus tables
 C_POP, C_K0, C_K1, C_TAB_OFF, C_TAB_COLS, C_IDX_OFF, C_IDX_N = range(7)
 N_POP, N_K0, N_K1, N_IDX_OFF, N_IDX_N = range(5)
 PS_REC, PS_K0, PS_K1, PS_CDF_OFF, PS_CDF_N, PS_IDX_OFF, PS_IDX_N = range(7)
+# rows of the source table
+S_K0, S_K1, S_RATIO, S_RATIO_N, S_STATE, S_STEPS, S_IDS, S_NEV, S_CUR = range(9)
+# rows of the projection table (int) and of its float companion
+Q_PRE, Q_REC, Q_ON, Q_UD, Q_SORTED, Q_IP, Q_POST, Q_W, Q_D, Q_NPRE, Q_NSYN, Q_STP, Q_STP_U, Q_STP_X, \
+    Q_STP_LAST, Q_WCONST = range(16)
+QF_SIGN, QF_U, QF_KREC, QF_KFAC = range(4)
+# rows of the plastic-connection table (int) and of its float companion
+L_PRE, L_POST, L_W, L_NSYN, L_NPRE, L_NPOST, L_ROW_PTR, L_ROW_SYN, L_ROW_POST, L_COL_PTR, L_COL_SYN, \
+    L_COL_PRE, L_X, L_Y, L_EPOCH, L_NEAREST, L_MULT, L_LATE, L_LAG, L_RL, L_HIST, L_HISTN, L_NX, L_NY, \
+    L_RSTDP, L_A, L_G, L_MOD, L_PROJ = range(29)
+#: floats of a reward-modulated connection (``LF`` rows after the STDP ones)
+LF_KC, LF_DT = 6, 7
 #: rows of the dopamine (modulator) table: int (source population or -1) and float
 M_SOURCE = 0
 MF_PER_SPIKE, MF_BASELINE, MF_DECAY = range(3)
@@ -45,9 +66,27 @@ MF_PER_SPIKE, MF_BASELINE, MF_DECAY = range(3)
 EPOCH_TAU = 10.0
 #: which side of a learning connection reaches its synapses late (the timing shift of the delays)
 LATE_NONE, LATE_PRE, LATE_POST = 0, 1, 2
+LF_APLUS, LF_AMINUS, LF_WMIN, LF_WMAX, LF_KPLUS, LF_KMINUS = range(6)
+# rows of the recording table
+T_POP, T_CODE, T_OUT, T_N = range(4)
 
 #: njit options of every kernel (on-disk caching: see _enable_caching at the end)
 _OPTS = dict(nogil=True, boundscheck=BOUNDSCHECK)
+_F64 = np.zeros(0)
+_I64 = np.zeros(0, dtype=np.int64)
+_I32 = np.zeros(0, dtype=np.int32)
+_BOOL = np.zeros(0, dtype=np.bool_)
+
+
+@intrinsic
+def _pointer(typingctx, address, proto):
+    """The int64 ``address`` as a pointer to elements of ``proto``'s dtype."""
+    sig = types.CPointer(proto.dtype)(types.int64, proto)
+
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], context.get_value_type(signature.return_type))
+
+    return sig, codegen
 
 
 # the engine's elementwise arithmetic (pyn_core.engine.elementwise), compiled
@@ -56,6 +95,18 @@ rstdp_flush = jit_function(elementwise.rstdp_flush)
 tm_release = jit_function(elementwise.tm_release)
 hash_uniform = jit_function(elementwise.hash_uniform)
 synaptic_current = jit_function(elementwise.synaptic_current)
+
+
+@njit(inline="always", **_OPTS)
+def at(address, n, proto):
+    """The 1-D array of ``n`` elements of ``proto``'s dtype at ``address``."""
+    return carray(_pointer(address, proto), n)
+
+
+@njit(inline="always", **_OPTS)
+def at2(address, rows, cols, proto):
+    """The C-ordered (rows, cols) array of ``proto``'s dtype at ``address``."""
+    return carray(_pointer(address, proto), (rows, cols))
 
 
 # ---------------------------------------------------------------------------
@@ -71,7 +122,7 @@ def part_range(n, part, nparts):
 # 2. external input
 # ---------------------------------------------------------------------------
 @njit(**_OPTS)
-def stimulate(k, rng, pops, recs, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_INC, PSN_K, P_CDF,
+def stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_INC, PSN_K, P_CDF,
               P_IDX):
     """Current windows and noise into ``I_ext``, Poisson counts into their receptors.
 
@@ -83,9 +134,9 @@ def stimulate(k, rng, pops, recs, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX,
     state variable ``z`` of the receptor (the kind's arrival of the weight;
     for a voltage kind, row 0 is the jump of ``v``).
     """
-    for j in range(len(pops)):
-        if pops[j].has_ext:
-            e = pops[j].I_ext
+    for j in range(POP.shape[1]):
+        if POP[P_HAS_EXT, j]:
+            e = at(POP[P_IEXT, j], POP[P_N, j], _F64)
             for i in range(e.size):
                 e[i] = 0.0
     for c in range(CUR.shape[1]):
@@ -93,7 +144,7 @@ def stimulate(k, rng, pops, recs, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX,
         if k < k0 or (k1 >= 0 and k > k1):
             continue
         j = CUR[C_POP, c]
-        e = pops[j].I_ext
+        e = at(POP[P_IEXT, j], POP[P_N, j], _F64)
         lo, n = CUR[C_IDX_OFF, c], CUR[C_IDX_N, c]
         cols = CUR[C_TAB_COLS, c]
         if cols <= 1:
@@ -117,7 +168,7 @@ def stimulate(k, rng, pops, recs, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX,
         if k < k0 or (k1 >= 0 and k > k1):
             continue
         j = NOI[N_POP, c]
-        e = pops[j].I_ext
+        e = at(POP[P_IEXT, j], POP[P_N, j], _F64)
         mean, std = NOI_F[0, c], NOI_F[1, c]
         lo, n = NOI[N_IDX_OFF, c], NOI[N_IDX_N, c]
         if n < 0:
@@ -131,11 +182,11 @@ def stimulate(k, rng, pops, recs, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX,
         if k < k0 or (k1 >= 0 and k > k1):
             continue
         r = PSN[PS_REC, c]
-        nr = recs[r].n
-        if recs[r].out == OUT_VOLTAGE:     # the jump of v per count
-            S = pops[recs[r].post].v.reshape((1, nr))
+        nr = REC[R_N, r]
+        if REC[R_OUT, r] == OUT_VOLTAGE:     # the jump of v per count
+            S = at2(POP[P_V, REC[R_POST, r]], 1, nr, _F64)
         else:                                # what a count adds to each state variable
-            S = recs[r].state
+            S = at2(REC[R_S, r], REC[R_NS, r], nr, _F64)
         lam = PSN_F[0, c]
         t0, tn = PSN[PS_CDF_OFF, c], PSN[PS_CDF_N, c]
         lo, n = PSN[PS_IDX_OFF, c], PSN[PS_IDX_N, c]
@@ -166,54 +217,54 @@ def stimulate(k, rng, pops, recs, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX,
 # 3. input summation and trace recording
 # ---------------------------------------------------------------------------
 @njit(**_OPTS)
-def init_inputs(pops, part=0, nparts=1, skip_fused=False):
+def init_inputs(POP, part=0, nparts=1, skip_fused=False):
     """Start of phase sum_inputs: ``I = I_ext``, ``G = GE = 0`` (neurons of part ``part`` of ``nparts``).
 
     With ``skip_fused`` the populations with a population kernel are left out.
     """
-    for j in range(len(pops)):
-        if not pops[j].neuron or (skip_fused and pops[j].fid >= 0):
+    for j in range(POP.shape[1]):
+        if not POP[P_NEURON, j] or (skip_fused and POP[P_FID, j] >= 0):
             continue
-        n = pops[j].n
+        n = POP[P_N, j]
         lo, hi = part_range(n, part, nparts)
-        a = pops[j].I
-        e = pops[j].I_ext
+        a = at(POP[P_I, j], n, _F64)
+        e = at(POP[P_IEXT, j], n, _F64)
         for i in range(lo, hi):
             a[i] = e[i]
-        if pops[j].has_cond:
-            g = pops[j].G
-            ge = pops[j].GE
+        if POP[P_HAS_COND, j]:
+            g = at(POP[P_G, j], n, _F64)
+            ge = at(POP[P_GE, j], n, _F64)
             for i in range(lo, hi):
                 g[i] = 0.0
                 ge[i] = 0.0
 
 
 @njit(**_OPTS)
-def record(k, rec_steps, rec_fill, trc, pops):
+def record(k, rec_steps, rec_fill, TRC, POP, ST):
     """Copy the recorded variables into their chunk row when ``k`` is a sampling step."""
     f = rec_fill[0]
     if f >= rec_steps.size or rec_steps[f] != k:
         return
     rows = rec_steps.size
-    for r in range(len(trc)):
-        j = trc[r].pop
-        code = trc[r].code
-        n = trc[r].n
-        out = trc[r].out[f]
+    for r in range(TRC.shape[1]):
+        j = TRC[T_POP, r]
+        code = TRC[T_CODE, r]
+        n = TRC[T_N, r]
+        out = at2(TRC[T_OUT, r], rows, n, _F64)[f]
         if code >= 0:
-            src = pops[j].state[code]
+            src = at(ST[POP[P_ST, j] + code], n, _F64)
             for i in range(n):
                 out[i] = src[i]
         elif code == REC_I_EXT:
-            src = pops[j].I_ext
+            src = at(POP[P_IEXT, j], n, _F64)
             for i in range(n):
                 out[i] = src[i]
         else:
-            a = pops[j].I
-            g = pops[j].G
-            ge = pops[j].GE
-            e = pops[j].I_ext
-            v = pops[j].state[0]
+            a = at(POP[P_I, j], n, _F64)
+            g = at(POP[P_G, j], n, _F64)
+            ge = at(POP[P_GE, j], n, _F64)
+            e = at(POP[P_IEXT, j], n, _F64)
+            v = at(ST[POP[P_ST, j]], n, _F64)
             for i in range(n):
                 out[i] = synaptic_current(a[i], e[i], g[i], ge[i], v[i])
     rec_fill[0] = f + 1
@@ -223,22 +274,22 @@ def record(k, rec_steps, rec_fill, trc, pops):
 # 4. spike sources
 # ---------------------------------------------------------------------------
 @njit(**_OPTS)
-def fire_source(k, j, rng, pops, sb_step, sb_id, sb_pop, fill):
+def fire_source(k, j, rng, POP, SRC, SRC_PMAX, sb_step, sb_id, sb_pop, fill):
     """Spikes of source population ``j`` at step ``k`` (Poisson or spike generator)."""
-    n = pops[j].n
-    spk = pops[j].spiked
+    n = POP[P_N, j]
+    spk = at(POP[P_SPK, j], n, _BOOL)
     for i in range(n):
         spk[i] = False
-    s = j
+    s = POP[P_SRC, j]
     f = fill[0]
-    if pops[j].mid == -1:
-        p_max = pops[s].p_max
-        k0, k1 = pops[s].src_k0, pops[s].src_k1
+    if POP[P_MID, j] == -1:
+        p_max = SRC_PMAX[s]
+        k0, k1 = SRC[S_K0, s], SRC[S_K1, s]
         if p_max <= 0.0 or k < k0 or (k1 >= 0 and k >= k1):
             return
-        ratio = pops[s].ratio
+        ratio = at(SRC[S_RATIO, s], SRC[S_RATIO_N, s], _F64)
         thin = ratio.size > 0
-        state = pops[s].src_state
+        state = at(SRC[S_STATE, s], 1, _I64)
         base = (k - k0) * n
         end = base + n
         nxt = state[0]
@@ -255,10 +306,10 @@ def fire_source(k, j, rng, pops, sb_step, sb_id, sb_pop, fill):
             nxt += rng.geometric(p_max)
         state[0] = nxt
     else:
-        nev = pops[s].nev
-        steps = pops[s].ev_steps
-        ids = pops[s].ev_ids
-        cursor = pops[s].cursor
+        nev = SRC[S_NEV, s]
+        steps = at(SRC[S_STEPS, s], nev, _I64)
+        ids = at(SRC[S_IDS, s], nev, _I64)
+        cursor = at(SRC[S_CUR, s], 1, _I64)
         c = cursor[0]
         while c < nev and steps[c] < k:
             c += 1
@@ -304,27 +355,27 @@ def _row_start(post, a, b, lo):
 
 
 @njit(**_OPTS)
-def stp_release(k, prjs, q, spk_lo, spk_hi, sb_id, release):
+def stp_release(k, PRJ, PRJ_F, q, spk_lo, spk_hi, sb_id, release):
     """Tsodyks-Markram release ``r = u x`` of the spikers of connection ``q`` at step ``k`` into ``release``.
 
     The expressions of :func:`pyn_core.engine.plasticity.stp_release`;
     as there, nothing happens when the spikers have no synapse in ``q`` or
     ``q`` is switched off.
     """
-    j = prjs[q].pre
-    n = prjs[q].npre
-    if not prjs[q].on or spk_lo[j] == spk_hi[j]:
+    j = PRJ[Q_PRE, q]
+    n = PRJ[Q_NPRE, q]
+    if not PRJ[Q_ON, q] or spk_lo[j] == spk_hi[j]:
         return
-    ip = prjs[q].indptr
+    ip = at(PRJ[Q_IP, q], n + 1, _I64)
     total = 0
     for s in range(spk_lo[j], spk_hi[j]):
         total += ip[sb_id[s] + 1] - ip[sb_id[s]]
     if total == 0:
         return
-    us = prjs[q].stp_u
-    xs = prjs[q].stp_x
-    last = prjs[q].stp_last
-    U, k_rec, k_fac = prjs[q].U, prjs[q].k_rec, prjs[q].k_fac
+    us = at(PRJ[Q_STP_U, q], n, _F64)
+    xs = at(PRJ[Q_STP_X, q], n, _F64)
+    last = at(PRJ[Q_STP_LAST, q], n, _I64)
+    U, k_rec, k_fac = PRJ_F[QF_U, q], PRJ_F[QF_KREC, q], PRJ_F[QF_KFAC, q]
     fac = k_fac >= 0.0
     for s in range(spk_lo[j], spk_hi[j]):
         i = sb_id[s]
@@ -336,7 +387,7 @@ def stp_release(k, prjs, q, spk_lo, spk_hi, sb_id, release):
 
 
 @njit(**_OPTS)
-def propagate(k, L, prjs, recs, spk_lo, spk_hi, sb_id, STP_R, part=0, nparts=1):
+def propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto, part=0, nparts=1):
     """Add the weights of the synapses of this step's spikers to the delayed ring slots.
 
     With ``nparts > 1`` only the targets of part ``part`` are served: rows
@@ -346,27 +397,27 @@ def propagate(k, L, prjs, recs, spk_lo, spk_hi, sb_id, STP_R, part=0, nparts=1):
     """
     ks = k % L
     whole = nparts == 1
-    for q in range(len(prjs)):
-        if not prjs[q].on:
+    for q in range(PRJ.shape[1]):
+        if not PRJ[Q_ON, q]:
             continue
-        j = prjs[q].pre
+        j = PRJ[Q_PRE, q]
         lo, hi = spk_lo[j], spk_hi[j]
         if lo == hi:
             continue
-        r = prjs[q].rec
-        n = recs[r].n
+        r = PRJ[Q_REC, q]
+        n = REC[R_N, r]
         t_lo, t_hi = part_range(n, part, nparts)
-        ring = recs[r].ring
-        nsyn = prjs[q].nsyn
-        ip = prjs[q].indptr
-        post = prjs[q].post
-        wconst = prjs[q].wconst != 0
-        w = prjs[q].w
-        sign = prjs[q].sign
-        ud = prjs[q].ud
-        srt = prjs[q].sorted != 0
-        stp = prjs[q].stp != 0
-        release = STP_R[max(prjs[q].stp - 1, 0)]
+        ring = at2(REC[R_RING, r], L, n, rproto)
+        nsyn = PRJ[Q_NSYN, q]
+        ip = at(PRJ[Q_IP, q], PRJ[Q_NPRE, q] + 1, _I64)
+        post = at(PRJ[Q_POST, q], nsyn, _I32)
+        wconst = PRJ[Q_WCONST, q] != 0
+        w = at(PRJ[Q_W, q], 1 if wconst else nsyn, wproto)
+        sign = PRJ_F[QF_SIGN, q]
+        ud = PRJ[Q_UD, q]
+        srt = PRJ[Q_SORTED, q] != 0
+        stp = PRJ[Q_STP, q] != 0
+        release = STP_R[max(PRJ[Q_STP, q] - 1, 0)]
         if ud > 0 and whole and not stp:
             slot = ks + ud
             if slot >= L:
@@ -411,7 +462,7 @@ def propagate(k, L, prjs, recs, spk_lo, spk_hi, sb_id, STP_R, part=0, nparts=1):
                             ws = w[0] if wconst else w[syn]
                             row[t] += (ws * rel if stp else ws) * sign
         else:
-            d = prjs[q].d
+            d = at(PRJ[Q_D, q], nsyn, dproto)
             for s in range(lo, hi):
                 i = sb_id[s]
                 a, b = ip[i], ip[i + 1]
@@ -438,48 +489,47 @@ def propagate(k, L, prjs, recs, spk_lo, spk_hi, sb_id, STP_R, part=0, nparts=1):
 # 7. plasticity (pair STDP)
 # ---------------------------------------------------------------------------
 @njit(**_OPTS)
-def _pair_update(w, syn, scaled, amp, w_min, w_max, mult, potentiate):
+def _pair_update(w, syn, scaled, amp, LF, c, mult, potentiate):
     """One pair update of weight ``syn`` with the trace ``scaled`` (:func:`.elementwise.stdp_pair`)."""
-    w[syn] = stdp_pair(w[syn], scaled, amp, w_min, w_max, mult, potentiate)
+    w[syn] = stdp_pair(w[syn], scaled, amp, LF[LF_WMIN, c], LF[LF_WMAX, c], mult, potentiate)
 
 
 @njit(**_OPTS)
-def _flush(w, a, g, syn, G, w_min, w_max):
+def _flush(w, a, g, syn, G, LF, c):
     """Bring the weight of reward-modulated synapse ``syn`` up to date: ``w += a (G - g)``, clipped."""
-    w[syn] = rstdp_flush(w[syn], a[syn], g[syn], G, w_min, w_max)
+    w[syn] = rstdp_flush(w[syn], a[syn], g[syn], G, LF[LF_WMIN, c], LF[LF_WMAX, c])
     g[syn] = G
 
 
 @njit(**_OPTS)
-def _update(w, syn, scaled, amp, w_min, w_max, mult, potentiate, rstdp, a, g, G, elig):
+def _update(w, syn, scaled, amp, LF, c, mult, potentiate, rstdp, a, g, G, elig):
     """A pair at synapse ``syn``: the weight (STDP) or, brought up to date first, the eligibility (R-STDP)."""
     if rstdp:
-        _flush(w, a, g, syn, G, w_min, w_max)
+        _flush(w, a, g, syn, G, LF, c)
         a[syn] += elig * scaled
     else:
-        _pair_update(w, syn, scaled, amp, w_min, w_max, mult, potentiate)
+        _pair_update(w, syn, scaled, amp, LF, c, mult, potentiate)
 
 
 @njit(**_OPTS)
-def flush_rows(k, lrn, RG, prjs, spk_lo, spk_hi, sb_id):
+def flush_rows(k, LT, LF, RG, PRJ, spk_lo, spk_hi, sb_id, wproto):
     """Before propagation: the reward-modulated weights of this step's spiking rows, up to date."""
-    for c in range(len(lrn)):
-        if not lrn[c].rstdp:
+    for c in range(LT.shape[1]):
+        if not LT[L_RSTDP, c]:
             continue
-        q = lrn[c].proj
-        j = lrn[c].pre
-        if not prjs[q].on or spk_lo[j] == spk_hi[j]:
+        q = LT[L_PROJ, c]
+        j = LT[L_PRE, c]
+        if not PRJ[Q_ON, q] or spk_lo[j] == spk_hi[j]:
             continue
-        n = lrn[c].nsyn
-        w = lrn[c].w
-        a = lrn[c].a
-        g = lrn[c].g
-        ip = prjs[q].indptr
-        w_min, w_max = lrn[c].w_min, lrn[c].w_max
+        n = LT[L_NSYN, c]
+        w = at(LT[L_W, c], n, wproto)
+        a = at(LT[L_A, c], n, _F64)
+        g = at(LT[L_G, c], n, _F64)
+        ip = at(PRJ[Q_IP, q], PRJ[Q_NPRE, q] + 1, _I64)
         for s in range(spk_lo[j], spk_hi[j]):
             i = sb_id[s]
             for syn in range(ip[i], ip[i + 1]):
-                _flush(w, a, g, syn, RG[c], w_min, w_max)
+                _flush(w, a, g, syn, RG[c], LF, c)
 
 
 @njit(**_OPTS)
@@ -491,7 +541,7 @@ def _remember(hist, histn, slot, lo, hi, sb_id):
 
 
 @njit(**_OPTS)
-def plasticity(k, lrn, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id):
+def plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, wproto):
     """Pair STDP of every learning connection at step ``k`` (after the propagation).
 
     The scaled traces, their epoch and the late side of
@@ -515,14 +565,14 @@ def plasticity(k, lrn, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id):
         src = MOD[M_SOURCE, m]
         if src >= 0 and spk_hi[src] > spk_lo[src]:
             MD[m] += MODF[MF_PER_SPIKE, m] * (spk_hi[src] - spk_lo[src])
-    for c in range(len(lrn)):
-        n_pre, n_post = lrn[c].npre, lrn[c].npost
-        late = lrn[c].late
-        X = lrn[c].X
-        Y = lrn[c].Y
-        k_plus, k_minus = lrn[c].k_plus, lrn[c].k_minus
+    for c in range(LT.shape[1]):
+        n_pre, n_post = LT[L_NPRE, c], LT[L_NPOST, c]
+        late = LT[L_LATE, c]
+        X = at(LT[L_X, c], LT[L_NX, c], _F64)
+        Y = at(LT[L_Y, c], LT[L_NY, c], _F64)
+        k_plus, k_minus = LF[LF_KPLUS, c], LF[LF_KMINUS, c]
         ke = EPOCH[c]
-        if k - ke > lrn[c].trace_epoch:
+        if k - ke > LT[L_EPOCH, c]:
             fx = np.exp((ke - k) * k_plus)
             fy = np.exp((ke - k) * k_minus)
             for i in range(X.size):
@@ -531,40 +581,39 @@ def plasticity(k, lrn, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id):
                 Y[i] *= fy
             ke = k
             EPOCH[c] = k
-        w = lrn[c].w
-        w_min, w_max = lrn[c].w_min, lrn[c].w_max
-        mult = lrn[c].mult != 0
-        nearest = lrn[c].nearest != 0
-        row_ptr = lrn[c].row_ptr
+        w = at(LT[L_W, c], LT[L_NSYN, c], wproto)
+        mult = LT[L_MULT, c] != 0
+        nearest = LT[L_NEAREST, c] != 0
+        row_ptr = at(LT[L_ROW_PTR, c], n_pre + 1, _I64)
         nrow = row_ptr[n_pre]
-        whole = lrn[c].row_syn.size == 0
-        row_syn = lrn[c].row_syn
-        row_post = lrn[c].row_post
-        col_ptr = lrn[c].col_ptr
+        whole = LT[L_ROW_SYN, c] == 0
+        row_syn = at(LT[L_ROW_SYN, c], 0 if whole else nrow, _I64)
+        row_post = at(LT[L_ROW_POST, c], nrow, _I64)
+        col_ptr = at(LT[L_COL_PTR, c], n_post + 1, _I64)
         ncol = col_ptr[n_post]
-        col_syn = lrn[c].col_syn
-        col_pre = lrn[c].col_pre
-        amp_minus = lrn[c].a_minus * np.exp((ke - k) * k_minus)
-        amp_plus = lrn[c].a_plus * np.exp((ke - k) * k_plus)
+        col_syn = at(LT[L_COL_SYN, c], ncol, _I64)
+        col_pre = at(LT[L_COL_PRE, c], ncol, _I64)
+        amp_minus = LF[LF_AMINUS, c] * np.exp((ke - k) * k_minus)
+        amp_plus = LF[LF_APLUS, c] * np.exp((ke - k) * k_plus)
         up_x = np.exp((k - ke) * k_plus)
         up_y = np.exp((k - ke) * k_minus)
-        RL = lrn[c].rl
-        rstdp = lrn[c].rstdp != 0
-        n_syn = lrn[c].nsyn if rstdp else 0
-        a = lrn[c].a
-        g = lrn[c].g
+        RL = LT[L_RL, c]
+        rstdp = LT[L_RSTDP, c] != 0
+        n_syn = LT[L_NSYN, c] if rstdp else 0
+        a = at(LT[L_A, c], n_syn, _F64)
+        g = at(LT[L_G, c], n_syn, _F64)
         G = RG[c]
-        k_c = lrn[c].k_c
+        k_c = LF[LF_KC, c]
         grow = np.exp((k - RK0[c]) * k_c) if rstdp else 1.0
-        elig_minus = -lrn[c].a_minus * np.exp((ke - k) * k_minus) * grow
-        elig_plus = lrn[c].a_plus * np.exp((ke - k) * k_plus) * grow
+        elig_minus = -LF[LF_AMINUS, c] * np.exp((ke - k) * k_minus) * grow
+        elig_plus = LF[LF_APLUS, c] * np.exp((ke - k) * k_plus) * grow
         # presynaptic side: depression, then the presynaptic trace
-        j = lrn[c].pre
+        j = LT[L_PRE, c]
         lo, hi = spk_lo[j], spk_hi[j]
         if late == LATE_PRE:
-            hist = lrn[c].hist
-            histn = lrn[c].histn
-            lag = lrn[c].lag
+            hist = at2(LT[L_HIST, c], RL, n_pre, _I64)
+            histn = at(LT[L_HISTN, c], RL, _I64)
+            lag = at(LT[L_LAG, c], nrow, _I64)
             _remember(hist, histn, k % RL, lo, hi, sb_id)
             for lg in range(RL):
                 slot = (k - lg) % RL
@@ -574,7 +623,7 @@ def plasticity(k, lrn, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id):
                         if lag[e] != lg:
                             continue
                         syn = e if whole else row_syn[e]
-                        _update(w, syn, Y[row_post[e]], amp_minus, w_min, w_max, mult, False, rstdp, a, g, G, elig_minus)
+                        _update(w, syn, Y[row_post[e]], amp_minus, LF, c, mult, False, rstdp, a, g, G, elig_minus)
                         X[syn] = up_x if nearest else X[syn] + up_x
         elif hi > lo:
             for s in range(lo, hi):
@@ -582,17 +631,17 @@ def plasticity(k, lrn, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id):
                 for e in range(row_ptr[i], row_ptr[i + 1]):
                     syn = e if whole else row_syn[e]
                     y = Y[syn] if late == LATE_POST else Y[row_post[e]]
-                    _update(w, syn, y, amp_minus, w_min, w_max, mult, False, rstdp, a, g, G, elig_minus)
+                    _update(w, syn, y, amp_minus, LF, c, mult, False, rstdp, a, g, G, elig_minus)
             for s in range(lo, hi):
                 i = sb_id[s]
                 X[i] = up_x if nearest else X[i] + up_x
         # postsynaptic side: potentiation, then the postsynaptic trace
-        j = lrn[c].post
+        j = LT[L_POST, c]
         lo, hi = spk_lo[j], spk_hi[j]
         if late == LATE_POST:
-            hist = lrn[c].hist
-            histn = lrn[c].histn
-            lag = lrn[c].lag
+            hist = at2(LT[L_HIST, c], RL, n_post, _I64)
+            histn = at(LT[L_HISTN, c], RL, _I64)
+            lag = at(LT[L_LAG, c], ncol, _I64)
             _remember(hist, histn, k % RL, lo, hi, sb_id)
             for lg in range(RL):
                 slot = (k - lg) % RL
@@ -602,7 +651,7 @@ def plasticity(k, lrn, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id):
                         if lag[e] != lg:
                             continue
                         syn = col_syn[e]
-                        _update(w, syn, X[col_pre[e]], amp_plus, w_min, w_max, mult, True, rstdp, a, g, G, elig_plus)
+                        _update(w, syn, X[col_pre[e]], amp_plus, LF, c, mult, True, rstdp, a, g, G, elig_plus)
                         Y[syn] = up_y if nearest else Y[syn] + up_y
         elif hi > lo:
             for s in range(lo, hi):
@@ -610,19 +659,19 @@ def plasticity(k, lrn, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id):
                 for e in range(col_ptr[i], col_ptr[i + 1]):
                     syn = col_syn[e]
                     x = X[syn] if late == LATE_PRE else X[col_pre[e]]
-                    _update(w, syn, x, amp_plus, w_min, w_max, mult, True, rstdp, a, g, G, elig_plus)
+                    _update(w, syn, x, amp_plus, LF, c, mult, True, rstdp, a, g, G, elig_plus)
             for s in range(lo, hi):
                 i = sb_id[s]
                 Y[i] = up_y if nearest else Y[i] + up_y
         if rstdp:                            # dopamine: the running integral and its epoch
             k0 = RK0[c]
-            d = MD[lrn[c].mod]
+            d = MD[LT[L_MOD, c]]
             if d != 0.0:
-                RG[c] = G + np.exp((k0 - k) * k_c) * d * lrn[c].dt
+                RG[c] = G + np.exp((k0 - k) * k_c) * d * LF[LF_DT, c]
             if (k + 1 - k0) * k_c > EPOCH_TAU:
                 G = RG[c]
                 for syn in range(n_syn):
-                    _flush(w, a, g, syn, G, w_min, w_max)
+                    _flush(w, a, g, syn, G, LF, c)
                 f = np.exp((k0 - (k + 1)) * k_c)
                 for syn in range(n_syn):
                     a[syn] *= f
