@@ -213,7 +213,7 @@ class NumbaBackend:
         # Poisson stimuli
         rec_index = {id(r): i for i, r in enumerate(sim.receptors)}
         offs, ns, self.P_IDX = indices(st.poissons)
-        PSN = _table(7, len(st.poissons))
+        PSN = _table(8, len(st.poissons))
         PSN_F = np.zeros((1, max(len(st.poissons), 1)))
         ns_max = max([len(w.increments) for w in st.poissons] + [1])
         PSN_INC = np.zeros((ns_max, max(len(st.poissons), 1)))
@@ -222,9 +222,11 @@ class NumbaBackend:
         cdfs, pos = [], 0
         for c, w in enumerate(st.poissons):
             _, k0, k1 = window(w)
-            PSN[:, c] = rec_index[id(w.receptor)], k0, k1, pos, 0 if w.cdf is None else w.cdf.size, offs[c], ns[c]
+            PSN[:7, c] = rec_index[id(w.receptor)], k0, k1, pos, 0 if w.cdf is None else w.cdf.size, offs[c], ns[c]
             PSN_F[0, c] = w.lam
             PSN_INC[:len(w.increments), c] = w.increments
+            rows = [z for z, x in enumerate(w.increments) if x != 0.0]
+            PSN[K.PS_ONE_ROW, c] = rows[0] if len(rows) == 1 else -1
             PSN_K[:, c] = w.key_lo, w.key_hi
             if w.cdf is not None:
                 cdfs.append(w.cdf)

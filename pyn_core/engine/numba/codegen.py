@@ -67,15 +67,17 @@ def register(model) -> str:
     return key
 
 
+def _compiled(key: str, jitted: dict, functions) -> tuple:
+    """``functions()`` compiled once per key (None stays None), sharing the compiled helpers."""
+    if key not in jitted:
+        memo: dict = {}
+        jitted[key] = tuple(None if f is None else jit_function(f, memo) for f in functions())
+    return jitted[key]
+
+
 def model_functions(key: str):
     """(step, reset) of the model with ``key``, compiled (reset None if the model has none)."""
-    if key not in _JITTED:
-        model = _MODELS[key]
-        memo: dict = {}
-        step = jit_function(model.step, memo)
-        reset = jit_function(model.reset, memo) if model.reset is not None else None
-        _JITTED[key] = (step, reset)
-    return _JITTED[key]
+    return _compiled(key, _JITTED, lambda: (_MODELS[key].step, _MODELS[key].reset))
 
 
 # ---------------------------------------------------------------------------
@@ -602,11 +604,7 @@ def register_kind(kind) -> str:
 
 def synapse_functions(key: str):
     """(arrive, decay, value) of the synapse kind with ``key``, compiled."""
-    if key not in _KIND_JITTED:
-        kind = _KINDS[key]
-        memo: dict = {}
-        _KIND_JITTED[key] = tuple(jit_function(f, memo) for f in (kind.arrive, kind.decay, kind.value))
-    return _KIND_JITTED[key]
+    return _compiled(key, _KIND_JITTED, lambda: (_KINDS[key].arrive, _KINDS[key].decay, _KINDS[key].value))
 
 
 def _source_hash() -> str:

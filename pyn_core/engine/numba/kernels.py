@@ -46,7 +46,7 @@ RF_E, RF_ARGS = 0, 1
 # rows of the current / noise / Poisson stimulus tables
 C_POP, C_K0, C_K1, C_TAB_OFF, C_TAB_COLS, C_IDX_OFF, C_IDX_N = range(7)
 N_POP, N_K0, N_K1, N_IDX_OFF, N_IDX_N = range(5)
-PS_REC, PS_K0, PS_K1, PS_CDF_OFF, PS_CDF_N, PS_IDX_OFF, PS_IDX_N = range(7)
+PS_REC, PS_K0, PS_K1, PS_CDF_OFF, PS_CDF_N, PS_IDX_OFF, PS_IDX_N, PS_ONE_ROW = range(8)
 # rows of the source table
 S_K0, S_K1, S_RATIO, S_RATIO_N, S_STATE, S_STEPS, S_IDS, S_NEV, S_CUR = range(9)
 # rows of the projection table (int) and of its float companion
@@ -191,26 +191,37 @@ def stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, P
         t0, tn = PSN[PS_CDF_OFF, c], PSN[PS_CDF_N, c]
         lo, n = PSN[PS_IDX_OFF, c], PSN[PS_IDX_N, c]
         count = n if n >= 0 else nr
+        z1 = PSN[PS_ONE_ROW, c]          # the one state variable a count adds to, or -1 for several
+        row = S[max(z1, 0)]
+        inc = PSN_INC[max(z1, 0), c]
+        if tn == 0:
+            for t in range(count):
+                i = t if n < 0 else P_IDX[lo + t]
+                cnt = rng.poisson(lam)
+                if z1 >= 0:
+                    row[i] += inc * cnt
+                else:
+                    for z in range(S.shape[0]):
+                        S[z, i] += PSN_INC[z, c] * cnt
+            continue
         key_lo, key_hi = PSN_K[0, c], PSN_K[1, c]
         base = np.uint64(k) * np.uint64(count)
         cdf = P_CDF[t0:t0 + tn]
         head = min(tn - 1, 8)
         for t in range(count):
+            u = hash_uniform(key_lo, key_hi, base + np.uint64(t))
+            cnt = 0
+            for b in range(head):      # branch-free over the likely counts ...
+                cnt += u >= cdf[b]
+            if cnt == head:            # ... and a rare walk through the tail
+                while u >= cdf[cnt]:
+                    cnt += 1
             i = t if n < 0 else P_IDX[lo + t]
-            if tn == 0:
-                cnt = rng.poisson(lam)
+            if z1 >= 0:
+                row[i] += inc * cnt
             else:
-                u = hash_uniform(key_lo, key_hi, base + np.uint64(t))
-                cnt = 0
-                for b in range(head):      # branch-free over the likely counts ...
-                    cnt += u >= cdf[b]
-                if cnt == head:            # ... and a rare walk through the tail
-                    while u >= cdf[cnt]:
-                        cnt += 1
-            for z in range(S.shape[0]):
-                inc = PSN_INC[z, c]
-                if inc != 0.0:
-                    S[z, i] += inc * cnt
+                for z in range(S.shape[0]):
+                    S[z, i] += PSN_INC[z, c] * cnt
 
 
 # ---------------------------------------------------------------------------
