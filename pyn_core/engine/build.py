@@ -57,7 +57,7 @@ class Receptor:
     Attributes
     ----------
     kind : SynapseKind
-        The declaration (:mod:`pyn_core.synapses`); ``name`` is its name.
+        The declaration (:mod:`pyn_core.synapses`).
     args : tuple of float
         What the kind's functions take after the state (and ``w``): the
         values of its dynamic parameters, then the build-time constants.
@@ -72,16 +72,14 @@ class Receptor:
     def __init__(self, post, syn, N, ring_len, dt, dtype=np.float64):
         self.post = post
         self.kind = get_synapse_kind(syn["kind"])
-        self.name = self.kind.name
         self.output = self.kind.output
-        self.params = tuple(float(syn[p]) for p in self.kind.dynamic_params)
-        self.args = self.params + self.kind.constant_values(self.params, dt)
+        params = tuple(float(syn[p]) for p in self.kind.dynamic_params)
+        self.args = params + self.kind.constant_values(params, dt)
         self.E = float(syn["E"]) if self.output == "conductance" else 0.0
         self.ring = np.zeros((ring_len, N), dtype=dtype)   # float32 with settings["dtype"]
         self.state = np.zeros((len(self.kind.state), N))
         self.rows = list(self.state)
-        zero = (0.0,) * len(self.kind.state)
-        self.zero = zero
+        self.zero = (0.0,) * len(self.kind.state)
 
     def increments(self, w: float) -> tuple[float, ...]:
         """What one arriving spike of weight ``w`` adds to each state variable (the kind's arrive at 0).
@@ -187,10 +185,9 @@ def compile_network(net, dt, rng, stdp):
 
     projs = []
     for q, pre, post, pre_idx, post_idx, w, steps in drawn:
-        syn = q.resolved_synapse(post.desc)
-        sign = -1.0 if (q.mode == "inhibitory" and get_synapse_kind(syn["kind"]).output != "conductance") else 1.0
-        pa = ProjArrays(len(projs), q, pre, post, receptor_for(post, syn), pre_idx, post_idx, w, steps, sign,
-                        dtype)
+        receptor = receptor_for(post, q.resolved_synapse(post.desc))
+        sign = -1.0 if (q.mode == "inhibitory" and receptor.output != "conductance") else 1.0   # g >= 0
+        pa = ProjArrays(len(projs), q, pre, post, receptor, pre_idx, post_idx, w, steps, sign, dtype)
         plastic = q.plasticity
         if stdp and plastic is not None:
             pa.enable_stdp({} if plastic == "default" else plastic, q.scale, dt)

@@ -176,8 +176,8 @@ class StimulusSchedule:
                 w.receptor = receptor_for(pop, syn)
                 w.lam = s.rate * dt * 1e-3
                 w.cdf = poisson_table(w.lam)
-                w.weight = s.weight
                 w.increments = w.receptor.increments(s.weight)   # per count, per state variable
+                w.rows = tuple(z for z, x in enumerate(w.increments) if x != 0.0)   # the rows a count changes
                 self.poissons.append(w)
         self.ext_pops = [p for p in pops_by_name.values() if p.has_ext]
 
@@ -211,9 +211,8 @@ class StimulusSchedule:
                 if r.output == "voltage":
                     w.add(r.post.v, w.increments[0] * counts)
                     continue
-                for row, inc in zip(r.rows, w.increments):
-                    if inc != 0.0:
-                        w.add(row, inc * counts)
+                for z in w.rows:
+                    w.add(r.rows[z], w.increments[z] * counts)
 
 
 class PoissonSource:

@@ -25,6 +25,23 @@ def pytest_runtest_setup(item):
         pytest.skip("bpy is not installed (pip install bpy==5.0.1 on Python 3.11)")
 
 
+@pytest.fixture(scope="module")
+def addon():
+    """The add-on registered in Blender for the tests of a module (unregistered after them)."""
+    import blender_addon
+    blender_addon.register()
+    yield blender_addon
+    blender_addon.unregister()
+
+
+@pytest.fixture
+def scene(addon):
+    """An empty factory scene with the add-on registered."""
+    import bpy
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    return bpy.context.scene
+
+
 #: Name of the synapse kind the tests register as a user's own script would.
 USER_SYNAPSE = "user_biexp"
 

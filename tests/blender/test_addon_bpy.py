@@ -16,25 +16,11 @@ pytestmark = pytest.mark.requires_bpy
 bpy = pytest.importorskip("bpy")
 pyn_core = pytest.importorskip("pyn_core")
 
-import blender_addon  # noqa: E402
 from blender_addon import actions, driver, view  # noqa: E402
 from blender_addon.scene_data import scene_spec  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOOR = 1.0 / 256.0
-
-
-@pytest.fixture(scope="module")
-def addon():
-    blender_addon.register()
-    yield blender_addon
-    blender_addon.unregister()
-
-
-@pytest.fixture
-def scene(addon):
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    return bpy.context.scene
 
 
 def small_spec(ms_per_frame=1.0, decay_frames=2.0):

@@ -20,19 +20,6 @@ from blender_addon import actions, operators, properties, scene_data  # noqa: E4
 from blender_addon import spec_convert as sc  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def addon():
-    blender_addon.register()
-    yield blender_addon
-    blender_addon.unregister()
-
-
-@pytest.fixture
-def scene(addon):
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    return bpy.context.scene
-
-
 def reported_error(op, **kw) -> str:
     """Run an operator that must fail: the message of its error report (never a traceback)."""
     with pytest.raises(RuntimeError) as info:

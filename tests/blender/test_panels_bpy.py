@@ -7,7 +7,6 @@ pytestmark = pytest.mark.requires_bpy
 bpy = pytest.importorskip("bpy")
 pyn_core = pytest.importorskip("pyn_core")
 
-import blender_addon  # noqa: E402
 from blender_addon import actions, panels, properties  # noqa: E402
 
 
@@ -42,13 +41,6 @@ class Recorder:
         lst = getattr(bpy.types, listtype)
         for i, item in enumerate(getattr(data, propname)):
             lst.draw_item(None, None, Recorder(self.log), data, item, 0, active_data, active_propname, i)
-
-
-@pytest.fixture(scope="module")
-def addon():
-    blender_addon.register()
-    yield
-    blender_addon.unregister()
 
 
 def draw_all(scene):

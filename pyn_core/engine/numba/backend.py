@@ -225,8 +225,7 @@ class NumbaBackend:
             PSN[:7, c] = rec_index[id(w.receptor)], k0, k1, pos, 0 if w.cdf is None else w.cdf.size, offs[c], ns[c]
             PSN_F[0, c] = w.lam
             PSN_INC[:len(w.increments), c] = w.increments
-            rows = [z for z, x in enumerate(w.increments) if x != 0.0]
-            PSN[K.PS_ONE_ROW, c] = rows[0] if len(rows) == 1 else -1
+            PSN[K.PS_ONE_ROW, c] = w.rows[0] if len(w.rows) == 1 else -1
             PSN_K[:, c] = w.key_lo, w.key_hi
             if w.cdf is not None:
                 cdfs.append(w.cdf)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import inspect
 import logging
 import os
 import sys
@@ -34,7 +33,6 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from .. import elementwise
 from ..phases import phase_names
 from . import kernels as numba_kernels
 from .jit import BOUNDSCHECK
@@ -607,14 +605,6 @@ def synapse_functions(key: str):
     return _compiled(key, _KIND_JITTED, lambda: (_KINDS[key].arrive, _KINDS[key].decay, _KINDS[key].value))
 
 
-def _source_hash() -> str:
-    """Hash of the static compiled code the generated modules call (kernels and elementwise arithmetic)."""
-    h = hashlib.sha256()
-    for mod in (numba_kernels, elementwise):
-        h.update(Path(inspect.getfile(mod)).read_bytes())
-    return h.hexdigest()[:20]
-
-
 def module_source(kernels, fused=(), kinds=()) -> str:
     """Source text of the generated module.
 
@@ -628,7 +618,7 @@ def module_source(kernels, fused=(), kinds=()) -> str:
     kind_keys = [register_kind(kd) for kd in kinds]
     parts = [_HEADER.format(version=GENERATOR_VERSION, keys=", ".join(keys) or "none",
                             kinds=", ".join(f"{kd.name} {kk}" for kd, kk in zip(kinds, kind_keys)) or "none",
-                            kernels=_source_hash())]
+                            kernels=numba_kernels.SOURCE_HASH)]
     for m, key in enumerate(keys):
         parts.append(f'_step{m}, _reset{m} = model_functions("{key}")\n')
     for c, key in enumerate(kind_keys):

@@ -693,20 +693,28 @@ def plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, 
         MD[m] = MODF[MF_BASELINE, m] + (MD[m] - MODF[MF_BASELINE, m]) * MODF[MF_DECAY, m]
 
 
+def _source_hash() -> str:
+    """Hash of this module's source and of the elementwise arithmetic its kernels compile in."""
+    h = hashlib.sha256()
+    for path in (__file__, inspect.getfile(elementwise)):
+        h.update(Path(path).read_bytes())
+    return h.hexdigest()[:20]
+
+
+#: What the compiled kernels depend on; the generated modules' names carry it too.
+SOURCE_HASH = _source_hash()
+
+
 def _enable_caching():
-    """Cache these kernels on disk, in a folder named after this module's source and the elementwise arithmetic.
+    """Cache these kernels on disk, in a folder named after :data:`SOURCE_HASH`.
 
     The kernels call the compiled :mod:`pyn_core.engine.elementwise`
     functions, whose machine code numba stores inside theirs; numba's own
     cache check looks only at this file, so the folder's name carries a hash
     of both files: a change to either gives a fresh cache, never a stale one.
     """
-    h = hashlib.sha256()
-    for mod in (__name__, elementwise.__name__):
-        import sys
-        h.update(Path(inspect.getfile(sys.modules[mod])).read_bytes())
     old = numba.config.CACHE_DIR
-    numba.config.CACHE_DIR = str(cache_root() / f"kernels-{h.hexdigest()[:16]}{'-boundscheck' if BOUNDSCHECK else ''}")
+    numba.config.CACHE_DIR = str(cache_root() / f"kernels-{SOURCE_HASH}{'-boundscheck' if BOUNDSCHECK else ''}")
     try:
         for obj in list(globals().values()):
             if isinstance(obj, numba.core.dispatcher.Dispatcher) and obj.py_func.__module__ == __name__:
