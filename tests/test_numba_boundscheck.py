@@ -2,8 +2,9 @@
 
 Run in a subprocess, since the mode is read when pyN is imported.  The same
 network must give the same spikes as the numpy reference with the checks on,
-and a corrupted target index (past the end of the target population) must
-raise ``IndexError`` instead of writing outside the ring buffer.
+and a corrupted target index (past the end of the target population) or a
+corrupted offset in a record table (past the end of its pool) must raise
+``IndexError`` instead of writing outside the ring buffer.
 """
 from __future__ import annotations
 
@@ -47,6 +48,13 @@ SCRIPT = textwrap.dedent("""
         out["error"] = None
     except IndexError as exc:
         out["error"] = type(exc).__name__
+    sim = net().build(dt=0.1, seed=3, backend="numba")
+    sim.backend.PRJS[0]["post"] = sim.backend.pools["I32"].size - 3    # an offset past its pool's end
+    try:
+        sim.run(50.0)
+        out["offset_error"] = None
+    except IndexError as exc:
+        out["offset_error"] = type(exc).__name__
     print(json.dumps(out))
 """)
 
@@ -59,3 +67,4 @@ def test_boundscheck_mode_gives_the_same_spikes_and_catches_a_bad_index():
     assert out["boundscheck"] is True
     assert out["same"] is True and out["spikes"] > 50
     assert out["error"] == "IndexError"
+    assert out["offset_error"] == "IndexError"

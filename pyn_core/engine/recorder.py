@@ -57,7 +57,11 @@ def _names(variables, what: str) -> list:
 
 
 class Recorder:
-    """Holds what a simulation recorded; chunks are preallocated per run call."""
+    """Holds what a simulation recorded; chunks are preallocated per run call.
+
+    A chunk is one array, ``block``; ``chunk[(population, variable)]`` are
+    (samples, N) views of it.
+    """
 
     def __init__(self, pops, record, every: int):
         self.pops = pops
@@ -66,6 +70,7 @@ class Recorder:
         self.chunks: list[tuple[np.ndarray, dict]] = []   # (steps, {(pop, var): array})
         self.chunk_steps = None
         self.chunk = None
+        self.block = None     # the array holding the chunk's traces (chunk: views of it)
         self.fill = 0
         self.spike_steps = {p.index: [] for p in pops}
         self.spike_ids = {p.index: [] for p in pops}
@@ -83,7 +88,13 @@ class Recorder:
         first = -(-k0 // self.every) * self.every
         steps = np.arange(first, k0 + n_steps, self.every, dtype=np.int64)
         self.chunk_steps = steps
-        self.chunk = {(p.index, v): np.empty((steps.size, p.N)) for p in self.pops for v in self.vars[p.index]}
+        keys = [(p.index, v) for p in self.pops for v in self.vars[p.index]]
+        sizes = [steps.size * self.pops[j].N for j, _ in keys]
+        self.block = np.empty(max(sum(sizes), 1))      # every trace of the chunk in one array
+        self.chunk, pos = {}, 0
+        for (j, v), size in zip(keys, sizes):
+            self.chunk[(j, v)] = self.block[pos:pos + size].reshape(steps.size, self.pops[j].N)
+            pos += size
         self.fill = 0
 
     def sample(self, k: int):

@@ -2,9 +2,11 @@
 
 The backend runs exactly the schedule of :mod:`pyn_core.engine.numpy.backend` (the
 reference), on the same arrays: it builds no second copy of the network's
-state, it only hands the addresses of the simulation's arrays to compiled
-code (tables indexed by population, receptor and projection; see
-:mod:`.kernels`).  The driver's arguments are :data:`.codegen.DRIVER_ARGS`,
+state.  It moves the simulation's arrays once into one pool per element type
+(:mod:`.pools`; the simulation keeps views of them) and hands the compiled
+code the pools and typed record tables of the arrays' offsets, one record per
+population, receptor, stimulus, projection, ... (see :mod:`.kernels`).  The
+driver's arguments are :data:`.codegen.DRIVER_ARGS`,
 passed by name.  One call of the compiled driver advances many steps; per step it
 delivers the ring-buffer slot, adds the stimuli, sums the inputs, records,
 runs the fused integrate/threshold/reset loop of each population (calling the
@@ -39,6 +41,7 @@ from ...errors import NotSupported, PynValueError
 from . import codegen as numba_codegen
 from . import kernels as K
 from .kernels import OUT_CONDUCTANCE, OUT_CURRENT, OUT_VOLTAGE, REC_I_EXT, REC_I_SYN
+from .pools import Pools
 
 log = logging.getLogger("pyn_core")
 
@@ -63,6 +66,16 @@ def unsupported(sim) -> str | None:
     return None
 
 
+def _get(container, key):
+    """``container.key`` (an object's attribute) or ``container[key]`` (a list or dict entry)."""
+    return container[key] if isinstance(container, (list, dict)) else getattr(container, key)
+
+
+def _arrays(value) -> list:
+    """The arrays of a slot's value: the array, or the arrays of a tuple (a spike generator's steps, ids)."""
+    return list(value) if isinstance(value, tuple) else [value]
+
+
 def _threads(sim) -> int:
     want = os.environ.get("PYN_NUM_THREADS") or sim.network.settings.get("threads", "auto")
     cores = numba.config.NUMBA_NUM_THREADS
@@ -77,13 +90,6 @@ def _threads(sim) -> int:
     return min(n, cores)
 
 
-def _addr(a: np.ndarray) -> int:
-    """Address of the first element of a C-contiguous array."""
-    if not a.flags.c_contiguous:
-        raise PynValueError("the numba backend needs C-contiguous arrays")
-    return a.__array_interface__["data"][0]
-
-
 def _uniform(a: np.ndarray) -> bool:
     """Whether every value of the float64 array ``a`` has the same bits as the first."""
     if a.dtype != np.float64 or a.size == 0 or not a.flags.c_contiguous:
@@ -92,8 +98,13 @@ def _uniform(a: np.ndarray) -> bool:
     return bool((b == b[0]).all())
 
 
-def _table(rows: int, cols: int) -> np.ndarray:
-    return np.zeros((rows, max(cols, 1)), dtype=np.int64)
+def _table(record, n: int) -> np.ndarray:
+    """``n`` records of type ``record``, zero but for the offsets and codes that mean 'none' (-1)."""
+    t = np.zeros(n, dtype=record)
+    for name in ("k1", "row_syn"):
+        if name in record.names:
+            t[name] = -1
+    return t
 
 
 class NumbaBackend:
@@ -106,7 +117,7 @@ class NumbaBackend:
 
     Raises
     ------
-    NotImplementedError
+    NotSupported
         When the simulation uses a feature this backend does not implement
         (:func:`unsupported`); ``backend="auto"`` then picks numpy.
     """
@@ -115,10 +126,12 @@ class NumbaBackend:
     unsupported = staticmethod(unsupported)
 
     def pull(self):
-        """Nothing to copy: the compiled code works on the simulation's arrays."""
+        """Nothing to copy: the simulation's arrays are views of the backend's pools."""
 
     def push(self):
-        """Nothing to copy: the compiled code works on the simulation's arrays."""
+        """Take in arrays the simulation replaced (not changed in place) since the last call."""
+        if any(_get(c, key) is not view for c, key, view in self._bound):
+            self._adopt()
 
     def __init__(self, sim):
         reason = unsupported(sim)
@@ -159,264 +172,301 @@ class NumbaBackend:
         self.module = numba_codegen.module_for(kernels, fused, self.kinds)
         self._run = self.module.run_par if self.threads > 1 else self.module.run
         self._static()
+        self._adopt()
         self._call(0)       # compile now, or load the compiled code from numba's cache
 
-    # -- tables ----------------------------------------------------------------
+    # -- what does not change while the simulation runs -------------------------------------------
     def _static(self):
-        """Everything that does not change while the simulation runs (sizes, codes, stimuli)."""
+        """The stimuli's tables, the learning connections, the backend's own arrays, the spike buffer."""
         sim = self.sim
         f0, i0 = np.zeros(1), np.zeros(1, dtype=np.int64)
-        self._keep = []
         st = sim.stimuli
 
-        def window(w):
-            return w.pop.index, w.k0, -1 if w.k1 is None else w.k1
+        def window(t, c, w):
+            t[c]["k0"], t[c]["k1"] = w.k0, -1 if w.k1 is None else w.k1
+            t[c]["pop"] = w.pop.index
 
-        def indices(ws):
-            offs, ns, flat, pos = [], [], [], 0
-            for w in ws:
-                offs.append(pos)
+        def indices(t, ws):
+            flat, pos = [], 0
+            for c, w in enumerate(ws):
+                t[c]["idx"] = pos
                 if w.idx is None:
-                    ns.append(-1)
+                    t[c]["n_idx"] = -1
                 else:
-                    ns.append(w.idx.size)
+                    t[c]["n_idx"] = w.idx.size
                     flat.append(w.idx)
                     pos += w.idx.size
-            return offs, ns, np.concatenate(flat + [i0]).astype(np.int64)
+            return np.concatenate(flat + [i0]).astype(np.int64)
 
         # current windows
-        offs, ns, self.C_IDX = indices(st.currents)
-        CUR = _table(7, len(st.currents))
-        amps, tabs, pos = np.zeros(max(len(st.currents), 1)), [], 0
+        self.CURS = _table(K.CURRENT, len(st.currents))
+        self.C_IDX = indices(self.CURS, st.currents)
+        tabs, pos = [], 0
         for c, w in enumerate(st.currents):
-            pop, k0, k1 = window(w)
-            CUR[[K.C_POP, K.C_K0, K.C_K1, K.C_IDX_OFF, K.C_IDX_N], c] = pop, k0, k1, offs[c], ns[c]
-            CUR[K.C_TAB_OFF, c] = pos
+            window(self.CURS, c, w)
+            self.CURS[c]["table"] = pos
             if w.table is None:
-                amps[c] = float(w.amplitude)
+                self.CURS[c]["amp"] = float(w.amplitude)
             else:
                 t = np.ascontiguousarray(w.table, dtype=np.float64)
-                CUR[K.C_TAB_COLS, c] = 1 if t.ndim == 1 else t.shape[1]
+                self.CURS[c]["cols"] = 1 if t.ndim == 1 else t.shape[1]
                 tabs.append(t.reshape(-1))
                 pos += t.size
-        self.CUR = CUR[:, :len(st.currents)]
-        self.CUR_AMP, self.C_TAB = amps, np.concatenate(tabs + [f0])
+        self.C_TAB = np.concatenate(tabs + [f0])
         # noise
-        offs, ns, self.N_IDX = indices(st.noises)
-        NOI = _table(5, len(st.noises))
-        NOI_F = np.zeros((2, max(len(st.noises), 1)))
+        self.NOIS = _table(K.NOISE, len(st.noises))
+        self.N_IDX = indices(self.NOIS, st.noises)
         for c, w in enumerate(st.noises):
-            pop, k0, k1 = window(w)
-            NOI[:, c] = pop, k0, k1, offs[c], ns[c]
-            NOI_F[:, c] = w.mean, w.std
-        self.NOI, self.NOI_F = NOI[:, :len(st.noises)], NOI_F
+            window(self.NOIS, c, w)
+            self.NOIS[c]["mean"], self.NOIS[c]["std"] = w.mean, w.std
         # Poisson stimuli
         rec_index = {id(r): i for i, r in enumerate(sim.receptors)}
-        offs, ns, self.P_IDX = indices(st.poissons)
-        PSN = _table(8, len(st.poissons))
-        PSN_F = np.zeros((1, max(len(st.poissons), 1)))
+        self._rec_index = rec_index
+        self.PSNS = np.zeros(len(st.poissons), dtype=K.POISSON)
+        self.PSNS["k1"] = -1
+        self.P_IDX = indices(self.PSNS, st.poissons)
         ns_max = max([len(w.increments) for w in st.poissons] + [1])
-        PSN_INC = np.zeros((ns_max, max(len(st.poissons), 1)))
-        PSN_K = np.zeros((2, max(len(st.poissons), 1)), dtype=np.uint64)
+        self.PSN_INC = np.zeros((ns_max, max(len(st.poissons), 1)))
         st.bind(sim.rng_run)
         cdfs, pos = [], 0
         for c, w in enumerate(st.poissons):
-            _, k0, k1 = window(w)
-            PSN[:7, c] = rec_index[id(w.receptor)], k0, k1, pos, 0 if w.cdf is None else w.cdf.size, offs[c], ns[c]
-            PSN_F[0, c] = w.lam
-            PSN_INC[:len(w.increments), c] = w.increments
-            PSN[K.PS_ONE_ROW, c] = w.rows[0] if len(w.rows) == 1 else -1
-            PSN_K[:, c] = w.key_lo, w.key_hi
+            t = self.PSNS[c]
+            t["k0"], t["k1"] = w.k0, -1 if w.k1 is None else w.k1
+            t["receptor"], t["cdf"], t["n_cdf"] = rec_index[id(w.receptor)], pos, 0 if w.cdf is None else w.cdf.size
+            t["lam"] = w.lam
+            t["one_row"] = w.rows[0] if len(w.rows) == 1 else -1
+            t["key_lo"], t["key_hi"] = w.key_lo, w.key_hi
+            self.PSN_INC[:len(w.increments), c] = w.increments
             if w.cdf is not None:
                 cdfs.append(w.cdf)
                 pos += w.cdf.size
-        self.PSN, self.PSN_F, self.PSN_INC, self.PSN_K = PSN[:, :len(st.poissons)], PSN_F, PSN_INC, PSN_K
         self.P_CDF = np.concatenate(cdfs + [f0])
-        # receptors (codes and constants)
+        # receptors' arguments (parameters and constants)
         recs = sim.receptors
-        self._rec_index = rec_index
-        n_args = max([len(rc.args) for rc in recs] + [0])
-        self.RECF = np.zeros((K.RF_ARGS + n_args, max(len(recs), 1)))
+        n_args = max([len(rc.args) for rc in recs] + [1])
+        self.RARGS = np.zeros((max(len(recs), 1), n_args))
         for r, rc in enumerate(recs):
-            self.RECF[K.RF_E, r] = rc.E
-            self.RECF[K.RF_ARGS:K.RF_ARGS + len(rc.args), r] = rc.args
-        self.rproto = np.zeros(0, dtype=recs[0].ring.dtype if recs else np.float64)
-        # projections
+            self.RARGS[r, :len(rc.args)] = rc.args
+        # learning connections (pair STDP, one synapse group) and their modulators
         projs = sim.projs
-        self.PRJ_F = np.zeros((4, len(projs) + 1))
-        self.PRJ_F[K.QF_SIGN, :len(projs)] = [q.sign for q in projs]
-        n_stp = 0
-        self.stp_row = []
-        for n, q in enumerate(projs):
-            st = getattr(q, "stp_state", None)
-            if st is None:
-                self.stp_row.append(0)
-                continue
-            n_stp += 1
-            self.stp_row.append(n_stp)
-            self.PRJ_F[[K.QF_U, K.QF_KREC, K.QF_KFAC], n] = st.U, st.k_rec, -1.0 if st.k_fac is None else st.k_fac
-        # learning connections (pair STDP, one synapse group)
         self.learners = [q for q in projs if getattr(q, "plastic", None) is not None] if sim.learning else []
-        self.LF = np.zeros((8, len(self.learners) + 1))
-        mods = list(sim.plasticity.modulators) if self.learners else []
-        self.modulators = mods
-        self.MOD = np.full((1, max(len(mods), 1)), -1, dtype=np.int64)
-        self.MODF = np.zeros((3, max(len(mods), 1)))
-        for m, mod in enumerate(mods):
-            self.MOD[K.M_SOURCE, m] = -1 if mod.source is None else mod.source
-            self.MODF[:, m] = mod.per_spike, mod.baseline, mod.decay
-        self.MOD, self.MODF = self.MOD[:, :len(mods)], self.MODF
-        self.late_rings = []     # per learning connection: (spike ring, counts, lags) of its late side
+        self.modulators = list(sim.plasticity.modulators) if self.learners else []
+        # the backend's own arrays (in the pools too): spike-generator cursors, the late sides' spike rings
+        self._owned = {}
+        for p in sim.pops:
+            if p.is_source and p.index not in sim.sources.poisson:
+                self._owned[("cursor", p.index)] = np.zeros(1, dtype=np.int64)
         for c, q in enumerate(self.learners):
             pc = q.plastic
-            self.LF[:6, c] = pc.a_plus, pc.a_minus, pc.w_min, pc.w_max, pc.k_plus, pc.k_minus
-            if pc.reward_modulated:
-                self.LF[K.LF_KC, c], self.LF[K.LF_DT, c] = pc.k_c, pc.dt
-            if pc.late is None:
-                self.late_rings.append(None)
-                continue
-            n_side = q.pre.N if pc.late == "pre" else q.post.N
-            self.late_rings.append((np.zeros((pc.ring_len, n_side), dtype=np.int64),
-                                    np.zeros(pc.ring_len, dtype=np.int64),
-                                    np.ascontiguousarray(pc.lag, dtype=np.int64)))
-        w_dtype = {q.weight.dtype for q in projs}
-        w_dtype |= {q.plastic.w.dtype for q in projs if getattr(q, "plastic", None) is not None}
-        d_dtype = {q.delay.dtype for q in projs if q.delay is not None}
-        if len(w_dtype) > 1 or len(d_dtype) > 1:
-            raise PynValueError("the numba backend needs one weight dtype and one delay dtype per simulation")
-        self.wproto = np.zeros(0, dtype=w_dtype.pop() if w_dtype else np.float64)
-        self.dproto = np.zeros(0, dtype=d_dtype.pop() if d_dtype else np.int32)
+            if pc.late is not None:
+                n_side = q.pre.N if pc.late == "pre" else q.post.N
+                self._owned[("hist", c)] = np.zeros((pc.ring_len, n_side), dtype=np.int64)
+                self._owned[("hist_n", c)] = np.zeros(pc.ring_len, dtype=np.int64)
+                self._owned[("lag", c)] = np.array(pc.lag, dtype=np.int64)
         self.sorted_rows = self._rows_sorted(projs) if self.threads > 1 else np.zeros(len(projs), np.uint8)
-        # sources
-        src = sim.sources
-        self.SRC_PMAX = np.zeros(max(len(sim.pops), 1))
-        self._cursors = {}
-        for p in sim.pops:
-            if p.is_source and p.index in src.poisson:
-                self.SRC_PMAX[p.index] = src.poisson[p.index].p_max
-            elif p.is_source:
-                self._cursors[p.index] = np.zeros(1, dtype=np.int64)
         # spike buffer
         ntot = sum(p.N for p in sim.pops)
         cap = max(1 << 16, 8 * ntot)
         self.sb = (np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int32),
                    np.zeros(1, dtype=np.int64), np.zeros(len(sim.pops), dtype=np.int64),
                    np.zeros(len(sim.pops), dtype=np.int64))
+        n_stp = sum(getattr(q, "stp_state", None) is not None for q in projs)
         self.STP_R = np.zeros((max(n_stp, 1), cap if n_stp else 1))
 
-    def _tables(self):
-        """The address tables of the simulation's arrays as they are now."""
+    # -- the pools and the record tables -------------------------------------------------------------
+    def _adopt(self):
+        """Move the simulation's arrays into the pools and write the record tables of their offsets."""
         sim = self.sim
-        keep = []
+        slots = []      # (container, key, pool) of every array the kernels use
 
-        def addr(a):
-            keep.append(a)
-            return _addr(a)
+        def use(container, key, pool):
+            slots.append((container, key, pool))
 
-        POP = _table(18, len(sim.pops))
-        ST, PA = [], []
-        SRC = _table(9, len(sim.pops))
-        dummy = np.zeros(1)
         for p in sim.pops:
-            j = p.index
-            POP[K.P_N, j] = p.N
-            POP[K.P_IEXT, j] = addr(p.I_ext)
-            POP[K.P_SPK, j] = addr(p.spiked)
-            POP[K.P_HAS_EXT, j] = p.has_ext
-            POP[K.P_ST, j] = len(ST)
-            fid = self._fid.get(j, -1)
-            if fid >= 0 and not all(_uniform(p.param_list[i]) for i in self._uni[j]):
-                fid = -1    # a parameter is no longer uniform: the separate passes
-            POP[K.P_FID, j] = fid
-            POP[K.P_PA, j] = len(PA)
+            use(p, "I_ext", "F64")
+            use(p, "spiked", "BOOL")
             if p.is_source:
-                POP[K.P_SRC, j] = j
-                ps = sim.sources.poisson.get(j)
+                ps = sim.sources.poisson.get(p.index)
                 if ps is not None:
-                    POP[K.P_MID, j] = -1
-                    SRC[K.S_K0, j], SRC[K.S_K1, j] = ps.k0, ps.k1
+                    use(ps, "state", "I64")
                     if ps.ratio is not None:
-                        SRC[K.S_RATIO, j], SRC[K.S_RATIO_N, j] = addr(ps.ratio), ps.ratio.size
-                    SRC[K.S_STATE, j] = addr(ps.state)
+                        use(ps, "ratio", "F64")
                 else:
-                    POP[K.P_MID, j] = -2
-                    steps, ids = sim.sources.events[j]
-                    SRC[K.S_STEPS, j], SRC[K.S_IDS, j] = addr(steps), addr(ids)
-                    SRC[K.S_NEV, j] = steps.size
-                    SRC[K.S_CUR, j] = addr(self._cursors[j])
-                for row in (K.P_V, K.P_I, K.P_G, K.P_GE):
-                    POP[row, j] = addr(dummy)
+                    use(sim.sources.events, p.index, "I64")       # (steps, ids)
+                    use(self._owned, ("cursor", p.index), "I64")
                 continue
-            POP[K.P_NEURON, j] = 1
-            POP[K.P_HAS_COND, j] = p.has_cond
-            POP[K.P_MID, j] = self.kernels.index((p.model, p.options))
-            POP[K.P_V, j] = addr(p.v)
-            POP[K.P_I, j], POP[K.P_G, j], POP[K.P_GE, j] = addr(p.I), addr(p.G), addr(p.GE)
-            POP[K.P_VPREV, j] = addr(p.v_prev)
+            for i in range(len(p.state_list)):
+                use(p.state_list, i, "F64")
+            for i in range(len(p.param_list)):
+                use(p.param_list, i, "F64")
+            for name in ("I", "G", "GE", "v_prev"):
+                use(p, name, "F64")
             if p.ref_steps is not None:
-                POP[K.P_REFC, j], POP[K.P_REFS, j] = addr(p.ref_count), addr(p.ref_steps)
-            ST.extend(addr(a) for a in p.state_list)
-            PA.extend(addr(a) for a in p.param_list)
-        REC = _table(7, len(sim.receptors))
-        for r, rc in enumerate(sim.receptors):
-            REC[K.R_POST, r], REC[K.R_KIND, r], REC[K.R_N, r] = rc.post.index, self._kind_code[id(rc)], rc.post.N
-            REC[K.R_S, r], REC[K.R_NS, r] = addr(rc.state), rc.state.shape[0]
-            REC[K.R_OUT, r] = _OUT_CODE[rc.output]
-            REC[K.R_RING, r] = addr(rc.ring)
-        PRJ = _table(16, len(sim.projs))
-        for n, q in enumerate(sim.projs):
-            PRJ[K.Q_PRE, n], PRJ[K.Q_REC, n] = q.pre.index, self._rec_index[id(q.receptor)]
-            PRJ[K.Q_ON, n], PRJ[K.Q_SORTED, n] = q.enabled, self.sorted_rows[n]
-            PRJ[K.Q_UD, n] = q.uniform_delay or 0
-            PRJ[K.Q_IP, n], PRJ[K.Q_POST, n] = addr(q.indptr), addr(q.post_idx)
-            if q.weight.size and q.weight.strides == (0,):      # one weight for every synapse
-                keep.append(q.weight)
-                PRJ[K.Q_W, n], PRJ[K.Q_WCONST, n] = q.weight.__array_interface__["data"][0], 1
-            else:
-                PRJ[K.Q_W, n] = addr(q.weight)
+                use(p, "ref_count", "I64")
+                use(p, "ref_steps", "I64")
+        for rc in sim.receptors:
+            use(rc, "state", "F64")
+            use(rc, "ring", "R")
+        for q in sim.projs:
+            use(q, "indptr", "I64")
+            use(q, "post_idx", "I32")
+            use(q, "weight", "W")
             if q.delay is not None:
-                PRJ[K.Q_D, n] = addr(q.delay)
-            PRJ[K.Q_NPRE, n], PRJ[K.Q_NSYN, n] = q.pre.N, q.weight.size
-            st = getattr(q, "stp_state", None)
-            if st is not None:
-                PRJ[K.Q_STP, n] = self.stp_row[n]
-                PRJ[K.Q_STP_U, n], PRJ[K.Q_STP_X, n], PRJ[K.Q_STP_LAST, n] = addr(st.u), addr(st.x), addr(st.last)
-        LT = _table(29, len(self.learners))
-        EPOCH = np.zeros(len(self.learners) + 1, dtype=np.int64)
-        RG = np.zeros(len(self.learners) + 1)
-        RK0 = np.zeros(len(self.learners) + 1, dtype=np.int64)
-        MD = np.zeros(max(len(self.modulators), 1))
-        for m, mod in enumerate(self.modulators):
-            MD[m] = mod.d
-        proj_index = {id(q): n for n, q in enumerate(sim.projs)}
+                use(q, "delay", "D")
+            if getattr(q, "stp_state", None) is not None:
+                use(q.stp_state, "u", "F64")
+                use(q.stp_state, "x", "F64")
+                use(q.stp_state, "last", "I64")
         for c, q in enumerate(self.learners):
             pc, g = q.plastic, q.plastic.index
-            LT[K.L_PRE, c], LT[K.L_POST, c], LT[K.L_W, c] = q.pre.index, q.post.index, addr(pc.w)
-            LT[K.L_NSYN, c], LT[K.L_NPRE, c], LT[K.L_NPOST, c] = pc.w.size, q.pre.N, q.post.N
-            LT[K.L_ROW_PTR, c], LT[K.L_ROW_POST, c] = addr(g.row_ptr), addr(g.row_post)
+            use(pc, "w", "W")
+            for name in ("row_ptr", "row_post", "col_ptr", "col_syn", "col_pre"):
+                use(g, name, "I64")
             if g.row_syn is not None:
-                LT[K.L_ROW_SYN, c] = addr(g.row_syn)
-            LT[K.L_COL_PTR, c], LT[K.L_COL_SYN, c], LT[K.L_COL_PRE, c] = addr(g.col_ptr), addr(g.col_syn), \
-                addr(g.col_pre)
-            LT[K.L_X, c], LT[K.L_Y, c] = addr(pc.X), addr(pc.Y)
-            LT[K.L_EPOCH, c], LT[K.L_NEAREST, c], LT[K.L_MULT, c] = pc.trace_epoch, pc.nearest, pc.multiplicative
-            LT[K.L_NX, c], LT[K.L_NY, c] = pc.X.size, pc.Y.size
-            ring = self.late_rings[c]
-            if ring is not None:
-                LT[K.L_LATE, c] = K.LATE_PRE if pc.late == "pre" else K.LATE_POST
-                LT[K.L_RL, c] = pc.ring_len
-                LT[K.L_HIST, c], LT[K.L_HISTN, c], LT[K.L_LAG, c] = addr(ring[0]), addr(ring[1]), addr(ring[2])
-            EPOCH[c] = pc.ke
-            LT[K.L_PROJ, c] = proj_index[id(q)]
+                use(g, "row_syn", "I64")
+            use(pc, "X", "F64")
+            use(pc, "Y", "F64")
             if pc.reward_modulated:
-                LT[K.L_RSTDP, c], LT[K.L_A, c], LT[K.L_G, c] = 1, addr(pc.a), addr(pc.g)
-                LT[K.L_MOD, c] = self.modulators.index(pc.modulator)
-                RG[c], RK0[c] = pc.G, pc.k0
-        TRC, rec_steps, rec_fill = self._recording(addr)
-        self._keep = keep
-        return (POP[:, :len(sim.pops)], np.asarray(ST + [0], dtype=np.int64), np.asarray(PA + [0], dtype=np.int64),
-                REC[:, :len(sim.receptors)], SRC, PRJ[:, :len(sim.projs)], LT[:, :len(self.learners)], EPOCH,
-                (RG, RK0, MD), TRC, rec_steps, rec_fill)
+                use(pc, "a", "F64")
+                use(pc, "g", "F64")
+            if pc.late is not None:
+                for name in ("hist", "hist_n", "lag"):
+                    use(self._owned, (name, c), "I64")
+        arrays = [(pool, a) for c, key, pool in slots for a in _arrays(_get(c, key))]
+        dtypes = dict(K.POOLS)
+        for pool in ("W", "R", "D"):
+            mine = [a.dtype for p, a in arrays if p == pool]
+            dtypes[pool] = np.result_type(*mine) if mine else (np.int32 if pool == "D" else np.float64)
+        pools = Pools(dtypes)
+        for pool, a in arrays:
+            pools.add(pool, a)
+        pools.adopt([sim, self._owned])
+        self.pools = pools
+        self._bound = [(c, key, _get(c, key)) for c, key, _ in slots]
+        self._tables()
+
+    def _tables(self):
+        """The record tables: sizes, codes, constants and the offsets of the arrays in the pools."""
+        sim, pools, owned = self.sim, self.pools, self._owned
+
+        def at(pool, a):
+            return pools.offset(pool, a)
+
+        POPS = _table(K.POPULATION, len(sim.pops))
+        STATE, PARAMS = [], []
+        for p in sim.pops:
+            t = POPS[p.index]
+            t["n"], t["has_ext"], t["fused"] = p.N, p.has_ext, -1
+            t["I_ext"], t["spiked"] = at("F64", p.I_ext), at("BOOL", p.spiked)
+            t["state"], t["params"] = len(STATE), len(PARAMS)
+            if p.is_source:
+                ps = sim.sources.poisson.get(p.index)
+                if ps is not None:
+                    t["model"] = K.SOURCE_POISSON
+                    t["k0"], t["k1"], t["p_max"] = ps.k0, ps.k1, ps.p_max
+                    if ps.ratio is not None:
+                        t["ratio"], t["n_ratio"] = at("F64", ps.ratio), ps.ratio.size
+                    t["next"] = at("I64", ps.state)
+                else:
+                    t["model"] = K.SOURCE_EVENTS
+                    steps, ids = sim.sources.events[p.index]
+                    t["ev_steps"], t["ev_ids"], t["n_events"] = at("I64", steps), at("I64", ids), steps.size
+                    t["cursor"] = at("I64", owned[("cursor", p.index)])
+                continue
+            t["neuron"], t["has_cond"] = 1, p.has_cond
+            t["model"] = self.kernels.index((p.model, p.options))
+            t["v"] = at("F64", p.v)
+            t["I"], t["G"], t["GE"], t["v_prev"] = (at("F64", a) for a in (p.I, p.G, p.GE, p.v_prev))
+            if p.ref_steps is not None:
+                t["ref_count"], t["ref_steps"] = at("I64", p.ref_count), at("I64", p.ref_steps)
+            STATE.extend(at("F64", a) for a in p.state_list)
+            PARAMS.extend(at("F64", a) for a in p.param_list)
+        self.POPS = POPS
+        self.STATE = np.asarray(STATE + [0], dtype=np.int64)
+        self.PARAMS = np.asarray(PARAMS + [0], dtype=np.int64)
+        RECS = _table(K.RECEPTOR, len(sim.receptors))
+        for r, rc in enumerate(sim.receptors):
+            t = RECS[r]
+            t["post"], t["kind"], t["n"] = rc.post.index, self._kind_code[id(rc)], rc.post.N
+            t["out"], t["E"] = _OUT_CODE[rc.output], rc.E
+            t["state"], t["n_state"] = at("F64", rc.state), rc.state.shape[0]
+            t["ring"] = at("R", rc.ring)
+        self.RECS = RECS
+        PRJS = _table(K.PROJECTION, len(sim.projs))
+        n_stp = 0
+        for n, q in enumerate(sim.projs):
+            t = PRJS[n]
+            t["pre"], t["receptor"] = q.pre.index, self._rec_index[id(q.receptor)]
+            t["sorted"], t["uniform_delay"], t["sign"] = self.sorted_rows[n], q.uniform_delay or 0, q.sign
+            t["indptr"], t["post"] = at("I64", q.indptr), at("I32", q.post_idx)
+            t["w"], t["w_const"] = at("W", q.weight), bool(q.weight.size and q.weight.strides == (0,))
+            if q.delay is not None:
+                t["delay"] = at("D", q.delay)
+            t["n_pre"], t["n_syn"] = q.pre.N, q.weight.size
+            st = getattr(q, "stp_state", None)
+            if st is not None:
+                n_stp += 1
+                t["stp"] = n_stp
+                t["u"], t["x"], t["last"] = at("F64", st.u), at("F64", st.x), at("I64", st.last)
+                t["U"], t["k_rec"], t["k_fac"] = st.U, st.k_rec, -1.0 if st.k_fac is None else st.k_fac
+        self.PRJS = PRJS
+        proj_index = {id(q): n for n, q in enumerate(sim.projs)}
+        LRNS = _table(K.LEARNER, len(self.learners))
+        for c, q in enumerate(self.learners):
+            t = LRNS[c]
+            pc, g = q.plastic, q.plastic.index
+            t["pre"], t["post"], t["proj"] = q.pre.index, q.post.index, proj_index[id(q)]
+            t["w"], t["n_syn"], t["n_pre"], t["n_post"] = at("W", pc.w), pc.w.size, q.pre.N, q.post.N
+            t["row_ptr"], t["row_post"] = at("I64", g.row_ptr), at("I64", g.row_post)
+            if g.row_syn is not None:
+                t["row_syn"] = at("I64", g.row_syn)
+            t["col_ptr"], t["col_syn"], t["col_pre"] = (at("I64", a) for a in (g.col_ptr, g.col_syn, g.col_pre))
+            t["X"], t["Y"], t["n_x"], t["n_y"] = at("F64", pc.X), at("F64", pc.Y), pc.X.size, pc.Y.size
+            t["epoch_steps"], t["nearest"], t["mult"] = pc.trace_epoch, pc.nearest, pc.multiplicative
+            t["a_plus"], t["a_minus"], t["w_min"], t["w_max"] = pc.a_plus, pc.a_minus, pc.w_min, pc.w_max
+            t["k_plus"], t["k_minus"] = pc.k_plus, pc.k_minus
+            if pc.late is not None:
+                t["late"] = K.LATE_PRE if pc.late == "pre" else K.LATE_POST
+                t["ring_len"] = pc.ring_len
+                t["hist"], t["hist_n"], t["lag"] = (at("I64", owned[(name, c)]) for name in ("hist", "hist_n", "lag"))
+            if pc.reward_modulated:
+                t["rstdp"], t["a"], t["g"] = 1, at("F64", pc.a), at("F64", pc.g)
+                t["modulator"] = self.modulators.index(pc.modulator)
+                t["k_c"], t["dt"] = pc.k_c, pc.dt
+        self.LRNS = LRNS
+        MODS = np.zeros(len(self.modulators), dtype=K.MODULATOR)
+        for m, mod in enumerate(self.modulators):
+            MODS[m]["source"] = -1 if mod.source is None else mod.source
+            MODS[m]["per_spike"], MODS[m]["baseline"], MODS[m]["decay"] = mod.per_spike, mod.baseline, mod.decay
+        self.MODS = MODS
+
+    def _refresh(self):
+        """The fields of the tables that the simulation may change between calls."""
+        sim = self.sim
+        for j, fid in self._fid.items():
+            p = sim.pops[j]
+            if not all(_uniform(p.param_list[i]) for i in self._uni[j]):
+                fid = -1    # a parameter is no longer uniform: the separate passes
+            self.POPS[j]["fused"] = fid
+        if len(sim.projs):
+            self.PRJS["on"] = [q.enabled for q in sim.projs]
+        for c, q in enumerate(self.learners):
+            pc = q.plastic
+            self.LRNS[c]["ke"] = pc.ke
+            if pc.reward_modulated:
+                self.LRNS[c]["G"], self.LRNS[c]["k0"] = pc.G, pc.k0
+        for m, mod in enumerate(self.modulators):
+            self.MODS[m]["d"] = mod.d
+
+    def _write_back(self):
+        """The fields of the tables the compiled code changed, into the simulation's objects."""
+        for c, q in enumerate(self.learners):
+            pc = q.plastic
+            pc.ke = int(self.LRNS[c]["ke"])
+            if pc.reward_modulated:
+                pc.G, pc.k0 = float(self.LRNS[c]["G"]), int(self.LRNS[c]["k0"])
+        for m, mod in enumerate(self.modulators):
+            mod.d = float(self.MODS[m]["d"])
 
     @staticmethod
     def _rows_sorted(projs) -> np.ndarray:
@@ -434,11 +484,14 @@ class NumbaBackend:
             out[n] = bool(up.all())
         return out
 
-    def _recording(self, addr):
+    def _recording(self):
+        """The recorded traces' table (offsets into the recorder's chunk block), sampling steps, fill."""
         r = self.sim.recorder
         if r.chunk is None:
-            return _table(4, 0)[:, :0], np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
-        TRC = _table(4, len(r.chunk))
+            return np.zeros(0, dtype=K.TRACE), np.zeros(1), np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+        block = r.block
+        TRCS = np.zeros(len(r.chunk), dtype=K.TRACE)
+        base = block.__array_interface__["data"][0]
         for c, ((j, var), arr) in enumerate(r.chunk.items()):
             p = self.sim.pops[j]
             if var in p.model.state:
@@ -447,32 +500,30 @@ class NumbaBackend:
                 code = REC_I_EXT
             else:
                 code = REC_I_SYN
-            TRC[:, c] = j, code, addr(arr), p.N
-        return TRC[:, :len(r.chunk)], np.ascontiguousarray(r.chunk_steps), np.array([r.fill], dtype=np.int64)
+            off = (arr.__array_interface__["data"][0] - base) // block.itemsize
+            TRCS[c] = j, code, off, p.N
+        return TRCS, block, np.ascontiguousarray(r.chunk_steps), np.array([r.fill], dtype=np.int64)
 
     # -- running ---------------------------------------------------------------
     def _call(self, n):
         sim = self.sim
-        POP, ST, PA, REC, SRC, PRJ, LT, EPOCH, (RG, RK0, MD), TRC, rec_steps, rec_fill = self._tables()
+        self.push()
+        self._refresh()
+        TRCS, RB, rec_steps, rec_fill = self._recording()
         if self.threads > 1:
             numba.set_num_threads(self.threads)
         sb_step, sb_id, sb_pop, fill, spk_lo, spk_hi = self.sb
+        P = self.pools
         args = dict(
-            k0=sim.k, nsteps=n, dt=sim.dt, L=sim.ring_len, rng=sim.rng_run, POP=POP, ST=ST, PA=PA, REC=REC,
-            RECF=self.RECF, CUR=self.CUR, CUR_AMP=self.CUR_AMP, C_TAB=self.C_TAB, C_IDX=self.C_IDX, NOI=self.NOI,
-            NOI_F=self.NOI_F, N_IDX=self.N_IDX, PSN=self.PSN, PSN_F=self.PSN_F, PSN_INC=self.PSN_INC,
-            PSN_K=self.PSN_K, P_CDF=self.P_CDF, P_IDX=self.P_IDX, SRC=SRC, SRC_PMAX=self.SRC_PMAX, PRJ=PRJ,
-            PRJ_F=self.PRJ_F, STP_R=self.STP_R, LT=LT, LF=self.LF, EPOCH=EPOCH, RG=RG, RK0=RK0, MOD=self.MOD,
-            MODF=self.MODF, MD=MD, rec_steps=rec_steps, rec_fill=rec_fill, TRC=TRC, sb_step=sb_step, sb_id=sb_id,
-            sb_pop=sb_pop, fill=fill, spk_lo=spk_lo, spk_hi=spk_hi, rproto=self.rproto, wproto=self.wproto,
-            dproto=self.dproto, nparts=self.threads)
+            k0=sim.k, nsteps=n, dt=sim.dt, L=sim.ring_len, rng=sim.rng_run, F64=P["F64"], I64=P["I64"],
+            I32=P["I32"], BOOL=P["BOOL"], W=P["W"], R=P["R"], D=P["D"], POPS=self.POPS, STATE=self.STATE,
+            PARAMS=self.PARAMS, RECS=self.RECS, RARGS=self.RARGS, CURS=self.CURS, C_TAB=self.C_TAB,
+            C_IDX=self.C_IDX, NOIS=self.NOIS, N_IDX=self.N_IDX, PSNS=self.PSNS, PSN_INC=self.PSN_INC,
+            P_CDF=self.P_CDF, P_IDX=self.P_IDX, PRJS=self.PRJS, STP_R=self.STP_R, LRNS=self.LRNS, MODS=self.MODS,
+            rec_steps=rec_steps, rec_fill=rec_fill, TRCS=TRCS, RB=RB, sb_step=sb_step, sb_id=sb_id,
+            sb_pop=sb_pop, fill=fill, spk_lo=spk_lo, spk_hi=spk_hi, nparts=self.threads)
         done, status, j = self._run(*[args[name] for name in numba_codegen.DRIVER_ARGS])
-        for c, q in enumerate(self.learners):
-            q.plastic.ke = int(EPOCH[c])
-            if q.plastic.reward_modulated:
-                q.plastic.G, q.plastic.k0 = float(RG[c]), int(RK0[c])
-        for m, mod in enumerate(self.modulators):
-            mod.d = float(MD[m])
+        self._write_back()
         if sim.recorder.chunk is not None:
             sim.recorder.fill = int(rec_fill[0])
         self._flush_spikes()

@@ -41,7 +41,7 @@ from .jit import cache_root, functions_key, jit_function, model_key  # noqa: F40
 log = logging.getLogger("pyn_core")
 
 #: Bumped whenever the templates below change.
-GENERATOR_VERSION = "17"
+GENERATOR_VERSION = "18"
 
 _MODELS: dict[str, object] = {}     # model key -> NeuronModel
 _JITTED: dict[str, tuple] = {}      # model key -> (step, reset) dispatchers
@@ -93,11 +93,10 @@ from numba import njit, prange
 from pyn_core.engine.numba import kernels as K
 from pyn_core.engine.numba.codegen import model_functions, synapse_functions
 
-_F64, _I64, _BOOL = K._F64, K._I64, K._BOOL
-
 '''
 
-_INTEGRATE_ARGS = "k, j, dt, POP, ST, PA, sb_step, sb_id, sb_pop, fill"
+_INTEGRATE_ARGS = "k, j, dt, F64, I64, BOOL, POPS, STATE, PARAMS, sb_step, sb_id, sb_pop, fill"
+_PART_ARGS = "k, j, dt, F64, I64, BOOL, POPS, STATE, PARAMS, part, nparts"
 
 
 def _views(model, crossing, refractory, uniform=()):
@@ -107,15 +106,15 @@ def _views(model, crossing, refractory, uniform=()):
     neuron) are bound to that value, a scalar.
     """
     ns, npar = len(model.state), len(model.params)
-    L = ["    so = POP[K.P_ST, j]", "    po = POP[K.P_PA, j]"]
-    L += [f"    s{i} = K.at(ST[so + {i}], n, _F64)" for i in range(ns)]
-    L += [f"    p{i} = K.at(PA[po + {i}], n, _F64)" + ("[0]" if i in uniform else "") for i in range(npar)]
-    L += ["    I = K.at(POP[K.P_I, j], n, _F64)", "    G = K.at(POP[K.P_G, j], n, _F64)",
-          "    GE = K.at(POP[K.P_GE, j], n, _F64)", "    spk = K.at(POP[K.P_SPK, j], n, _BOOL)"]
+    L = ["    pop = POPS[j]", "    so = pop.state", "    po = pop.params"]
+    L += [f"    s{i} = K.at(F64, STATE[so + {i}], n)" for i in range(ns)]
+    L += [f"    p{i} = K.at(F64, PARAMS[po + {i}], n)" + ("[0]" if i in uniform else "") for i in range(npar)]
+    L += ["    I = K.at(F64, pop.I, n)", "    G = K.at(F64, pop.G, n)",
+          "    GE = K.at(F64, pop.GE, n)", "    spk = K.at(BOOL, pop.spiked, n)"]
     if crossing:
-        L += ["    v_old = K.at(POP[K.P_VPREV, j], n, _F64)"]
+        L += ["    v_old = K.at(F64, pop.v_prev, n)"]
     if refractory:
-        L += ["    refc = K.at(POP[K.P_REFC, j], n, _I64)", "    refs = K.at(POP[K.P_REFS, j], n, _I64)"]
+        L += ["    refc = K.at(I64, pop.ref_count, n)", "    refs = K.at(I64, pop.ref_steps, n)"]
     return L
 
 
@@ -193,11 +192,11 @@ def _integrate_source(m: int, model, options) -> str:
     out = []
     for kind in ("serial", "part"):
         if kind == "serial":
-            L = ["@njit(cache=True, nogil=True)", f"def integrate{m}({_INTEGRATE_ARGS}):", "    n = POP[K.P_N, j]",
+            L = ["@njit(cache=True, nogil=True)", f"def integrate{m}({_INTEGRATE_ARGS}):", "    n = POPS[j].n",
                  "    lo, hi = 0, n"]
         else:
-            L = ["@njit(cache=True, nogil=True)", f"def integrate{m}_part(k, j, dt, POP, ST, PA, part, nparts):",
-                 "    n = POP[K.P_N, j]", "    lo, hi = K.part_range(n, part, nparts)"]
+            L = ["@njit(cache=True, nogil=True)", f"def integrate{m}_part({_PART_ARGS}):",
+                 "    n = POPS[j].n", "    lo, hi = K.part_range(n, part, nparts)"]
         L += _views(model, crossing, refractory)
         L += ["    bad = 0", "    for i in range(lo, hi):"]
         L += _step_lines(m, model, options, ("I[i]", "G[i]", "GE[i]"))
@@ -207,7 +206,7 @@ def _integrate_source(m: int, model, options) -> str:
     return "\n".join(out)
 
 
-_FUSED_ARGS = "k, j, dt, slot, L, POP, ST, PA, REC, RECF, rproto, sb_step, sb_id, sb_pop, fill, store"
+_FUSED_ARGS = "k, j, dt, slot, L, F64, I64, BOOL, R, POPS, STATE, PARAMS, RECS, RARGS, sb_step, sb_id, sb_pop, fill, store"
 
 
 def _kind_names(kind):
@@ -227,11 +226,11 @@ def _receptor_views(kind, r="r", pre="", indent="    ") -> list[str]:
     xs, args = _kind_names(kind)
     L = []
     if kind.output != "voltage":
-        L += [f"{indent}{pre}S = K.at2(REC[K.R_S, {r}], {len(xs)}, n, _F64)"]
+        L += [f"{indent}{pre}S = K.at2(F64, RECS[{r}].state, {len(xs)}, n)"]
         L += [f"{indent}{pre}s{z} = {pre}S[{z}]" for z in range(len(xs))]
-    L += [f"{indent}{pre}a{t} = RECF[K.RF_ARGS + {t}, {r}]" for t in range(len(args))]
+    L += [f"{indent}{pre}a{t} = RARGS[{r}, {t}]" for t in range(len(args))]
     if kind.output == "conductance":
-        L += [f"{indent}{pre}E = RECF[K.RF_E, {r}]"]
+        L += [f"{indent}{pre}E = RECS[{r}].E"]
     return L
 
 
@@ -275,28 +274,28 @@ def _kind_source(c: int, kind) -> str:
     ``deliver_too``, contribution and decay in one pass).  Each calls the
     kind's own compiled ``arrive``, ``value`` and ``decay``.
     """
-    head = ["    n = REC[K.R_N, r]", "    j = REC[K.R_POST, r]"] + _receptor_views(kind)
+    head = ["    n = RECS[r].n", "    j = RECS[r].post"] + _receptor_views(kind)
     out_lines = []
     if kind.output == "current":
-        out_lines = ["    I = K.at(POP[K.P_I, j], n, _F64)"]
+        out_lines = ["    I = K.at(F64, POPS[j].I, n)"]
     elif kind.output == "conductance":
-        out_lines = ["    G = K.at(POP[K.P_G, j], n, _F64)", "    GE = K.at(POP[K.P_GE, j], n, _F64)"]
-    ring = ["    row = K.at2(REC[K.R_RING, r], L, n, rproto)[slot]"]
-    vline = ["    v = K.at(POP[K.P_V, j], n, _F64)"] if kind.output == "voltage" else []
+        out_lines = ["    G = K.at(F64, POPS[j].G, n)", "    GE = K.at(F64, POPS[j].GE, n)"]
+    ring = ["    row = K.at2(R, RECS[r].ring, L, n)[slot]"]
+    vline = ["    v = K.at(F64, POPS[j].v, n)"] if kind.output == "voltage" else []
     fns = []
-    fns.append(["@njit(cache=True, nogil=True)", f"def deliver{c}(r, slot, L, REC, RECF, POP, rproto, lo, hi):"]
+    fns.append(["@njit(cache=True, nogil=True)", f"def deliver{c}(r, slot, L, F64, R, POPS, RECS, RARGS, lo, hi):"]
                + head + ring + vline + ["    for i in range(lo, hi):"]
                + _receptor_neuron(c, kind, "", True, False, False))
     body = _receptor_neuron(c, kind, "", False, True, False)
-    fns.append(["@njit(cache=True, nogil=True)", f"def sums{c}(r, REC, RECF, POP, lo, hi):"] + head + out_lines
+    fns.append(["@njit(cache=True, nogil=True)", f"def sums{c}(r, F64, POPS, RECS, RARGS, lo, hi):"] + head + out_lines
                + (["    for i in range(lo, hi):"] + body if body else ["    return"]))
     body = _receptor_neuron(c, kind, "", False, False, True)
-    fns.append(["@njit(cache=True, nogil=True)", f"def decay{c}(r, REC, RECF, dt, lo, hi):"] + head
+    fns.append(["@njit(cache=True, nogil=True)", f"def decay{c}(r, F64, RECS, RARGS, dt, lo, hi):"] + head
                + (["    for i in range(lo, hi):"] + body if body else ["    return"]))
     both = _receptor_neuron(c, kind, "", True, True, True)
     after = _receptor_neuron(c, kind, "", False, True, True)
     fns.append(["@njit(cache=True, nogil=True)",
-                f"def pass{c}(r, slot, L, REC, RECF, POP, rproto, dt, deliver_too):"] + head + out_lines + ring + vline
+                f"def pass{c}(r, slot, L, F64, R, POPS, RECS, RARGS, dt, deliver_too):"] + head + out_lines + ring + vline
                + ["    if deliver_too:", "        for i in range(n):"] + ["    " + x for x in both]
                + (["    else:", "        for i in range(n):"] + ["    " + x for x in after] if after else []))
     return "\n\n\n".join("\n".join(f) for f in fns) + "\n\n\n"
@@ -314,28 +313,28 @@ def _dispatch(n_kinds: int, call: str, indent: str) -> list[str]:
 
 def _receptor_phases_source(n_kinds: int) -> str:
     """The receptor phases over every receptor of a simulation, dispatching on the kind code."""
-    loop = ["    for r in range(REC.shape[1]):", "        c = REC[K.R_KIND, r]"]
-    part = ["        lo, hi = K.part_range(REC[K.R_N, r], part, nparts)"]
+    loop = ["    for r in range(RECS.size):", "        c = RECS[r].kind"]
+    part = ["        lo, hi = K.part_range(RECS[r].n, part, nparts)"]
     fns = [
-        ["@njit(cache=True, nogil=True)", "def deliver(slot, L, REC, RECF, POP, rproto, part=0, nparts=1):",
+        ["@njit(cache=True, nogil=True)", "def deliver(slot, L, F64, R, POPS, RECS, RARGS, part=0, nparts=1):",
          '    """Phase deliver: the ring slot of every receptor (neurons of part ``part`` of ``nparts``)."""']
-        + loop + part + _dispatch(n_kinds, "deliver{c}(r, slot, L, REC, RECF, POP, rproto, lo, hi)", "        "),
-        ["@njit(cache=True, nogil=True)", "def sum_inputs(POP, REC, RECF, part=0, nparts=1):",
+        + loop + part + _dispatch(n_kinds, "deliver{c}(r, slot, L, F64, R, POPS, RECS, RARGS, lo, hi)", "        "),
+        ["@njit(cache=True, nogil=True)", "def sum_inputs(F64, POPS, RECS, RARGS, part=0, nparts=1):",
          '    """Phase sum_inputs: I from I_ext and the current kinds, G and GE from the conductance kinds."""',
-         "    K.init_inputs(POP, part, nparts, False)"]
-        + loop + part + _dispatch(n_kinds, "sums{c}(r, REC, RECF, POP, lo, hi)", "        "),
-        ["@njit(cache=True, nogil=True)", "def decay(REC, RECF, dt, part=0, nparts=1):",
+         "    K.init_inputs(F64, POPS, part, nparts, False)"]
+        + loop + part + _dispatch(n_kinds, "sums{c}(r, F64, POPS, RECS, RARGS, lo, hi)", "        "),
+        ["@njit(cache=True, nogil=True)", "def decay(F64, RECS, RARGS, dt, part=0, nparts=1):",
          '    """Phase decay: every receptor one step."""']
-        + loop + part + _dispatch(n_kinds, "decay{c}(r, REC, RECF, dt, lo, hi)", "        "),
+        + loop + part + _dispatch(n_kinds, "decay{c}(r, F64, RECS, RARGS, dt, lo, hi)", "        "),
         ["@njit(cache=True, nogil=True)",
-         "def receptor_pass(slot, L, POP, REC, RECF, rproto, dt, deliver_too, skip_fused=False):",
+         "def receptor_pass(slot, L, F64, R, POPS, RECS, RARGS, dt, deliver_too, skip_fused=False):",
          '    """Fusion receptor_pass: deliver (when ``deliver_too``) + sum_inputs + decay, one pass per receptor.',
          "",
-         "    With ``skip_fused``, the populations with a population kernel (``P_FID >= 0``), which do all",
+         "    With ``skip_fused``, the populations with a population kernel (``fused >= 0``), which do all",
          '    of this in their own neuron loop, and their receptors are left out."""',
-         "    K.init_inputs(POP, 0, 1, skip_fused)"]
-        + loop + ["        if skip_fused and POP[K.P_FID, REC[K.R_POST, r]] >= 0:", "            continue"]
-        + _dispatch(n_kinds, "pass{c}(r, slot, L, REC, RECF, POP, rproto, dt, deliver_too)", "        "),
+         "    K.init_inputs(F64, POPS, 0, 1, skip_fused)"]
+        + loop + ["        if skip_fused and POPS[RECS[r].post].fused >= 0:", "            continue"]
+        + _dispatch(n_kinds, "pass{c}(r, slot, L, F64, R, POPS, RECS, RARGS, dt, deliver_too)", "        "),
     ]
     return "\n\n\n".join("\n".join(f) for f in fns) + "\n\n\n"
 
@@ -360,17 +359,17 @@ def _fused_source(f: int, m: int, model, options, has_cond: bool, kinds, kind_ob
     refractory = model.refractory is not None
     crossing = model.spike_kind == "crossing" and not refractory
     nr = len(kinds)
-    L = ["@njit(cache=True, nogil=True)", f"def fused{f}({_FUSED_ARGS}):", "    n = POP[K.P_N, j]", "    lo, hi = 0, n"]
+    L = ["@njit(cache=True, nogil=True)", f"def fused{f}({_FUSED_ARGS}):", "    n = POPS[j].n", "    lo, hi = 0, n"]
     L += _views(model, crossing, refractory, uniform)
-    L += ["    e = K.at(POP[K.P_IEXT, j], n, _F64)", "    vd = K.at(POP[K.P_V, j], n, _F64)"]
+    L += ["    e = K.at(F64, pop.I_ext, n)", "    vd = K.at(F64, pop.v, n)"]
     if nr:
         L += [f"    r{t} = -1" for t in range(nr)]
-        L += ["    c = 0", "    for r in range(REC.shape[1]):", "        if REC[K.R_POST, r] == j:"]
+        L += ["    c = 0", "    for r in range(RECS.size):", "        if RECS[r].post == j:"]
         for t in range(nr):
             L += [f"            {'if' if t == 0 else 'elif'} c == {t}:", f"                r{t} = r"]
         L += ["            c += 1"]
     for t, code in enumerate(kinds):
-        L += [f"    row{t} = K.at2(REC[K.R_RING, r{t}], L, n, rproto)[slot]"]
+        L += [f"    row{t} = K.at2(R, RECS[r{t}].ring, L, n)[slot]"]
         L += _receptor_views(kind_objs[code], r=f"r{t}", pre=f"r{t}")
     L += ["    bad = 0"]
     B = ["        a = e[i]"]
@@ -396,31 +395,34 @@ def _fused_source(f: int, m: int, model, options, has_cond: bool, kinds, kind_ob
 # ---------------------------------------------------------------------------
 # the driver: one fragment per phase of pyn_core.engine.phases.STEP
 # ---------------------------------------------------------------------------
-#: The arguments of the drivers ``run`` and ``run_par``, in order (the backend passes them by these names).
+#: The arguments of the drivers ``run`` and ``run_par``, in order (the backend passes them by these names):
+#: the pools (:mod:`.pools`), the record tables (:mod:`.kernels`), the stimuli's value tables, the
+#: recording block and the spike buffer.
 DRIVER_ARGS = (
-    "k0", "nsteps", "dt", "L", "rng", "POP", "ST", "PA", "REC", "RECF", "CUR", "CUR_AMP", "C_TAB", "C_IDX",
-    "NOI", "NOI_F", "N_IDX", "PSN", "PSN_F", "PSN_INC", "PSN_K", "P_CDF", "P_IDX", "SRC", "SRC_PMAX", "PRJ",
-    "PRJ_F", "STP_R", "LT", "LF", "EPOCH", "RG", "RK0", "MOD", "MODF", "MD", "rec_steps", "rec_fill", "TRC",
-    "sb_step", "sb_id", "sb_pop", "fill", "spk_lo", "spk_hi", "rproto", "wproto", "dproto", "nparts")
+    "k0", "nsteps", "dt", "L", "rng", "F64", "I64", "I32", "BOOL", "W", "R", "D", "POPS", "STATE", "PARAMS",
+    "RECS", "RARGS", "CURS", "C_TAB", "C_IDX", "NOIS", "N_IDX", "PSNS", "PSN_INC", "P_CDF", "P_IDX", "PRJS",
+    "STP_R", "LRNS", "MODS", "rec_steps", "rec_fill", "TRCS", "RB", "sb_step", "sb_id", "sb_pop", "fill",
+    "spk_lo", "spk_hi", "nparts")
 
-_STIMULATE = ("K.stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_INC, "
-              "PSN_K, P_CDF, P_IDX)")
-_FLUSH_STP = ["K.flush_rows(k, LT, LF, RG, PRJ, spk_lo, spk_hi, sb_id, wproto)",
-              "for q in range(PRJ.shape[1]):",
-              "    if PRJ[K.Q_STP, q] > 0:",
-              "        K.stp_release(k, PRJ, PRJ_F, q, spk_lo, spk_hi, sb_id, STP_R[PRJ[K.Q_STP, q] - 1])"]
-_PLASTICITY = "K.plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, wproto)"
+_STIMULATE = "K.stimulate(k, rng, F64, POPS, RECS, CURS, C_TAB, C_IDX, NOIS, N_IDX, PSNS, PSN_INC, P_CDF, P_IDX)"
+_FLUSH_STP = ["K.flush_rows(k, F64, I64, W, LRNS, PRJS, spk_lo, spk_hi, sb_id)",
+              "for q in range(PRJS.size):",
+              "    if PRJS[q].stp > 0:",
+              "        K.stp_release(k, F64, I64, PRJS, q, spk_lo, spk_hi, sb_id, STP_R[PRJS[q].stp - 1])"]
+_PLASTICITY = "K.plasticity(k, F64, I64, W, LRNS, MODS, spk_lo, spk_hi, sb_id)"
+_FIRE_SOURCE = "K.fire_source(k, j, rng, F64, I64, BOOL, POPS, sb_step, sb_id, sb_pop, fill)"
+_NEURONS_ARGS = "F64, I64, BOOL, R, POPS, STATE, PARAMS, RECS, RARGS, nparts"
 
 
 def _serial_fragments(n_models: int, n_fused: int) -> dict[str, list[str]]:
     """The serial driver's code of each phase (8-space indented lines of the step loop)."""
-    integrate = ["for j in range(POP.shape[1]):",
+    integrate = ["for j in range(POPS.size):",
                  "    spk_lo[j] = fill[0]",
-                 "    mid = POP[K.P_MID, j]",
-                 "    fid = POP[K.P_FID, j] if fuse else -1",
+                 "    mid = POPS[j].model",
+                 "    fid = POPS[j].fused if fuse else -1",
                  "    bad = 0",
                  "    if mid < 0:",
-                 "        K.fire_source(k, j, rng, POP, SRC, SRC_PMAX, sb_step, sb_id, sb_pop, fill)"]
+                 f"        {_FIRE_SOURCE}"]
     for f in range(n_fused):
         integrate += [f"    elif fid == {f}:                # fusion population_kernel",
                       f"        bad = fused{f}({_FUSED_ARGS})"]
@@ -432,15 +434,14 @@ def _serial_fragments(n_models: int, n_fused: int) -> dict[str, list[str]]:
                   "        return step, 1, j"]
     return {
         "deliver": ["if poisson_drive:       # else in receptor_pass or the population kernels",
-                    "    deliver(slot, L, REC, RECF, POP, rproto)"],
+                    "    deliver(slot, L, F64, R, POPS, RECS, RARGS)"],
         "external_input": [_STIMULATE],
         "sum_inputs": ["# fusion receptor_pass (deliver unless done above, sum_inputs, decay); the populations",
                        "# with a population kernel are left out when it runs",
-                       "receptor_pass(slot, L, POP, REC, RECF, rproto, dt, not poisson_drive, fuse)"],
-        "record": ["K.record(k, rec_steps, rec_fill, TRC, POP, ST)"],
+                       "receptor_pass(slot, L, F64, R, POPS, RECS, RARGS, dt, not poisson_drive, fuse)"],
+        "record": ["K.record(k, rec_steps, rec_fill, TRCS, RB, F64, POPS, STATE)"],
         "integrate": integrate,
-        "propagate": _FLUSH_STP + ["K.propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, "
-                                   "dproto)"],
+        "propagate": _FLUSH_STP + ["K.propagate(k, L, I64, I32, W, R, D, PRJS, RECS, spk_lo, spk_hi, sb_id, STP_R)"],
         "plasticity": [_PLASTICITY],
         "decay": ["# done in receptor_pass (fusion receptor_pass)"],
     }
@@ -449,33 +450,32 @@ def _serial_fragments(n_models: int, n_fused: int) -> dict[str, list[str]]:
 def _parallel_fragments() -> dict[str, list[str]]:
     """The threaded driver's code of each phase."""
     return {
-        "deliver": ["_deliver_par(slot, L, REC, RECF, POP, rproto, nparts)"],
+        "deliver": ["_deliver_par(slot, L, F64, R, POPS, RECS, RARGS, nparts)"],
         "external_input": [_STIMULATE],
         "sum_inputs": ["rf = rec_fill[0]",
                        "rec_now = rf < rec_steps.size and rec_steps[rf] == k",
                        "if rec_now:             # the sums first, on their own: recording reads them",
-                       "    _neurons_par(k, dt, POP, ST, PA, REC, RECF, nparts, True, False)"],
+                       f"    _neurons_par(k, dt, {_NEURONS_ARGS}, True, False)"],
         "record": ["if rec_now:",
-                   "    K.record(k, rec_steps, rec_fill, TRC, POP, ST)"],
-        "integrate": ["bad = _neurons_par(k, dt, POP, ST, PA, REC, RECF, nparts, not rec_now, True)",
+                   "    K.record(k, rec_steps, rec_fill, TRCS, RB, F64, POPS, STATE)"],
+        "integrate": [f"bad = _neurons_par(k, dt, {_NEURONS_ARGS}, not rec_now, True)",
                       "if bad > 0:",
-                      "    for j in range(POP.shape[1]):",
-                      "        if POP[K.P_MID, j] >= 0:",
-                      "            v = K.at(ST[POP[K.P_ST, j]], POP[K.P_N, j], K._F64)",
+                      "    for j in range(POPS.size):",
+                      "        if POPS[j].model >= 0:",
+                      "            v = K.at(F64, STATE[POPS[j].state], POPS[j].n)",
                       "            for i in range(v.size):",
                       "                if not np.isfinite(v[i]):",
                       "                    return step, 1, j",
-                      "for j in range(POP.shape[1]):",
+                      "for j in range(POPS.size):",
                       "    spk_lo[j] = fill[0]",
-                      "    if POP[K.P_MID, j] < 0:",
-                      "        K.fire_source(k, j, rng, POP, SRC, SRC_PMAX, sb_step, sb_id, sb_pop, fill)",
+                      "    if POPS[j].model < 0:",
+                      f"        {_FIRE_SOURCE}",
                       "    else:",
-                      "        K.collect_spikes(k, j, K.at(POP[K.P_SPK, j], POP[K.P_N, j], K._BOOL), sb_step, sb_id,",
-                      "                         sb_pop, fill)",
+                      "        K.collect_spikes(k, j, K.at(BOOL, POPS[j].spiked, POPS[j].n), sb_step, sb_id, sb_pop, fill)",
                       "    spk_hi[j] = fill[0]"],
         "propagate": _FLUSH_STP + ["# fusion propagate_decay: propagation and decay in one parallel region",
-                                   "_propagate_decay_par(k, dt, L, PRJ, PRJ_F, REC, RECF, spk_lo, spk_hi, sb_id, STP_R, "
-                                   "rproto, wproto, dproto, nparts)"],
+                                   "_propagate_decay_par(k, dt, L, F64, I64, I32, W, R, D, PRJS, RECS, RARGS, spk_lo, "
+                                   "spk_hi, sb_id, STP_R, nparts)"],
         "plasticity": [_PLASTICITY],
         "decay": ["# done in _propagate_decay_par (fusion propagate_decay)"],
     }
@@ -501,10 +501,10 @@ def run({args}):
     ``j`` diverged during step ``k0 + steps``.
     """
     ntot = 0
-    for j in range(POP.shape[1]):
-        ntot += POP[K.P_N, j]
+    for j in range(POPS.size):
+        ntot += POPS[j].n
     cap = sb_step.size
-    poisson_drive = PSN.shape[1] > 0
+    poisson_drive = PSNS.size > 0
     for step in range(nsteps):
         k = k0 + step
         if fill[0] + ntot > cap:
@@ -525,15 +525,15 @@ def run({args}):
 '''
 
 _DRIVER_PAR = '''@njit(cache=True, nogil=True, parallel=True)
-def _neurons_par(k, dt, POP, ST, PA, REC, RECF, nparts, sums, integrate):
+def _neurons_par(k, dt, F64, I64, BOOL, R, POPS, STATE, PARAMS, RECS, RARGS, nparts, sums, integrate):
     """Input sums and/or the integration of every population, the neurons split into ``nparts``."""
     bad = 0
     for part in prange(nparts):
         if sums:
-            sum_inputs(POP, REC, RECF, part, nparts)
+            sum_inputs(F64, POPS, RECS, RARGS, part, nparts)
         if integrate:
-            for j in range(POP.shape[1]):
-                mid = POP[K.P_MID, j]
+            for j in range(POPS.size):
+                mid = POPS[j].model
                 if mid < 0:
                     continue
 {dispatch}
@@ -541,17 +541,17 @@ def _neurons_par(k, dt, POP, ST, PA, REC, RECF, nparts, sums, integrate):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _deliver_par(slot, L, REC, RECF, POP, rproto, nparts):
+def _deliver_par(slot, L, F64, R, POPS, RECS, RARGS, nparts):
     for part in prange(nparts):
-        deliver(slot, L, REC, RECF, POP, rproto, part, nparts)
+        deliver(slot, L, F64, R, POPS, RECS, RARGS, part, nparts)
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _propagate_decay_par(k, dt, L, PRJ, PRJ_F, REC, RECF, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto,
+def _propagate_decay_par(k, dt, L, F64, I64, I32, W, R, D, PRJS, RECS, RARGS, spk_lo, spk_hi, sb_id, STP_R,
                          nparts):
     for part in prange(nparts):
-        K.propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto, part, nparts)
-        decay(REC, RECF, dt, part, nparts)
+        K.propagate(k, L, I64, I32, W, R, D, PRJS, RECS, spk_lo, spk_hi, sb_id, STP_R, part, nparts)
+        decay(F64, RECS, RARGS, dt, part, nparts)
 
 
 @njit(cache=True, nogil=True)
@@ -565,8 +565,8 @@ def run_par({args}):
     order, so everything downstream is as in the serial run.
     """
     ntot = 0
-    for j in range(POP.shape[1]):
-        ntot += POP[K.P_N, j]
+    for j in range(POPS.size):
+        ntot += POPS[j].n
     cap = sb_step.size
     for step in range(nsteps):
         k = k0 + step
@@ -586,7 +586,7 @@ def _driver_source(n_models: int, parallel: bool, n_fused: int = 0) -> str:
         dispatch = []
         for m in range(n_models):
             dispatch.append(f"                {'if' if m == 0 else 'elif'} mid == {m}:")
-            dispatch.append(f"                    bad += integrate{m}_part(k, j, dt, POP, ST, PA, part, nparts)")
+            dispatch.append(f"                    bad += integrate{m}_part({_PART_ARGS})")
         return _DRIVER_PAR.format(dispatch="\n".join(dispatch) or "                pass", args=args,
                                   body=_step_body(_parallel_fragments()))
     return _DRIVER.format(args=args, body=_step_body(_serial_fragments(n_models, n_fused)))

@@ -3,12 +3,15 @@
 Each function is one phase of the per-step schedule of
 :mod:`pyn_core.engine.numpy.backend` (the reference), written as plain loops
 over the simulation's own arrays.  The arrays of a network (one per
-population, receptor, projection, ...) reach the compiled code as *address
-tables*: int64 tables holding, per item, the address of each of its arrays
-and its sizes, turned back into array views with :func:`at` (views that
-carry their shape, so ``PYN_NUMBA_BOUNDSCHECK=1`` checks every index).  The backend
-keeps the arrays alive and rebuilds the tables before every call, so one
-compiled kernel serves every network and nothing is copied.
+population, receptor, projection, ...) live in the *pools* of
+:mod:`.pools`, one contiguous array per element type; each population,
+receptor, stimulus, projection, learning connection, modulator and recorded
+trace is one record of a typed table (the record types below), whose named
+fields hold its sizes, codes, constants and the offsets of its arrays in
+the pools.  :func:`at` and :func:`at2` turn an offset into a view of the
+pool (checked against the pool's bounds under ``PYN_NUMBA_BOUNDSCHECK=1``,
+which also checks every index).  One compiled kernel serves every network
+and nothing is copied per step.
 
 Every loop visits neurons and synapses in the order the numpy backend does
 and evaluates the same expressions, so sums come out bit for bit equal.
@@ -25,68 +28,83 @@ from pathlib import Path
 
 import numba
 import numpy as np
-from numba import carray, njit, types
-from numba.extending import intrinsic
+from numba import njit
 
 from .. import elementwise
 from .jit import BOUNDSCHECK, cache_root, jit_function
 
-#: Outputs of a receptor's synapse kind (``R_OUT``).
+#: Outputs of a receptor's synapse kind (``RECEPTOR.out``).
 OUT_CURRENT, OUT_CONDUCTANCE, OUT_VOLTAGE = 0, 1, 2
-#: Recorded derived variables (codes below the state indices).
+#: Recorded derived variables (``TRACE.code`` below the state indices).
 REC_I_EXT, REC_I_SYN = -1, -2
-
-# rows of the population table
-P_N, P_V, P_I, P_G, P_GE, P_IEXT, P_SPK, P_REFC, P_REFS, P_VPREV, P_HAS_EXT, P_HAS_COND, P_NEURON, P_MID, \
-    P_SRC, P_ST, P_PA, P_FID = range(18)
-# rows of the receptor tables (int and float)
-R_POST, R_KIND, R_N, R_S, R_NS, R_RING, R_OUT = range(7)
-#: float rows of a receptor: the reversal potential, then the kind's arguments (parameters and constants)
-RF_E, RF_ARGS = 0, 1
-# rows of the current / noise / Poisson stimulus tables
-C_POP, C_K0, C_K1, C_TAB_OFF, C_TAB_COLS, C_IDX_OFF, C_IDX_N = range(7)
-N_POP, N_K0, N_K1, N_IDX_OFF, N_IDX_N = range(5)
-PS_REC, PS_K0, PS_K1, PS_CDF_OFF, PS_CDF_N, PS_IDX_OFF, PS_IDX_N, PS_ONE_ROW = range(8)
-# rows of the source table
-S_K0, S_K1, S_RATIO, S_RATIO_N, S_STATE, S_STEPS, S_IDS, S_NEV, S_CUR = range(9)
-# rows of the projection table (int) and of its float companion
-Q_PRE, Q_REC, Q_ON, Q_UD, Q_SORTED, Q_IP, Q_POST, Q_W, Q_D, Q_NPRE, Q_NSYN, Q_STP, Q_STP_U, Q_STP_X, \
-    Q_STP_LAST, Q_WCONST = range(16)
-QF_SIGN, QF_U, QF_KREC, QF_KFAC = range(4)
-# rows of the plastic-connection table (int) and of its float companion
-L_PRE, L_POST, L_W, L_NSYN, L_NPRE, L_NPOST, L_ROW_PTR, L_ROW_SYN, L_ROW_POST, L_COL_PTR, L_COL_SYN, \
-    L_COL_PRE, L_X, L_Y, L_EPOCH, L_NEAREST, L_MULT, L_LATE, L_LAG, L_RL, L_HIST, L_HISTN, L_NX, L_NY, \
-    L_RSTDP, L_A, L_G, L_MOD, L_PROJ = range(29)
-#: floats of a reward-modulated connection (``LF`` rows after the STDP ones)
-LF_KC, LF_DT = 6, 7
-#: rows of the dopamine (modulator) table: int (source population or -1) and float
-M_SOURCE = 0
-MF_PER_SPIKE, MF_BASELINE, MF_DECAY = range(3)
-#: rebase a reward-modulated connection after this many tau_c (as the numpy backend)
-EPOCH_TAU = 10.0
+#: ``POPULATION.model`` of the spike sources (the neuron populations: their model kernel's number).
+SOURCE_POISSON, SOURCE_EVENTS = -1, -2
 #: which side of a learning connection reaches its synapses late (the timing shift of the delays)
 LATE_NONE, LATE_PRE, LATE_POST = 0, 1, 2
-LF_APLUS, LF_AMINUS, LF_WMIN, LF_WMAX, LF_KPLUS, LF_KMINUS = range(6)
-# rows of the recording table
-T_POP, T_CODE, T_OUT, T_N = range(4)
+#: rebase a reward-modulated connection after this many tau_c (as the numpy backend)
+EPOCH_TAU = 10.0
+#: The pools (:mod:`.pools`): name -> element type; None: the simulation's weight, ring or delay type.
+POOLS = {"F64": np.float64, "I64": np.int64, "I32": np.int32, "BOOL": np.bool_, "W": None, "R": None, "D": None}
+
+_F8, _U8 = np.float64, np.uint64
+
+
+def record_type(*fields) -> np.dtype:
+    """An aligned record type: each field a name (int64) or a (name, type) pair."""
+    return np.dtype([(f, np.int64) if isinstance(f, str) else f for f in fields], align=True)
+
+
+#: A population.  Offsets into the pools (F64 unless said): ``v``, ``I``, ``G``, ``GE``, ``I_ext``, ``v_prev``,
+#: ``spiked`` (BOOL), ``ref_count``, ``ref_steps`` (I64); ``state``/``params``: its first entry in the STATE /
+#: PARAMS offset lists; ``model``: the model kernel's number (or SOURCE_*), ``fused``: the population kernel's
+#: number or -1.  Spike sources: ``k0``, ``k1`` (-1: open), ``p_max``, ``ratio`` (n_ratio values; 0: none),
+#: ``next`` (I64: the next candidate), ``ev_steps``, ``ev_ids`` (I64, n_events each), ``cursor`` (I64).
+POPULATION = record_type(
+    "n", "neuron", "model", "fused", "has_ext", "has_cond", "v", "I", "G", "GE", "I_ext", "v_prev", "spiked",
+    "ref_count", "ref_steps", "state", "params",
+    "k0", "k1", ("p_max", _F8), "ratio", "n_ratio", "next", "ev_steps", "ev_ids", "n_events", "cursor")
+#: A receptor: target population ``post`` (``n`` neurons), synapse-kind code, output (OUT_*), its state
+#: (F64, n_state x n) and ring buffer (R, ring_len x n), the reversal potential ``E`` of a conductance kind.
+#: The kind's arguments are row ``r`` of the float table RARGS.
+RECEPTOR = record_type("post", "kind", "out", "n", "state", "n_state", "ring", ("E", _F8))
+#: A current window into ``I_ext`` of ``pop`` during steps ``k0..k1``: ``amp``, or a table (``cols`` values
+#: per step from ``table`` in C_TAB); the neurons ``idx .. idx + n_idx`` of C_IDX (n_idx -1: all).
+CURRENT = record_type("pop", "k0", "k1", "table", "cols", "idx", "n_idx", ("amp", _F8))
+#: Gaussian noise into ``I_ext``: the window and neurons as CURRENT, ``mean`` and ``std``.
+NOISE = record_type("pop", "k0", "k1", "idx", "n_idx", ("mean", _F8), ("std", _F8))
+#: Poisson counts of mean ``lam`` into a receptor: the window and neurons as CURRENT (P_IDX), the count table
+#: (``n_cdf`` values of P_CDF from ``cdf``; 0: a Poisson draw), the counter keys, ``one_row``: the one state
+#: variable a count adds to (or -1); what it adds is column ``c`` of PSN_INC.
+POISSON = record_type("receptor", "k0", "k1", "cdf", "n_cdf", "idx", "n_idx", "one_row", ("lam", _F8),
+                      ("key_lo", _U8), ("key_hi", _U8))
+#: A connection: ``pre`` population, ``receptor``, switched ``on``, CSR ``indptr`` (I64, n_pre + 1), ``post``
+#: (I32), weights ``w`` (W; one value when ``w_const``), ``delay`` (D) unless ``uniform_delay`` > 0,
+#: ``sorted`` rows, ``sign``; ``stp``: its row of STP_R plus one (0: no short-term plasticity), with ``u``,
+#: ``x`` (F64) and ``last`` (I64) per presynaptic neuron and ``U``, ``k_rec``, ``k_fac`` (-1: no facilitation).
+PROJECTION = record_type(
+    "pre", "receptor", "on", "uniform_delay", "sorted", "indptr", "post", "w", "w_const", "delay", "n_pre",
+    "n_syn", "stp", "u", "x", "last", ("sign", _F8), ("U", _F8), ("k_rec", _F8), ("k_fac", _F8))
+#: A learning connection (pair STDP; R-STDP when ``rstdp``) of projection ``proj``: weights ``w`` (W), the
+#: synapse index (I64: ``row_ptr``, ``row_syn`` (-1: rows are the synapses), ``row_post``, ``col_ptr``,
+#: ``col_syn``, ``col_pre``), the traces ``X``, ``Y`` (F64, n_x, n_y) and their epoch ``ke`` (rescaled after
+#: ``epoch_steps``), the late side (LATE_*: spike ring ``hist``, ``hist_n`` of ``ring_len`` steps, ``lag``
+#: per entry; I64); R-STDP: eligibility ``a`` and ``g`` (F64), ``modulator``, the dopamine integral ``G`` and
+#: its epoch ``k0``.  ``ke``, ``G`` and ``k0`` change as the simulation runs.
+LEARNER = record_type(
+    "pre", "post", "proj", "w", "n_syn", "n_pre", "n_post", "row_ptr", "row_syn", "row_post", "col_ptr",
+    "col_syn", "col_pre", "X", "Y", "n_x", "n_y", "ke", "epoch_steps", "nearest", "mult", "late", "ring_len",
+    "hist", "hist_n", "lag", "rstdp", "a", "g", "modulator", "k0",
+    ("a_plus", _F8), ("a_minus", _F8), ("w_min", _F8), ("w_max", _F8), ("k_plus", _F8), ("k_minus", _F8),
+    ("k_c", _F8), ("dt", _F8), ("G", _F8))
+#: A dopamine modulator: ``source`` population (-1: none), release per spike, baseline, decay per step and
+#: the concentration ``d`` (which changes as the simulation runs).
+MODULATOR = record_type("source", ("per_spike", _F8), ("baseline", _F8), ("decay", _F8), ("d", _F8))
+#: A recorded trace: population, variable (its state index or REC_*), its rows in the chunk block ``out``
+#: (offset into RB; samples x n).
+TRACE = record_type("pop", "code", "out", "n")
 
 #: njit options of every kernel (on-disk caching: see _enable_caching at the end)
 _OPTS = dict(nogil=True, boundscheck=BOUNDSCHECK)
-_F64 = np.zeros(0)
-_I64 = np.zeros(0, dtype=np.int64)
-_I32 = np.zeros(0, dtype=np.int32)
-_BOOL = np.zeros(0, dtype=np.bool_)
-
-
-@intrinsic
-def _pointer(typingctx, address, proto):
-    """The int64 ``address`` as a pointer to elements of ``proto``'s dtype."""
-    sig = types.CPointer(proto.dtype)(types.int64, proto)
-
-    def codegen(context, builder, signature, args):
-        return builder.inttoptr(args[0], context.get_value_type(signature.return_type))
-
-    return sig, codegen
 
 
 # the engine's elementwise arithmetic (pyn_core.engine.elementwise), compiled
@@ -98,15 +116,17 @@ synaptic_current = jit_function(elementwise.synaptic_current)
 
 
 @njit(inline="always", **_OPTS)
-def at(address, n, proto):
-    """The 1-D array of ``n`` elements of ``proto``'s dtype at ``address``."""
-    return carray(_pointer(address, proto), n)
+def at(pool, offset, n):
+    """The ``n`` elements of ``pool`` from ``offset`` (a view)."""
+    if BOUNDSCHECK and (offset < 0 or n < 0 or offset + n > pool.size):
+        raise IndexError("an offset of the numba tables lies outside its pool")
+    return pool[offset:offset + n]
 
 
 @njit(inline="always", **_OPTS)
-def at2(address, rows, cols, proto):
-    """The C-ordered (rows, cols) array of ``proto``'s dtype at ``address``."""
-    return carray(_pointer(address, proto), (rows, cols))
+def at2(pool, offset, rows, cols):
+    """The C-ordered (rows, cols) array of ``pool`` from ``offset`` (a view)."""
+    return at(pool, offset, rows * cols).reshape((rows, cols))
 
 
 # ---------------------------------------------------------------------------
@@ -122,33 +142,33 @@ def part_range(n, part, nparts):
 # 2. external input
 # ---------------------------------------------------------------------------
 @njit(**_OPTS)
-def stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_INC, PSN_K, P_CDF,
-              P_IDX):
+def stimulate(k, rng, F64, POPS, RECS, CURS, C_TAB, C_IDX, NOIS, N_IDX, PSNS, PSN_INC, P_CDF, P_IDX):
     """Current windows and noise into ``I_ext``, Poisson counts into their receptors.
 
     Draws from ``rng`` in the numpy backend's order: every noise stimulus
     (a normal per target neuron), then the Poisson stimuli with a mean too
     large for a table (a Poisson draw per target).  The other Poisson counts
-    come from the counter-based uniforms of :func:`hash_uniform` (keys in
-    ``PSN_K``) and their table.  A count adds ``PSN_INC[z]`` times itself to
-    state variable ``z`` of the receptor (the kind's arrival of the weight;
-    for a voltage kind, row 0 is the jump of ``v``).
+    come from the counter-based uniforms of :func:`hash_uniform` (the
+    stimulus's keys) and their table.  A count adds ``PSN_INC[z, c]`` times
+    itself to state variable ``z`` of the receptor (the kind's arrival of the
+    weight; for a voltage kind, row 0 is the jump of ``v``).
     """
-    for j in range(POP.shape[1]):
-        if POP[P_HAS_EXT, j]:
-            e = at(POP[P_IEXT, j], POP[P_N, j], _F64)
+    for j in range(POPS.size):
+        p = POPS[j]
+        if p.has_ext:
+            e = at(F64, p.I_ext, p.n)
             for i in range(e.size):
                 e[i] = 0.0
-    for c in range(CUR.shape[1]):
-        k0, k1 = CUR[C_K0, c], CUR[C_K1, c]
-        if k < k0 or (k1 >= 0 and k > k1):
+    for c in range(CURS.size):
+        w = CURS[c]
+        if k < w.k0 or (w.k1 >= 0 and k > w.k1):
             continue
-        j = CUR[C_POP, c]
-        e = at(POP[P_IEXT, j], POP[P_N, j], _F64)
-        lo, n = CUR[C_IDX_OFF, c], CUR[C_IDX_N, c]
-        cols = CUR[C_TAB_COLS, c]
+        p = POPS[w.pop]
+        e = at(F64, p.I_ext, p.n)
+        lo, n = w.idx, w.n_idx
+        cols = w.cols
         if cols <= 1:
-            value = CUR_AMP[c] if cols == 0 else C_TAB[CUR[C_TAB_OFF, c] + k - k0]
+            value = w.amp if cols == 0 else C_TAB[w.table + k - w.k0]
             if n < 0:
                 for i in range(e.size):
                     e[i] += value
@@ -156,42 +176,42 @@ def stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, P
                 for t in range(lo, lo + n):
                     e[C_IDX[t]] += value
         else:
-            base = CUR[C_TAB_OFF, c] + (k - k0) * cols
+            base = w.table + (k - w.k0) * cols
             if n < 0:
                 for i in range(e.size):
                     e[i] += C_TAB[base + i]
             else:
                 for t in range(n):
                     e[C_IDX[lo + t]] += C_TAB[base + t]
-    for c in range(NOI.shape[1]):
-        k0, k1 = NOI[N_K0, c], NOI[N_K1, c]
-        if k < k0 or (k1 >= 0 and k > k1):
+    for c in range(NOIS.size):
+        w = NOIS[c]
+        if k < w.k0 or (w.k1 >= 0 and k > w.k1):
             continue
-        j = NOI[N_POP, c]
-        e = at(POP[P_IEXT, j], POP[P_N, j], _F64)
-        mean, std = NOI_F[0, c], NOI_F[1, c]
-        lo, n = NOI[N_IDX_OFF, c], NOI[N_IDX_N, c]
+        p = POPS[w.pop]
+        e = at(F64, p.I_ext, p.n)
+        mean, std = w.mean, w.std
+        lo, n = w.idx, w.n_idx
         if n < 0:
             for i in range(e.size):
                 e[i] += rng.normal(mean, std)
         else:
             for t in range(lo, lo + n):
                 e[N_IDX[t]] += rng.normal(mean, std)
-    for c in range(PSN.shape[1]):
-        k0, k1 = PSN[PS_K0, c], PSN[PS_K1, c]
-        if k < k0 or (k1 >= 0 and k > k1):
+    for c in range(PSNS.size):
+        w = PSNS[c]
+        if k < w.k0 or (w.k1 >= 0 and k > w.k1):
             continue
-        r = PSN[PS_REC, c]
-        nr = REC[R_N, r]
-        if REC[R_OUT, r] == OUT_VOLTAGE:     # the jump of v per count
-            S = at2(POP[P_V, REC[R_POST, r]], 1, nr, _F64)
-        else:                                # what a count adds to each state variable
-            S = at2(REC[R_S, r], REC[R_NS, r], nr, _F64)
-        lam = PSN_F[0, c]
-        t0, tn = PSN[PS_CDF_OFF, c], PSN[PS_CDF_N, c]
-        lo, n = PSN[PS_IDX_OFF, c], PSN[PS_IDX_N, c]
+        rc = RECS[w.receptor]
+        nr = rc.n
+        if rc.out == OUT_VOLTAGE:        # the jump of v per count
+            S = at2(F64, POPS[rc.post].v, 1, nr)
+        else:                            # what a count adds to each state variable
+            S = at2(F64, rc.state, rc.n_state, nr)
+        lam = w.lam
+        t0, tn = w.cdf, w.n_cdf
+        lo, n = w.idx, w.n_idx
         count = n if n >= 0 else nr
-        z1 = PSN[PS_ONE_ROW, c]          # the one state variable a count adds to, or -1 for several
+        z1 = w.one_row                   # the one state variable a count adds to, or -1 for several
         row = S[max(z1, 0)]
         inc = PSN_INC[max(z1, 0), c]
         if tn == 0:
@@ -204,7 +224,7 @@ def stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, P
                     for z in range(S.shape[0]):
                         S[z, i] += PSN_INC[z, c] * cnt
             continue
-        key_lo, key_hi = PSN_K[0, c], PSN_K[1, c]
+        key_lo, key_hi = w.key_lo, w.key_hi
         base = np.uint64(k) * np.uint64(count)
         cdf = P_CDF[t0:t0 + tn]
         head = min(tn - 1, 8)
@@ -228,54 +248,56 @@ def stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, P
 # 3. input summation and trace recording
 # ---------------------------------------------------------------------------
 @njit(**_OPTS)
-def init_inputs(POP, part=0, nparts=1, skip_fused=False):
+def init_inputs(F64, POPS, part=0, nparts=1, skip_fused=False):
     """Start of phase sum_inputs: ``I = I_ext``, ``G = GE = 0`` (neurons of part ``part`` of ``nparts``).
 
     With ``skip_fused`` the populations with a population kernel are left out.
     """
-    for j in range(POP.shape[1]):
-        if not POP[P_NEURON, j] or (skip_fused and POP[P_FID, j] >= 0):
+    for j in range(POPS.size):
+        p = POPS[j]
+        if not p.neuron or (skip_fused and p.fused >= 0):
             continue
-        n = POP[P_N, j]
+        n = p.n
         lo, hi = part_range(n, part, nparts)
-        a = at(POP[P_I, j], n, _F64)
-        e = at(POP[P_IEXT, j], n, _F64)
+        a = at(F64, p.I, n)
+        e = at(F64, p.I_ext, n)
         for i in range(lo, hi):
             a[i] = e[i]
-        if POP[P_HAS_COND, j]:
-            g = at(POP[P_G, j], n, _F64)
-            ge = at(POP[P_GE, j], n, _F64)
+        if p.has_cond:
+            g = at(F64, p.G, n)
+            ge = at(F64, p.GE, n)
             for i in range(lo, hi):
                 g[i] = 0.0
                 ge[i] = 0.0
 
 
 @njit(**_OPTS)
-def record(k, rec_steps, rec_fill, TRC, POP, ST):
+def record(k, rec_steps, rec_fill, TRCS, RB, F64, POPS, STATE):
     """Copy the recorded variables into their chunk row when ``k`` is a sampling step."""
     f = rec_fill[0]
     if f >= rec_steps.size or rec_steps[f] != k:
         return
     rows = rec_steps.size
-    for r in range(TRC.shape[1]):
-        j = TRC[T_POP, r]
-        code = TRC[T_CODE, r]
-        n = TRC[T_N, r]
-        out = at2(TRC[T_OUT, r], rows, n, _F64)[f]
+    for r in range(TRCS.size):
+        tr = TRCS[r]
+        p = POPS[tr.pop]
+        code = tr.code
+        n = tr.n
+        out = at2(RB, tr.out, rows, n)[f]
         if code >= 0:
-            src = at(ST[POP[P_ST, j] + code], n, _F64)
+            src = at(F64, STATE[p.state + code], n)
             for i in range(n):
                 out[i] = src[i]
         elif code == REC_I_EXT:
-            src = at(POP[P_IEXT, j], n, _F64)
+            src = at(F64, p.I_ext, n)
             for i in range(n):
                 out[i] = src[i]
         else:
-            a = at(POP[P_I, j], n, _F64)
-            g = at(POP[P_G, j], n, _F64)
-            ge = at(POP[P_GE, j], n, _F64)
-            e = at(POP[P_IEXT, j], n, _F64)
-            v = at(ST[POP[P_ST, j]], n, _F64)
+            a = at(F64, p.I, n)
+            g = at(F64, p.G, n)
+            ge = at(F64, p.GE, n)
+            e = at(F64, p.I_ext, n)
+            v = at(F64, STATE[p.state], n)
             for i in range(n):
                 out[i] = synaptic_current(a[i], e[i], g[i], ge[i], v[i])
     rec_fill[0] = f + 1
@@ -285,22 +307,22 @@ def record(k, rec_steps, rec_fill, TRC, POP, ST):
 # 4. spike sources
 # ---------------------------------------------------------------------------
 @njit(**_OPTS)
-def fire_source(k, j, rng, POP, SRC, SRC_PMAX, sb_step, sb_id, sb_pop, fill):
+def fire_source(k, j, rng, F64, I64, BOOL, POPS, sb_step, sb_id, sb_pop, fill):
     """Spikes of source population ``j`` at step ``k`` (Poisson or spike generator)."""
-    n = POP[P_N, j]
-    spk = at(POP[P_SPK, j], n, _BOOL)
+    p = POPS[j]
+    n = p.n
+    spk = at(BOOL, p.spiked, n)
     for i in range(n):
         spk[i] = False
-    s = POP[P_SRC, j]
     f = fill[0]
-    if POP[P_MID, j] == -1:
-        p_max = SRC_PMAX[s]
-        k0, k1 = SRC[S_K0, s], SRC[S_K1, s]
+    if p.model == SOURCE_POISSON:
+        p_max = p.p_max
+        k0, k1 = p.k0, p.k1
         if p_max <= 0.0 or k < k0 or (k1 >= 0 and k >= k1):
             return
-        ratio = at(SRC[S_RATIO, s], SRC[S_RATIO_N, s], _F64)
+        ratio = at(F64, p.ratio, p.n_ratio)
         thin = ratio.size > 0
-        state = at(SRC[S_STATE, s], 1, _I64)
+        state = at(I64, p.next, 1)
         base = (k - k0) * n
         end = base + n
         nxt = state[0]
@@ -317,10 +339,10 @@ def fire_source(k, j, rng, POP, SRC, SRC_PMAX, sb_step, sb_id, sb_pop, fill):
             nxt += rng.geometric(p_max)
         state[0] = nxt
     else:
-        nev = SRC[S_NEV, s]
-        steps = at(SRC[S_STEPS, s], nev, _I64)
-        ids = at(SRC[S_IDS, s], nev, _I64)
-        cursor = at(SRC[S_CUR, s], 1, _I64)
+        nev = p.n_events
+        steps = at(I64, p.ev_steps, nev)
+        ids = at(I64, p.ev_ids, nev)
+        cursor = at(I64, p.cursor, 1)
         c = cursor[0]
         while c < nev and steps[c] < k:
             c += 1
@@ -366,27 +388,28 @@ def _row_start(post, a, b, lo):
 
 
 @njit(**_OPTS)
-def stp_release(k, PRJ, PRJ_F, q, spk_lo, spk_hi, sb_id, release):
+def stp_release(k, F64, I64, PRJS, q, spk_lo, spk_hi, sb_id, release):
     """Tsodyks-Markram release ``r = u x`` of the spikers of connection ``q`` at step ``k`` into ``release``.
 
     The expressions of :func:`pyn_core.engine.plasticity.stp_release`;
     as there, nothing happens when the spikers have no synapse in ``q`` or
     ``q`` is switched off.
     """
-    j = PRJ[Q_PRE, q]
-    n = PRJ[Q_NPRE, q]
-    if not PRJ[Q_ON, q] or spk_lo[j] == spk_hi[j]:
+    pq = PRJS[q]
+    j = pq.pre
+    n = pq.n_pre
+    if not pq.on or spk_lo[j] == spk_hi[j]:
         return
-    ip = at(PRJ[Q_IP, q], n + 1, _I64)
+    ip = at(I64, pq.indptr, n + 1)
     total = 0
     for s in range(spk_lo[j], spk_hi[j]):
         total += ip[sb_id[s] + 1] - ip[sb_id[s]]
     if total == 0:
         return
-    us = at(PRJ[Q_STP_U, q], n, _F64)
-    xs = at(PRJ[Q_STP_X, q], n, _F64)
-    last = at(PRJ[Q_STP_LAST, q], n, _I64)
-    U, k_rec, k_fac = PRJ_F[QF_U, q], PRJ_F[QF_KREC, q], PRJ_F[QF_KFAC, q]
+    us = at(F64, pq.u, n)
+    xs = at(F64, pq.x, n)
+    last = at(I64, pq.last, n)
+    U, k_rec, k_fac = pq.U, pq.k_rec, pq.k_fac
     fac = k_fac >= 0.0
     for s in range(spk_lo[j], spk_hi[j]):
         i = sb_id[s]
@@ -398,7 +421,7 @@ def stp_release(k, PRJ, PRJ_F, q, spk_lo, spk_hi, sb_id, release):
 
 
 @njit(**_OPTS)
-def propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto, part=0, nparts=1):
+def propagate(k, L, I64, I32, W, R, D, PRJS, RECS, spk_lo, spk_hi, sb_id, STP_R, part=0, nparts=1):
     """Add the weights of the synapses of this step's spikers to the delayed ring slots.
 
     With ``nparts > 1`` only the targets of part ``part`` are served: rows
@@ -408,27 +431,28 @@ def propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wprot
     """
     ks = k % L
     whole = nparts == 1
-    for q in range(PRJ.shape[1]):
-        if not PRJ[Q_ON, q]:
+    for q in range(PRJS.size):
+        pq = PRJS[q]
+        if not pq.on:
             continue
-        j = PRJ[Q_PRE, q]
+        j = pq.pre
         lo, hi = spk_lo[j], spk_hi[j]
         if lo == hi:
             continue
-        r = PRJ[Q_REC, q]
-        n = REC[R_N, r]
+        rc = RECS[pq.receptor]
+        n = rc.n
         t_lo, t_hi = part_range(n, part, nparts)
-        ring = at2(REC[R_RING, r], L, n, rproto)
-        nsyn = PRJ[Q_NSYN, q]
-        ip = at(PRJ[Q_IP, q], PRJ[Q_NPRE, q] + 1, _I64)
-        post = at(PRJ[Q_POST, q], nsyn, _I32)
-        wconst = PRJ[Q_WCONST, q] != 0
-        w = at(PRJ[Q_W, q], 1 if wconst else nsyn, wproto)
-        sign = PRJ_F[QF_SIGN, q]
-        ud = PRJ[Q_UD, q]
-        srt = PRJ[Q_SORTED, q] != 0
-        stp = PRJ[Q_STP, q] != 0
-        release = STP_R[max(PRJ[Q_STP, q] - 1, 0)]
+        ring = at2(R, rc.ring, L, n)
+        nsyn = pq.n_syn
+        ip = at(I64, pq.indptr, pq.n_pre + 1)
+        post = at(I32, pq.post, nsyn)
+        wconst = pq.w_const != 0
+        w = at(W, pq.w, 1 if wconst else nsyn)
+        sign = pq.sign
+        ud = pq.uniform_delay
+        srt = pq.sorted != 0
+        stp = pq.stp != 0
+        release = STP_R[max(pq.stp - 1, 0)]
         if ud > 0 and whole and not stp:
             slot = ks + ud
             if slot >= L:
@@ -473,7 +497,7 @@ def propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wprot
                             ws = w[0] if wconst else w[syn]
                             row[t] += (ws * rel if stp else ws) * sign
         else:
-            d = at(PRJ[Q_D, q], nsyn, dproto)
+            d = at(D, pq.delay, nsyn)
             for s in range(lo, hi):
                 i = sb_id[s]
                 a, b = ip[i], ip[i + 1]
@@ -500,47 +524,48 @@ def propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wprot
 # 7. plasticity (pair STDP)
 # ---------------------------------------------------------------------------
 @njit(**_OPTS)
-def _pair_update(w, syn, scaled, amp, LF, c, mult, potentiate):
+def _pair_update(w, syn, scaled, amp, w_min, w_max, mult, potentiate):
     """One pair update of weight ``syn`` with the trace ``scaled`` (:func:`.elementwise.stdp_pair`)."""
-    w[syn] = stdp_pair(w[syn], scaled, amp, LF[LF_WMIN, c], LF[LF_WMAX, c], mult, potentiate)
+    w[syn] = stdp_pair(w[syn], scaled, amp, w_min, w_max, mult, potentiate)
 
 
 @njit(**_OPTS)
-def _flush(w, a, g, syn, G, LF, c):
+def _flush(w, a, g, syn, G, w_min, w_max):
     """Bring the weight of reward-modulated synapse ``syn`` up to date: ``w += a (G - g)``, clipped."""
-    w[syn] = rstdp_flush(w[syn], a[syn], g[syn], G, LF[LF_WMIN, c], LF[LF_WMAX, c])
+    w[syn] = rstdp_flush(w[syn], a[syn], g[syn], G, w_min, w_max)
     g[syn] = G
 
 
 @njit(**_OPTS)
-def _update(w, syn, scaled, amp, LF, c, mult, potentiate, rstdp, a, g, G, elig):
+def _update(w, syn, scaled, amp, w_min, w_max, mult, potentiate, rstdp, a, g, G, elig):
     """A pair at synapse ``syn``: the weight (STDP) or, brought up to date first, the eligibility (R-STDP)."""
     if rstdp:
-        _flush(w, a, g, syn, G, LF, c)
+        _flush(w, a, g, syn, G, w_min, w_max)
         a[syn] += elig * scaled
     else:
-        _pair_update(w, syn, scaled, amp, LF, c, mult, potentiate)
+        _pair_update(w, syn, scaled, amp, w_min, w_max, mult, potentiate)
 
 
 @njit(**_OPTS)
-def flush_rows(k, LT, LF, RG, PRJ, spk_lo, spk_hi, sb_id, wproto):
+def flush_rows(k, F64, I64, W, LRNS, PRJS, spk_lo, spk_hi, sb_id):
     """Before propagation: the reward-modulated weights of this step's spiking rows, up to date."""
-    for c in range(LT.shape[1]):
-        if not LT[L_RSTDP, c]:
+    for c in range(LRNS.size):
+        ln = LRNS[c]
+        if not ln.rstdp:
             continue
-        q = LT[L_PROJ, c]
-        j = LT[L_PRE, c]
-        if not PRJ[Q_ON, q] or spk_lo[j] == spk_hi[j]:
+        pq = PRJS[ln.proj]
+        j = ln.pre
+        if not pq.on or spk_lo[j] == spk_hi[j]:
             continue
-        n = LT[L_NSYN, c]
-        w = at(LT[L_W, c], n, wproto)
-        a = at(LT[L_A, c], n, _F64)
-        g = at(LT[L_G, c], n, _F64)
-        ip = at(PRJ[Q_IP, q], PRJ[Q_NPRE, q] + 1, _I64)
+        n = ln.n_syn
+        w = at(W, ln.w, n)
+        a = at(F64, ln.a, n)
+        g = at(F64, ln.g, n)
+        ip = at(I64, pq.indptr, pq.n_pre + 1)
         for s in range(spk_lo[j], spk_hi[j]):
             i = sb_id[s]
             for syn in range(ip[i], ip[i + 1]):
-                _flush(w, a, g, syn, RG[c], LF, c)
+                _flush(w, a, g, syn, ln.G, ln.w_min, ln.w_max)
 
 
 @njit(**_OPTS)
@@ -552,7 +577,7 @@ def _remember(hist, histn, slot, lo, hi, sb_id):
 
 
 @njit(**_OPTS)
-def plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, wproto):
+def plasticity(k, F64, I64, W, LRNS, MODS, spk_lo, spk_hi, sb_id):
     """Pair STDP of every learning connection at step ``k`` (after the propagation).
 
     The scaled traces, their epoch and the late side of
@@ -565,25 +590,28 @@ def plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, 
     Every synapse is updated at most once per pass and reads the other side's
     trace only, so the order within a pass does not matter.
 
-    Reward-modulated connections (``RG``: the running dopamine integral,
-    ``RK0``: its epoch) change their eligibility instead, integrate the
-    dopamine ``MD`` of their modulator after their pairs, and rebase every
+    Reward-modulated connections (``G``: the running dopamine integral,
+    ``k0``: its epoch) change their eligibility instead, integrate the
+    dopamine ``d`` of their modulator after their pairs, and rebase every
     ``EPOCH_TAU`` time constants; the modulators release dopamine for the
     spikes of their source population first and relax last, as
     :class:`pyn_core.engine.plasticity.PlasticityState` does.
     """
-    for m in range(MOD.shape[1]):
-        src = MOD[M_SOURCE, m]
+    for m in range(MODS.size):
+        md = MODS[m]
+        src = md.source
         if src >= 0 and spk_hi[src] > spk_lo[src]:
-            MD[m] += MODF[MF_PER_SPIKE, m] * (spk_hi[src] - spk_lo[src])
-    for c in range(LT.shape[1]):
-        n_pre, n_post = LT[L_NPRE, c], LT[L_NPOST, c]
-        late = LT[L_LATE, c]
-        X = at(LT[L_X, c], LT[L_NX, c], _F64)
-        Y = at(LT[L_Y, c], LT[L_NY, c], _F64)
-        k_plus, k_minus = LF[LF_KPLUS, c], LF[LF_KMINUS, c]
-        ke = EPOCH[c]
-        if k - ke > LT[L_EPOCH, c]:
+            md.d += md.per_spike * (spk_hi[src] - spk_lo[src])
+    for c in range(LRNS.size):
+        ln = LRNS[c]
+        n_pre, n_post = ln.n_pre, ln.n_post
+        late = ln.late
+        X = at(F64, ln.X, ln.n_x)
+        Y = at(F64, ln.Y, ln.n_y)
+        k_plus, k_minus = ln.k_plus, ln.k_minus
+        w_min, w_max = ln.w_min, ln.w_max
+        ke = ln.ke
+        if k - ke > ln.epoch_steps:
             fx = np.exp((ke - k) * k_plus)
             fy = np.exp((ke - k) * k_minus)
             for i in range(X.size):
@@ -591,40 +619,40 @@ def plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, 
             for i in range(Y.size):
                 Y[i] *= fy
             ke = k
-            EPOCH[c] = k
-        w = at(LT[L_W, c], LT[L_NSYN, c], wproto)
-        mult = LT[L_MULT, c] != 0
-        nearest = LT[L_NEAREST, c] != 0
-        row_ptr = at(LT[L_ROW_PTR, c], n_pre + 1, _I64)
+            ln.ke = k
+        w = at(W, ln.w, ln.n_syn)
+        mult = ln.mult != 0
+        nearest = ln.nearest != 0
+        row_ptr = at(I64, ln.row_ptr, n_pre + 1)
         nrow = row_ptr[n_pre]
-        whole = LT[L_ROW_SYN, c] == 0
-        row_syn = at(LT[L_ROW_SYN, c], 0 if whole else nrow, _I64)
-        row_post = at(LT[L_ROW_POST, c], nrow, _I64)
-        col_ptr = at(LT[L_COL_PTR, c], n_post + 1, _I64)
+        whole = ln.row_syn < 0
+        row_syn = at(I64, max(ln.row_syn, 0), 0 if whole else nrow)
+        row_post = at(I64, ln.row_post, nrow)
+        col_ptr = at(I64, ln.col_ptr, n_post + 1)
         ncol = col_ptr[n_post]
-        col_syn = at(LT[L_COL_SYN, c], ncol, _I64)
-        col_pre = at(LT[L_COL_PRE, c], ncol, _I64)
-        amp_minus = LF[LF_AMINUS, c] * np.exp((ke - k) * k_minus)
-        amp_plus = LF[LF_APLUS, c] * np.exp((ke - k) * k_plus)
+        col_syn = at(I64, ln.col_syn, ncol)
+        col_pre = at(I64, ln.col_pre, ncol)
+        amp_minus = ln.a_minus * np.exp((ke - k) * k_minus)
+        amp_plus = ln.a_plus * np.exp((ke - k) * k_plus)
         up_x = np.exp((k - ke) * k_plus)
         up_y = np.exp((k - ke) * k_minus)
-        RL = LT[L_RL, c]
-        rstdp = LT[L_RSTDP, c] != 0
-        n_syn = LT[L_NSYN, c] if rstdp else 0
-        a = at(LT[L_A, c], n_syn, _F64)
-        g = at(LT[L_G, c], n_syn, _F64)
-        G = RG[c]
-        k_c = LF[LF_KC, c]
-        grow = np.exp((k - RK0[c]) * k_c) if rstdp else 1.0
-        elig_minus = -LF[LF_AMINUS, c] * np.exp((ke - k) * k_minus) * grow
-        elig_plus = LF[LF_APLUS, c] * np.exp((ke - k) * k_plus) * grow
+        RL = ln.ring_len
+        rstdp = ln.rstdp != 0
+        n_syn = ln.n_syn if rstdp else 0
+        a = at(F64, ln.a, n_syn)
+        g = at(F64, ln.g, n_syn)
+        G = ln.G
+        k_c = ln.k_c
+        grow = np.exp((k - ln.k0) * k_c) if rstdp else 1.0
+        elig_minus = -ln.a_minus * np.exp((ke - k) * k_minus) * grow
+        elig_plus = ln.a_plus * np.exp((ke - k) * k_plus) * grow
         # presynaptic side: depression, then the presynaptic trace
-        j = LT[L_PRE, c]
+        j = ln.pre
         lo, hi = spk_lo[j], spk_hi[j]
         if late == LATE_PRE:
-            hist = at2(LT[L_HIST, c], RL, n_pre, _I64)
-            histn = at(LT[L_HISTN, c], RL, _I64)
-            lag = at(LT[L_LAG, c], nrow, _I64)
+            hist = at2(I64, ln.hist, RL, n_pre)
+            histn = at(I64, ln.hist_n, RL)
+            lag = at(I64, ln.lag, nrow)
             _remember(hist, histn, k % RL, lo, hi, sb_id)
             for lg in range(RL):
                 slot = (k - lg) % RL
@@ -634,7 +662,7 @@ def plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, 
                         if lag[e] != lg:
                             continue
                         syn = e if whole else row_syn[e]
-                        _update(w, syn, Y[row_post[e]], amp_minus, LF, c, mult, False, rstdp, a, g, G, elig_minus)
+                        _update(w, syn, Y[row_post[e]], amp_minus, w_min, w_max, mult, False, rstdp, a, g, G, elig_minus)
                         X[syn] = up_x if nearest else X[syn] + up_x
         elif hi > lo:
             for s in range(lo, hi):
@@ -642,17 +670,17 @@ def plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, 
                 for e in range(row_ptr[i], row_ptr[i + 1]):
                     syn = e if whole else row_syn[e]
                     y = Y[syn] if late == LATE_POST else Y[row_post[e]]
-                    _update(w, syn, y, amp_minus, LF, c, mult, False, rstdp, a, g, G, elig_minus)
+                    _update(w, syn, y, amp_minus, w_min, w_max, mult, False, rstdp, a, g, G, elig_minus)
             for s in range(lo, hi):
                 i = sb_id[s]
                 X[i] = up_x if nearest else X[i] + up_x
         # postsynaptic side: potentiation, then the postsynaptic trace
-        j = LT[L_POST, c]
+        j = ln.post
         lo, hi = spk_lo[j], spk_hi[j]
         if late == LATE_POST:
-            hist = at2(LT[L_HIST, c], RL, n_post, _I64)
-            histn = at(LT[L_HISTN, c], RL, _I64)
-            lag = at(LT[L_LAG, c], ncol, _I64)
+            hist = at2(I64, ln.hist, RL, n_post)
+            histn = at(I64, ln.hist_n, RL)
+            lag = at(I64, ln.lag, ncol)
             _remember(hist, histn, k % RL, lo, hi, sb_id)
             for lg in range(RL):
                 slot = (k - lg) % RL
@@ -662,7 +690,7 @@ def plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, 
                         if lag[e] != lg:
                             continue
                         syn = col_syn[e]
-                        _update(w, syn, X[col_pre[e]], amp_plus, LF, c, mult, True, rstdp, a, g, G, elig_plus)
+                        _update(w, syn, X[col_pre[e]], amp_plus, w_min, w_max, mult, True, rstdp, a, g, G, elig_plus)
                         Y[syn] = up_y if nearest else Y[syn] + up_y
         elif hi > lo:
             for s in range(lo, hi):
@@ -670,27 +698,28 @@ def plasticity(k, LT, LF, EPOCH, RG, RK0, MOD, MODF, MD, spk_lo, spk_hi, sb_id, 
                 for e in range(col_ptr[i], col_ptr[i + 1]):
                     syn = col_syn[e]
                     x = X[syn] if late == LATE_PRE else X[col_pre[e]]
-                    _update(w, syn, x, amp_plus, LF, c, mult, True, rstdp, a, g, G, elig_plus)
+                    _update(w, syn, x, amp_plus, w_min, w_max, mult, True, rstdp, a, g, G, elig_plus)
             for s in range(lo, hi):
                 i = sb_id[s]
                 Y[i] = up_y if nearest else Y[i] + up_y
         if rstdp:                            # dopamine: the running integral and its epoch
-            k0 = RK0[c]
-            d = MD[LT[L_MOD, c]]
+            k0 = ln.k0
+            d = MODS[ln.modulator].d
             if d != 0.0:
-                RG[c] = G + np.exp((k0 - k) * k_c) * d * LF[LF_DT, c]
+                ln.G = G + np.exp((k0 - k) * k_c) * d * ln.dt
             if (k + 1 - k0) * k_c > EPOCH_TAU:
-                G = RG[c]
+                G = ln.G
                 for syn in range(n_syn):
-                    _flush(w, a, g, syn, G, LF, c)
+                    _flush(w, a, g, syn, G, w_min, w_max)
                 f = np.exp((k0 - (k + 1)) * k_c)
                 for syn in range(n_syn):
                     a[syn] *= f
                     g[syn] = 0.0
-                RG[c] = 0.0
-                RK0[c] = k + 1
-    for m in range(MOD.shape[1]):
-        MD[m] = MODF[MF_BASELINE, m] + (MD[m] - MODF[MF_BASELINE, m]) * MODF[MF_DECAY, m]
+                ln.G = 0.0
+                ln.k0 = k + 1
+    for m in range(MODS.size):
+        md = MODS[m]
+        md.d = md.baseline + (md.d - md.baseline) * md.decay
 
 
 def _source_hash() -> str:
