@@ -184,7 +184,8 @@ class NumbaBackend:
 
         def window(t, c, w):
             t[c]["k0"], t[c]["k1"] = w.k0, -1 if w.k1 is None else w.k1
-            t[c]["pop"] = w.pop.index
+            if "pop" in t.dtype.names:
+                t[c]["pop"] = w.pop.index
 
         def indices(t, ws):
             flat, pos = [], 0
@@ -222,16 +223,15 @@ class NumbaBackend:
         # Poisson stimuli
         rec_index = {id(r): i for i, r in enumerate(sim.receptors)}
         self._rec_index = rec_index
-        self.PSNS = np.zeros(len(st.poissons), dtype=K.POISSON)
-        self.PSNS["k1"] = -1
+        self.PSNS = _table(K.POISSON, len(st.poissons))
         self.P_IDX = indices(self.PSNS, st.poissons)
         ns_max = max([len(w.increments) for w in st.poissons] + [1])
         self.PSN_INC = np.zeros((ns_max, max(len(st.poissons), 1)))
         st.bind(sim.rng_run)
         cdfs, pos = [], 0
         for c, w in enumerate(st.poissons):
+            window(self.PSNS, c, w)
             t = self.PSNS[c]
-            t["k0"], t["k1"] = w.k0, -1 if w.k1 is None else w.k1
             t["receptor"], t["cdf"], t["n_cdf"] = rec_index[id(w.receptor)], pos, 0 if w.cdf is None else w.cdf.size
             t["lam"] = w.lam
             t["one_row"] = w.rows[0] if len(w.rows) == 1 else -1

@@ -66,8 +66,6 @@ class Pools:
         self.arrays = {name: np.zeros(1, dtype=t) for name, t in self.dtypes.items()}
         self._wanted: dict[str, list[np.ndarray]] = {name: [] for name in self.dtypes}
         self._pool_of: dict[int, str] = {}
-        self._fresh: list[tuple[str, tuple]] = []
-        self._fresh_views: list[np.ndarray] = []
         self.moved: set[int] = set()     # ids of the arrays the last adopt moved (tests keep them alive)
 
     def __getitem__(self, name: str) -> np.ndarray:
@@ -89,11 +87,6 @@ class Pools:
         elif prev != pool:
             raise BackendError(f"one array is wanted in two pools ({prev!r}, {pool!r})")
 
-    def zeros(self, pool: str, shape) -> int:
-        """Room for a new zero array of ``shape`` in ``pool`` (see :meth:`fresh` after :meth:`adopt`)."""
-        self._fresh.append((pool, tuple(shape)))
-        return len(self._fresh) - 1
-
     def adopt(self, roots):
         """Allocate the pools, copy the arrays in and rebind every reference reachable from ``roots``.
 
@@ -101,12 +94,9 @@ class Pools:
         attributes hold the arrays or views of them.
         """
         mapping: dict[int, np.ndarray] = {}
-        fresh: dict[int, np.ndarray] = {}
         for pool, dtype in self.dtypes.items():
             arrays = self._wanted[pool]
-            sizes = [a.size for a in arrays] + [int(np.prod(s, dtype=np.int64)) for p, s in self._fresh if p == pool]
-            total = sum(sizes)
-            buf = np.zeros(max(total, 1), dtype=dtype)
+            buf = np.zeros(max(sum(a.size for a in arrays), 1), dtype=dtype)
             pos = 0
             for a in arrays:
                 view = buf[pos:pos + a.size].reshape(a.shape)
@@ -116,21 +106,10 @@ class Pools:
                 mapping[id(a)] = view
                 pos += a.size
             self.arrays[pool] = buf
-            for h, (p, shape) in enumerate(self._fresh):
-                if p == pool:
-                    n = int(np.prod(shape, dtype=np.int64))
-                    fresh[h] = buf[pos:pos + n].reshape(shape)
-                    pos += n
-        self._fresh_views = [fresh[h] for h in range(len(self._fresh))]
         self.moved = {id(a) for arrays in self._wanted.values() for a in arrays}
         _Rebinder(mapping).visit(roots)
         self._wanted = {name: [] for name in self.dtypes}
         self._pool_of = {}
-        self._fresh = []
-
-    def fresh(self, handle: int) -> np.ndarray:
-        """The zero array reserved by :meth:`zeros` (a view into its pool)."""
-        return self._fresh_views[handle]
 
     def offset(self, pool: str, a: np.ndarray) -> int:
         """Position of ``a``'s first element in ``pool`` (it must lie there, C-contiguous)."""
