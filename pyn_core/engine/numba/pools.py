@@ -93,7 +93,7 @@ class Pools:
         ``roots``: engine objects (or lists, dicts, tuples of them) whose
         attributes hold the arrays or views of them.
         """
-        mapping: dict[int, np.ndarray] = {}
+        mapping: dict[int, tuple[np.ndarray, np.ndarray]] = {}   # id(old) -> (old, new): old kept alive
         for pool, dtype in self.dtypes.items():
             arrays = self._wanted[pool]
             buf = np.zeros(max(sum(a.size for a in arrays), 1), dtype=dtype)
@@ -103,7 +103,7 @@ class Pools:
                 view[...] = a
                 if not a.flags.writeable:
                     view.flags.writeable = False
-                mapping[id(a)] = view
+                mapping[id(a)] = (a, view)
                 pos += a.size
             self.arrays[pool] = buf
         self.moved = {id(a) for arrays in self._wanted.values() for a in arrays}
@@ -127,21 +127,36 @@ class Pools:
 
 
 class _Rebinder:
-    """Points every reference to a moved array (or a view of it) at the moved copy."""
+    """Points every reference to a moved array (or a view of it) at the moved copy.
+
+    ``mapping`` holds each replaced array with its copy, so no replaced array is freed during the
+    pass (its ``id`` could otherwise be taken by a new view and be looked up as the old array's);
+    every list and dict is rebound once, however many paths lead to it.
+    """
 
     def __init__(self, mapping: dict):
         self.mapping, self.seen = mapping, set()
+        self._held = []       # lists and dicts already rebound (kept alive: their ids stay theirs)
+
+    def _first_visit(self, x) -> bool:
+        if id(x) in self.seen:
+            return False
+        self.seen.add(id(x))
+        self._held.append(x)
+        return True
 
     def swap(self, x):
         if isinstance(x, np.ndarray):
             return self.array(x)
         if isinstance(x, list):
-            for i, v in enumerate(x):
-                x[i] = self.swap(v)
+            if self._first_visit(x):
+                for i, v in enumerate(x):
+                    x[i] = self.swap(v)
             return x
         if isinstance(x, dict):
-            for k, v in x.items():
-                x[k] = self.swap(v)
+            if self._first_visit(x):
+                for k, v in x.items():
+                    x[k] = self.swap(v)
             return x
         if isinstance(x, tuple) and not hasattr(x, "_fields"):
             new = tuple(self.swap(v) for v in x)
@@ -151,11 +166,10 @@ class _Rebinder:
         return x
 
     def visit(self, obj):
-        if id(obj) in self.seen:
-            return
-        self.seen.add(id(obj))
         if isinstance(obj, (list, dict, tuple)):
             self.swap(obj)
+            return
+        if not self._first_visit(obj):
             return
         if not _engine_object(obj):
             return
@@ -165,20 +179,21 @@ class _Rebinder:
                 setattr(obj, k, new)
 
     def array(self, x: np.ndarray) -> np.ndarray:
-        new = self.mapping.get(id(x))
-        if new is not None:
-            return new
+        entry = self.mapping.get(id(x))
+        if entry is not None and entry[0] is x:
+            return entry[1]
         root = _root(x)
-        new_root = self.mapping.get(id(root))
-        if new_root is None:
+        entry = self.mapping.get(id(root))
+        if entry is None or entry[0] is not root:
             return x
+        new_root = entry[1]
         if new_root.dtype != root.dtype:
             raise BackendError(f"a view of an array widened to {new_root.dtype} cannot follow it")
         offset = _address(x) - _address(root)
         view = np.ndarray(x.shape, dtype=x.dtype, buffer=new_root, offset=offset, strides=x.strides)
         if not x.flags.writeable:
             view.flags.writeable = False
-        self.mapping[id(x)] = view
+        self.mapping[id(x)] = (x, view)
         return view
 
 
