@@ -5,13 +5,13 @@ Usage::
     .venv/bin/python benchmarks/profile_numba.py coba4000 [--steps 2000] [--warm 500]
 
 The network is built and run for ``--warm`` steps (so that it is in its
-steady state), then each phase of the step is timed on its own for
-``--steps`` repetitions inside compiled code, on the network's current state:
-delivery of the ring slot, stimuli, input sums, recording, the integrate /
-threshold / reset loop of each population (sources: their spike draws), spike
-propagation with this step's spikes, receptor decay.  The phases change the
-state as they run, so the split is an estimate; the last line compares their
-sum with a full run of the same number of steps.
+steady state).  Then, from copies of that state, the profiling driver of the
+generated module (``run_masked``: the serial driver with each phase of
+:data:`pyn_core.engine.phases.STEP` switched on or off) runs ``--steps``
+steps with every phase, and with each phase alone.  Phases change the state
+as they run, and a phase alone sees the state the others leave unchanged
+(no spikes without the integration, for instance), so the split is an
+estimate; the last lines compare the sum of the phases with the full step.
 """
 from __future__ import annotations
 
@@ -21,124 +21,62 @@ import time
 from pathlib import Path
 
 import numpy as np
-from numba import njit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from networks import NETWORKS  # noqa: E402
 
-from pyn_core.engine.numba import kernels as K  # noqa: E402
+from pyn_core.engine.numba import codegen  # noqa: E402
+from pyn_core.engine.phases import phase_names  # noqa: E402
 
 
-def _loops(mod):
-    """Compiled loops that repeat one phase: the receptor phases of the generated module ``mod``, the kernels."""
-    deliver, sum_inputs, decay = mod.deliver, mod.sum_inputs, mod.decay
-
-    @njit
-    def _deliver(n, L, REC, RECF, POP, rproto):
-        for k in range(n):
-            deliver(k % L, L, REC, RECF, POP, rproto)
-
-    @njit
-    def _stimulate(n, k0, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_INC, PSN_K,
-                   P_CDF, P_IDX):
-        for k in range(k0, k0 + n):
-            K.stimulate(k, rng, POP, REC, CUR, CUR_AMP, C_TAB, C_IDX, NOI, NOI_F, N_IDX, PSN, PSN_F, PSN_INC, PSN_K,
-                        P_CDF, P_IDX)
-
-    @njit
-    def _sum(n, POP, REC, RECF):
-        for _ in range(n):
-            sum_inputs(POP, REC, RECF)
-
-    @njit
-    def _propagate(n, k0, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto):
-        for k in range(k0, k0 + n):
-            K.propagate(k, L, PRJ, PRJ_F, REC, spk_lo, spk_hi, sb_id, STP_R, rproto, wproto, dproto)
-
-    @njit
-    def _decay(n, REC, RECF, dt):
-        for _ in range(n):
-            decay(REC, RECF, dt)
-
-    return _deliver, _stimulate, _sum, _propagate, _decay
-
-
-def _time(f, *args):
-    best = np.inf
+def _timed(sim, mask: np.ndarray, steps: int) -> float:
+    """Seconds of ``steps`` steps of the phases in ``mask`` from the current state (which is then restored)."""
+    b = sim.backend
+    pools = {name: pool.copy() for name, pool in b.pools.items()}
+    k, fill = sim.k, b.sb[3].copy()
+    b.push()
+    b._refresh()
+    TRCS, RB, rec_steps, rec_fill = b._recording()
+    P = b.pools
+    args = dict(k0=sim.k, nsteps=steps, dt=sim.dt, L=sim.ring_len, rng=np.random.Generator(np.random.PCG64(0)),
+                F64=P["F64"], I64=P["I64"], I32=P["I32"], BOOL=P["BOOL"], W=P["W"], R=P["R"], D=P["D"],
+                POPS=b.POPS, STATE=b.STATE, PARAMS=b.PARAMS, RECS=b.RECS, RARGS=b.RARGS, CURS=b.CURS,
+                C_TAB=b.C_TAB, C_IDX=b.C_IDX, NOIS=b.NOIS, N_IDX=b.N_IDX, PSNS=b.PSNS, PSN_INC=b.PSN_INC,
+                P_CDF=b.P_CDF, P_IDX=b.P_IDX, PRJS=b.PRJS, STP_R=b.STP_R, LRNS=b.LRNS, MODS=b.MODS,
+                rec_steps=rec_steps, rec_fill=rec_fill, TRCS=TRCS, RB=RB, sb_step=b.sb[0], sb_id=b.sb[1],
+                sb_pop=b.sb[2], fill=b.sb[3], spk_lo=b.sb[4], spk_hi=b.sb[5], nparts=1)
+    ordered = [args[name] for name in codegen.DRIVER_ARGS]
+    b.module.run_masked(mask, *ordered[:2], 1, *ordered[3:])      # compiled before timing
+    best, done = np.inf, steps
     for _ in range(3):
-        t = time.perf_counter()
-        f(*args)
-        best = min(best, time.perf_counter() - t)
-    return best
+        for name, pool in pools.items():
+            b.pools[name][:] = pool
+        b.sb[3][:] = fill
+        t0 = time.perf_counter()
+        done, _, _ = b.module.run_masked(mask, *ordered)
+        best = min(best, time.perf_counter() - t0)
+    for name, pool in pools.items():          # the simulation as it was
+        b.pools[name][:] = pool
+    b.sb[3][:] = fill
+    sim.k = k
+    return best / max(int(done), 1)
 
 
 def profile(name: str, steps: int, warm: int) -> list[tuple[str, float]]:
-    """(phase, seconds per step) of ``name`` on the numba backend, one thread."""
+    """(phase, seconds per step) of benchmark ``name`` on the numba backend, one thread."""
     net, dt, _ = NETWORKS[name]()
     net.settings["threads"] = 1
     sim = net.build(dt=dt, seed=1, backend="numba", stdp=True)
-    b = sim.backend
     sim.run(warm * dt)
-    POP, ST, PA, REC, SRC, PRJ, LT, EPOCH, _, TRC, rec_steps, rec_fill = b._tables()
-    L = sim.ring_len
-    sb_step, sb_id, sb_pop, fill, spk_lo, spk_hi = b.sb
-    _deliver, _stimulate, _sum, _propagate, _decay = _loops(b.module)
-    out = []
-    out.append(("deliver ring slot", _time(_deliver, steps, L, REC, b.RECF, POP, b.rproto)))
-    out.append(("stimuli (incl. random draws)", _time(_stimulate, steps, sim.k, sim.rng_run, POP, REC, b.CUR,
-                                                     b.CUR_AMP, b.C_TAB, b.C_IDX, b.NOI, b.NOI_F, b.N_IDX, b.PSN,
-                                                     b.PSN_F, b.PSN_INC, b.PSN_K, b.P_CDF, b.P_IDX)))
-    out.append(("input sums", _time(_sum, steps, POP, REC, b.RECF)))
-    mod = b.module
-    for p in sim.pops:
-        j = p.index
-        if p.is_source:
-            def run_source(j=j):
-                for k in range(sim.k, sim.k + steps):
-                    fill[0] = 0
-                    K.fire_source(k, j, sim.rng_run, POP, SRC, b.SRC_PMAX, sb_step, sb_id, sb_pop, fill)
-            out.append((f"source {p.name} (python loop)", _time(run_source)))
-            continue
-        m = b.kernels.index((p.model, p.options))
-        integrate = getattr(mod, f"integrate{m}")
-
-        def run_pop(integrate=integrate, j=j):
-            for k in range(steps):
-                fill[0] = 0
-                integrate(k, j, sim.dt, POP, ST, PA, sb_step, sb_id, sb_pop, fill)
-        out.append((f"integrate+threshold {p.name} ({p.N}, python loop)", _time(run_pop)))
-    # this step's spikes for propagation: collect the spikers of the current state
-    fill[0] = 0
-    for p in sim.pops:
-        spk_lo[p.index] = fill[0]
-        ids = np.flatnonzero(p.spiked)
-        sb_id[fill[0]:fill[0] + ids.size] = ids
-        fill[0] += ids.size
-        spk_hi[p.index] = fill[0]
-    # a typical step's spikes: the mean number of spikes per step so far
-    total_spikes = sum(sim.recorder.spike_arrays(p.index)[0].size for p in sim.pops)
-    per_step = total_spikes / max(sim.k, 1)
-    fill[0] = 0
-    rng = np.random.default_rng(0)
-    for p in sim.pops:
-        spk_lo[p.index] = fill[0]
-        share = per_step * p.N / sum(q.N for q in sim.pops)
-        ids = np.sort(rng.choice(p.N, size=min(p.N, int(round(share))), replace=False))
-        sb_id[fill[0]:fill[0] + ids.size] = ids
-        fill[0] += ids.size
-        spk_hi[p.index] = fill[0]
-    out.append((f"propagate ({per_step:.1f} spikes/step)", _time(_propagate, steps, sim.k, L, PRJ, b.PRJ_F, REC,
-                                                              spk_lo, spk_hi, sb_id, b.STP_R, b.rproto, b.wproto,
-                                                              b.dproto)))
-    out.append(("receptor decay", _time(_decay, steps, REC, b.RECF, sim.dt)))
-    fill[0] = 0
-    sim2 = net.build(dt=dt, seed=1, backend="numba", stdp=True)
-    sim2.run(warm * dt)
-    t = time.perf_counter()
-    sim2.run(steps * dt)
-    out.append(("full run (for comparison)", time.perf_counter() - t))
-    return [(k, v / steps) for k, v in out]
+    names = phase_names()
+    rows = []
+    for i, phase in enumerate(names):
+        mask = np.zeros(len(names), dtype=np.bool_)
+        mask[i] = True
+        rows.append((phase, _timed(sim, mask, steps)))
+    rows.append(("every phase (the step)", _timed(sim, np.ones(len(names), dtype=np.bool_), steps)))
+    return rows
 
 
 def main(argv=None):
@@ -148,10 +86,11 @@ def main(argv=None):
     ap.add_argument("--warm", type=int, default=500)
     args = ap.parse_args(argv)
     rows = profile(args.bench, args.steps, args.warm)
-    total = sum(v for k, v in rows[:-1])
-    for k, v in rows:
-        print(f"{k:<55} {v * 1e6:9.2f} us/step" + (f"  {100 * v / total:5.1f} %" if k != rows[-1][0] else ""))
-    print(f"{'sum of phases':<55} {total * 1e6:9.2f} us/step")
+    total = sum(v for _, v in rows[:-1])
+    for phase, v in rows[:-1]:
+        print(f"{phase:<28} {v * 1e6:9.3f} us/step  {100 * v / total:5.1f} %")
+    print(f"{'sum of the phases alone':<28} {total * 1e6:9.3f} us/step")
+    print(f"{rows[-1][0]:<28} {rows[-1][1] * 1e6:9.3f} us/step")
 
 
 if __name__ == "__main__":

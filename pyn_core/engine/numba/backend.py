@@ -550,9 +550,9 @@ class NumbaBackend:
         while left > 0:
             done, status, j = self._call(min(chunk, left))
             left -= done
+            if status == 1:
+                self.sim.diverged(self.sim.pops[j])
             if on_step is not None:
                 for _ in range(done):
                     on_step()
-            if status == 1:
-                self.sim.diverged(self.sim.pops[j])
 

@@ -41,7 +41,7 @@ from .jit import cache_root, functions_key, jit_function, model_key  # noqa: F40
 log = logging.getLogger("pyn_core")
 
 #: Bumped whenever the templates below change.
-GENERATOR_VERSION = "18"
+GENERATOR_VERSION = "19"
 
 _MODELS: dict[str, object] = {}     # model key -> NeuronModel
 _JITTED: dict[str, tuple] = {}      # model key -> (step, reset) dispatchers
@@ -481,15 +481,24 @@ def _parallel_fragments() -> dict[str, list[str]]:
     }
 
 
-def _step_body(fragments: dict[str, list[str]]) -> str:
-    """The fragments of every phase, in the order of :data:`pyn_core.engine.phases.STEP`."""
+def _step_body(fragments: dict[str, list[str]], masked: bool = False) -> str:
+    """The fragments of every phase, in the order of :data:`pyn_core.engine.phases.STEP`.
+
+    ``masked``: each phase runs only where ``mask[i]`` (its position in the list) is set (the
+    profiling driver ``run_masked``).
+    """
     names = phase_names()
     if set(fragments) != set(names):
         raise AssertionError(f"driver fragments {sorted(fragments)} do not match the phases {names}")
     out = []
-    for name in names:
+    for i, name in enumerate(names):
         out.append(f"        # phase: {name}")
-        out += ["        " + line for line in fragments[name]]
+        if masked:
+            code = [line for line in fragments[name] if not line.lstrip().startswith("#")]
+            out.append(f"        if mask[{i}]:")
+            out += ["            " + line for line in code or ["pass"]]
+        else:
+            out += ["        " + line for line in fragments[name]]
     return "\n".join(out)
 
 
@@ -589,7 +598,11 @@ def _driver_source(n_models: int, parallel: bool, n_fused: int = 0) -> str:
             dispatch.append(f"                    bad += integrate{m}_part({_PART_ARGS})")
         return _DRIVER_PAR.format(dispatch="\n".join(dispatch) or "                pass", args=args,
                                   body=_step_body(_parallel_fragments()))
-    return _DRIVER.format(args=args, body=_step_body(_serial_fragments(n_models, n_fused)))
+    serial = _serial_fragments(n_models, n_fused)
+    masked = _DRIVER.replace("def run({args}):", "def run_masked(mask, {args}):").replace(
+        '"""Run ``nsteps``', '"""Profiling: :func:`run` with only the phases ``mask`` selects (see benchmarks/profile_numba.py).\n\n    Run ``nsteps``')
+    return (_DRIVER.format(args=args, body=_step_body(serial))
+            + masked.format(args=args, body=_step_body(serial, masked=True)))
 
 
 def register_kind(kind) -> str:

@@ -28,7 +28,10 @@ from pathlib import Path
 
 import numba
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+from numba.np.arrayobj import make_array, populate_array
 
 from .. import elementwise
 from .jit import BOUNDSCHECK, cache_root, jit_function
@@ -115,12 +118,36 @@ hash_uniform = jit_function(elementwise.hash_uniform)
 synaptic_current = jit_function(elementwise.synaptic_current)
 
 
+@intrinsic
+def _region(typingctx, pool, offset, n):
+    """The ``n`` elements of the 1-D array ``pool`` from ``offset``, as a view that holds no reference.
+
+    A slice would do the same with a reference count taken and dropped (atomic operations) for every
+    view; the kernels take several views per step and population, and never keep one beyond the
+    call that passed them ``pool``, which the caller keeps alive.  :func:`at` checks the bounds.
+    """
+    if not isinstance(pool, types.Array) or pool.ndim != 1 or pool.layout != "C":
+        return None
+    view = types.Array(pool.dtype, 1, "C")
+
+    def codegen(context, builder, sig, args):
+        src = make_array(sig.args[0])(context, builder, args[0])
+        off = context.cast(builder, args[1], sig.args[1], types.intp)
+        count = context.cast(builder, args[2], sig.args[2], types.intp)
+        out = make_array(view)(context, builder)
+        size = context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(view.dtype)))
+        populate_array(out, data=builder.gep(src.data, [off]), shape=cgutils.pack_array(builder, [count]),
+                       strides=cgutils.pack_array(builder, [size]), itemsize=size, meminfo=None)
+        return out._getvalue()
+    return view(pool, offset, n), codegen
+
+
 @njit(inline="always", **_OPTS)
 def at(pool, offset, n):
-    """The ``n`` elements of ``pool`` from ``offset`` (a view)."""
+    """The ``n`` elements of ``pool`` from ``offset`` (a view; valid while ``pool`` is)."""
     if BOUNDSCHECK and (offset < 0 or n < 0 or offset + n > pool.size):
         raise IndexError("an offset of the numba tables lies outside its pool")
-    return pool[offset:offset + n]
+    return _region(pool, offset, n)
 
 
 @njit(inline="always", **_OPTS)
