@@ -17,6 +17,7 @@ class                   also a                      raised when
 :class:`NotRecorded`    :class:`AttributeError`     a trace that was not recorded is asked for
 :class:`NoSavedRun`     :class:`FileNotFoundError`  a folder holds no saved run
 :class:`SimulationError` :class:`FloatingPointError` the state of a population became NaN or inf
+:class:`ResourceError`  :class:`MemoryError`        a build or a recording would not fit in memory
 ======================  ==========================  ==============================================
 
 Examples
@@ -68,5 +69,9 @@ class SimulationError(PynError, FloatingPointError):
     """The state of a population became NaN or infinite; what was recorded so far is kept."""
 
 
+class ResourceError(PynError, MemoryError):
+    """A build or a recording would not fit in memory (the message states the estimate and what is available)."""
+
+
 __all__ = ["PynError", "PynValueError", "PynTypeError", "PynLookupError", "PynIndexError", "BackendError",
-           "NotSupported", "NotRecorded", "NoSavedRun", "SimulationError"]
+           "NotSupported", "NotRecorded", "NoSavedRun", "SimulationError", "ResourceError"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 import logging
 import math
 import reprlib
+import signal
 import sys
+import threading
 import time
 
 import numpy as np
@@ -16,6 +18,7 @@ from .backend import select_backend
 from .build import compile_network
 from .plasticity import PlasticityState
 from .recorder import Recorder, WeightMonitor, resolve_record
+from .resources import check_build, check_recording, check_steps
 from .inputs import SourceSchedule, StimulusSchedule
 
 log = logging.getLogger("pyn_core")
@@ -55,6 +58,43 @@ class SpikeBatch:
         return f"SpikeBatch({len(self)} spikes)"
 
 
+#: Wall-clock seconds a piece of a run aims at: an interruption (Ctrl-C) takes effect between pieces.
+PIECE_SECONDS = 0.2
+
+
+class _Interrupted(Exception):
+    """Raised at a step boundary to end the pieces of an interrupted run (never leaves :meth:`Simulation._run`)."""
+
+
+class _DeferredInterrupt:
+    """Within the block, SIGINT (Ctrl-C) only sets :attr:`requested`; the run then stops at a step boundary.
+
+    It takes effect only in the main thread and where SIGINT has Python's default handler (elsewhere
+    the handler in place is left alone).
+    """
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def _handler(self, signum, frame):
+        self.requested = True
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            try:
+                if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                    self._previous = signal.signal(signal.SIGINT, self._handler)
+            except (ValueError, OSError):   # no signals here (an embedded interpreter)
+                self._previous = None
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
 def _text_bar(fraction, t_ms, width=30, stream=None):
     stream = stream or sys.stderr
     filled = int(round(width * fraction))
@@ -92,6 +132,7 @@ class Simulation:
         self.learning = bool(learning if stdp is None else stdp)   # stdp: the original name
         self.network = net
         self.experiment_name = experiment_name
+        check_build(net, self.dt, self.learning)
         t0 = time.perf_counter()
         ss = np.random.SeedSequence(self.seed)
         rng_build, rng_run = (np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(2))
@@ -114,6 +155,7 @@ class Simulation:
         self.recorder = Recorder(self.pops, self.record_spec, every)
         self.k = 0
         self._target = 0.0
+        self._piece = 256    # steps of the next piece of a run (see _run_pieces)
         self.build_time = time.perf_counter() - t0
         self.backend = select_backend(backend, self)
         self.failure = None
@@ -154,9 +196,13 @@ class Simulation:
 
     # -- running -----------------------------------------------------------
     def _steps_for(self, ms: float) -> int:
+        """The steps a request of ``ms`` more milliseconds runs (checked before anything changes)."""
         ms = check_real(ms, "duration (ms)", minimum=0.0)
-        self._target += ms
-        return max(0, int(math.floor(self._target / self.dt + 1e-9)) - self.k)
+        target = self._target + ms
+        end = target / self.dt + 1e-9
+        check_steps(self.k, end - self.k, ms, self.dt)
+        self._target = target
+        return max(0, int(math.floor(end)) - self.k)
 
     def run(self, ms: float, progress=None) -> Results:
         """Advance by ``ms`` milliseconds and return the results so far.
@@ -199,37 +245,73 @@ class Simulation:
         return SpikeBatch(t[order], i[order], pp[order], self.population_names)
 
     def _run(self, n: int, progress):
-        if self.failure is not None:
-            raise SimulationError(f"this simulation stopped earlier: {self.failure}")
+        try:
+            if self.failure is not None:
+                raise SimulationError(f"this simulation stopped earlier: {self.failure}")
+            if n > 0:
+                self._check_recording(n)
+        except BaseException:
+            self._target = self.t       # a refused request leaves nothing to run later
+            raise
         if n <= 0:
             return
         callback = _text_bar if progress is True else progress
-        self.recorder.reserve(self.k, n)
-        on_step = None
-        if callback is not None:
-            every = max(1, n // 100)
-            start, done = self.k, [0]
-
-            def on_step():
-                done[0] += 1
-                if done[0] % every == 0 or done[0] == n:
-                    callback(done[0] / n, self.t)
-        try:
-            if self.recorder.weights:
-                self._run_monitored(n, on_step)
-            else:
-                self.backend.run_steps(n, on_step)
-        finally:
-            self.recorder.close()
-
-    def _run_monitored(self, n: int, on_step):
-        """Run in pieces that end where a weight monitor samples (no cost per step)."""
         end = self.k + n
-        self._sample_weights()
-        while self.k < end:
-            nxt = min([end] + [m.next_step(self.k) for m in self.recorder.weights])
-            self.backend.run_steps(nxt - self.k, on_step)
+        with _DeferredInterrupt() as interrupt:
+            on_step = None
+            if callback is not None:
+                every = max(1, n // 100)
+                done = [0]
+
+                def on_step():      # called at step boundaries: an interruption also takes effect here
+                    if interrupt.requested:
+                        raise _Interrupted
+                    done[0] += 1
+                    if done[0] % every == 0 or done[0] == n:
+                        callback(done[0] / n, self.t)
+            try:
+                self._run_pieces(end, on_step, interrupt)
+            except _Interrupted:
+                pass
+            except BaseException:
+                self._target = self.t       # what was asked and not run is not run later
+                raise
+            finally:
+                self.recorder.close()
+        if interrupt.requested:
+            self._target = self.t
+            raise KeyboardInterrupt(f"run interrupted at t = {self.t:g} ms (step {self.k}); the state is "
+                                    "that of a step boundary, what was recorded is kept, and the next run "
+                                    "continues from here")
+
+    def _run_pieces(self, end: int, on_step, interrupt):
+        """Steps up to ``end`` in pieces that stop where a weight monitor samples and about every
+        :data:`PIECE_SECONDS` of wall-clock time (where an interruption takes effect)."""
+        monitored = bool(self.recorder.weights)
+        if monitored:
             self._sample_weights()
+        while self.k < end and not interrupt.requested:
+            stop = end
+            if monitored:
+                stop = min([end] + [m.next_step(self.k) for m in self.recorder.weights])
+            piece = min(stop - self.k, self._piece)
+            self.recorder.reserve(self.k, piece)
+            t0 = time.perf_counter()
+            self.backend.run_steps(piece, on_step)
+            self.recorder.close()
+            took = time.perf_counter() - t0
+            if piece == self._piece:      # grow or shrink the next piece towards PIECE_SECONDS
+                self._piece = int(min(max(16, piece * PIECE_SECONDS / max(took, 1e-6)), 2 ** 31))
+            if monitored:
+                self._sample_weights()
+
+    def _check_recording(self, n: int):
+        """Refuse a run whose recording cannot fit in memory (before anything runs)."""
+        values = sum(self.pops[i].N * len(v) for i, v in self.recorder.vars.items())
+        if values:
+            check_recording(n // self.recorder.every + 1, values, f"recording {n:,} steps")
+        for m in self.recorder.weights:
+            check_recording(n // m.every + 1, m.idx.size, f"the weight monitor of {m.name!r}")
 
     def _sample_weights(self):
         due = [m for m in self.recorder.weights if m.due(self.k)]
