@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import numpy as np
 
@@ -10,6 +11,7 @@ from .connectivity import RULES
 from .errors import PynLookupError, PynTypeError, PynValueError
 from .population import Population, SourcePopulation
 from .projection import LEGACY, Projection
+from .results import plan_save
 from .spec import DEFAULT_SETTINGS, network_from_spec, network_to_spec
 from .stimuli import CurrentStimulus, NoiseStimulus, PoissonStimulus, parse_I_ext
 
@@ -332,7 +334,9 @@ class Network:
         spike_delta : float
             Accepted for compatibility (the height of drawn spikes in old plots).
         save_data : str or None
-            Folder under which the run is saved atomically in its own folder;
+            Folder under which the run is saved atomically in its own folder
+            (its name is chosen, and the folder checked to be writable, before
+            the run starts; an interrupted run saves what it recorded);
             ``None`` or ``False`` saves nothing.
         properties_to_save : list of str
             Traces to record: state variables (``'v'``, ``'u'``, ``'w'``, ...),
@@ -349,6 +353,7 @@ class Network:
         Results
         """
         T = check_real(T, "T", minimum=0.0)
+        target = plan_save(save_data, experiment_name) if save_data else None   # a bad folder fails now
         sim = self.build(dt=dt, seed=seed, backend=backend, I_ext=I_ext, record=list(properties_to_save),
                          stdp=stdp, record_every=record_every, experiment_name=experiment_name,
                          record_weights=record_weights)
@@ -357,8 +362,8 @@ class Network:
             sim.run(T, progress=progress)
         finally:
             results = sim.results
-            if save_data:
-                results.save(save_data)
+            if target is not None:
+                results.save(save_data, folder=os.path.basename(target))
         return results
 
     def setup(self, experiment_name="My Experiment", T=50, dt=0.125, integration_time=30, I_ext=None,

@@ -2,19 +2,26 @@
 
 On disk a run is a folder holding ``meta.json`` (experiment name, dt, seed,
 network spec, versions, the list of arrays) and ``arrays.npz`` (plain numeric
-arrays).  The folder is written under a temporary name and renamed into place,
-so a reader never sees a half-written run.
+arrays).  The folder is written under a temporary name (``.pyn-partial-<pid>-…``)
+and renamed into place, so a reader never sees a half-written run; the
+leftovers of a save that was killed are removed by the next save in the same
+folder (:func:`clean_partial`) and refused by :func:`load_results`.  Folder
+names are made of the experiment name, made safe for every file system
+(:func:`safe_folder_name`), and chosen before a run starts (:func:`plan_save`).
 """
 from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 import platform
 import re
+import reprlib
 import shutil
 import tempfile
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -161,14 +168,30 @@ class Results:
         return cls(sim.experiment_name, sim.dt, sim.seed, steps * sim.dt, pops, sim.t, meta, weights=weights)
 
     # -- saving ------------------------------------------------------------
-    def save(self, directory) -> str:
-        """Write the run atomically into a new folder under ``directory``; returns its path."""
+    def save(self, directory, *, folder=None) -> str:
+        """Write the run atomically into a new folder under ``directory``; returns its path.
+
+        Parameters
+        ----------
+        directory : str or path
+            Where the run's folder goes (created if needed).
+        folder : str, optional
+            The folder's name, as :func:`plan_save` chose it before the run; by
+            default a safe name made of the experiment name and the time.
+
+        Folders that an earlier save left half-written (killed mid-way) under
+        ``directory`` are removed.
+        """
         directory = os.fspath(directory)
-        os.makedirs(directory, exist_ok=True)
-        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.experiment_name).strip("_") or "run"
-        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        final = os.path.join(directory, f"{slug}_{stamp}")
-        tmp = tempfile.mkdtemp(prefix=".pyn-partial-", dir=directory)
+        if folder is None:
+            folder = os.path.basename(plan_save(directory, self.experiment_name))
+        final = os.path.join(directory, folder)
+        _make_directory(directory)
+        clean_partial(directory)
+        try:
+            tmp = tempfile.mkdtemp(prefix=f"{PARTIAL_PREFIX}{os.getpid()}-", dir=directory)
+        except OSError as exc:
+            raise PynValueError(f"cannot save the run under {directory!r}: {exc.strerror or exc}") from exc
         try:
             arrays = {"t": self.t}
             index = []
@@ -185,6 +208,8 @@ class Results:
                 windex.append({"key": key, "name": rec.name})
             with open(os.path.join(tmp, "arrays.npz"), "wb") as f:
                 np.savez(f, **arrays)
+                f.flush()
+                os.fsync(f.fileno())
             meta = {"format": FORMAT, "version": VERSION, "experiment_name": self.experiment_name,
                     "dt": self.dt, "seed": self.seed, "duration": self.duration, "populations": index,
                     "saved": _dt.datetime.now().isoformat(timespec="seconds"), **self.meta}
@@ -192,12 +217,120 @@ class Results:
                 meta["weights"] = windex
             with open(os.path.join(tmp, "meta.json"), "w", encoding="utf-8") as f:
                 json.dump(meta, f, indent=1, default=_json_default)
+                f.flush()
+                os.fsync(f.fileno())
+            if os.path.exists(final):
+                raise PynValueError(f"cannot save the run: {final!r} exists already")
             os.replace(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         self.path = final
         return final
+
+
+#: Name prefix of a folder being written by :meth:`Results.save` (followed by the writer's process id).
+PARTIAL_PREFIX = ".pyn-partial-"
+#: The longest folder name :func:`plan_save` makes (most file systems allow 255 bytes).
+MAX_FOLDER_NAME = 120
+
+
+def safe_folder_name(name, stamp: str = "") -> str:
+    """A folder name made of ``name`` that every file system takes: ASCII letters, digits, ``_ . -``,
+    at most :data:`MAX_FOLDER_NAME` characters (with ``_stamp`` appended).
+
+    Examples
+    --------
+    >>> safe_folder_name("My Experiment / 2 (a)")
+    'My_Experiment_2_a'
+    >>> len(safe_folder_name("x" * 10_000, "20260101-120000"))
+    120
+    >>> safe_folder_name("..", "t")
+    'run_t'
+    """
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).strip("_.") or "run"
+    tail = f"_{stamp}" if stamp else ""
+    return slug[:MAX_FOLDER_NAME - len(tail)].rstrip("_.") + tail
+
+
+def _make_directory(directory: str):
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise PynValueError(f"cannot save runs under {directory!r}: {exc.strerror or exc}") from exc
+    if not os.path.isdir(directory):
+        raise PynValueError(f"cannot save runs under {directory!r}: it is not a folder")
+
+
+def plan_save(directory, experiment_name) -> str:
+    """The path a run named ``experiment_name`` will be saved to under ``directory``, checked now.
+
+    Called before a run starts, so a folder that cannot be written is reported
+    before the run rather than after it: ``directory`` is created, a test folder
+    is made and removed in it, and the returned path does not exist yet.
+    Leftover half-written folders of killed saves are removed.
+
+    Raises
+    ------
+    PynValueError
+        ``directory`` cannot be created or written.
+    """
+    directory = os.fspath(directory)
+    _make_directory(directory)
+    clean_partial(directory)
+    try:
+        probe = tempfile.mkdtemp(prefix=f"{PARTIAL_PREFIX}{os.getpid()}-", dir=directory)
+        os.rmdir(probe)
+    except OSError as exc:
+        raise PynValueError(f"cannot save runs under {directory!r}: {exc.strerror or exc}") from exc
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    base = safe_folder_name(experiment_name, stamp)
+    path, n = os.path.join(directory, base), 1
+    while os.path.exists(path):
+        n += 1
+        path = os.path.join(directory, f"{base}-{n}")
+    return path
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def clean_partial(directory, older_than_s: float = 24 * 3600) -> list:
+    """Remove the half-written folders a killed :meth:`Results.save` left under ``directory``.
+
+    A folder is removed when the process that wrote it (its id is in the
+    name) is gone, or, for a name without one, when it is older than
+    ``older_than_s``.  Returns the removed paths.  Such folders are never read
+    as results (:func:`load_results` refuses them).
+    """
+    import time
+    directory = os.fspath(directory)
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for e in entries:
+        if not e.name.startswith(PARTIAL_PREFIX):
+            continue
+        m = re.match(re.escape(PARTIAL_PREFIX) + r"(\d+)-", e.name)
+        try:
+            stale = (not _alive(int(m.group(1)))) if m else (time.time() - e.stat().st_mtime > older_than_s)
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(e.path, ignore_errors=True)
+            removed.append(e.path)
+    return removed
 
 
 def _json_default(o):
@@ -211,48 +344,142 @@ def _json_default(o):
 def load_results(path) -> Results:
     """Load a run saved by :meth:`Results.save` (no pickle involved).
 
+    Everything is checked before a :class:`Results` is made: a damaged run is
+    refused as a whole, never half-read.
+
     Raises
     ------
     NoSavedRun
-        ``path`` holds no ``meta.json`` (also a :class:`FileNotFoundError`).
+        ``path`` holds no ``meta.json`` (also a :class:`FileNotFoundError`), or
+        is the half-written folder of an interrupted save.
     PynValueError
-        The run is of another format or version, or its files are damaged.
+        The run is of another format or version, or its files are damaged
+        (the message says which file and what is wrong).
     """
     path = os.fspath(path)
+    if os.path.basename(os.path.normpath(path)).startswith(PARTIAL_PREFIX):
+        raise NoSavedRun(f"{path!r} is the folder of a save that did not finish, not a saved run")
     meta_path = os.path.join(path, "meta.json")
     if not os.path.isfile(meta_path):
         raise NoSavedRun(f"{path!r} is not a saved pyN run (no meta.json)")
     try:
         with open(meta_path, encoding="utf-8") as f:
             meta = json.load(f)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PynValueError(f"{path!r}: meta.json is damaged (not JSON: {exc})") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else f"not JSON: {exc}"
+        raise PynValueError(f"{path!r}: meta.json is damaged ({why})") from None
+    except OSError as exc:
+        raise PynValueError(f"{path!r}: meta.json cannot be read ({exc.strerror or exc})") from exc
     if not isinstance(meta, dict):
         raise PynValueError(f"{path!r}: meta.json is damaged (a JSON object is expected, got {type(meta).__name__})")
     if meta.get("format") != FORMAT or meta.get("version") != VERSION:
         raise PynValueError(f"{path!r}: unsupported results format {meta.get('format')!r} "
-                            f"version {meta.get('version')!r}")
+                            f"version {meta.get('version')!r}; this pyN reads {FORMAT!r} version {VERSION}")
+    _check_meta(meta, path)
     try:
-        return _load(path, meta)
-    except (KeyError, IndexError, TypeError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc) or type(exc).__name__
-        raise PynValueError(f"{path!r} is a damaged pyN run ({detail}); meta.json and arrays.npz must be "
-                            "as Results.save wrote them") from exc
+        with np.load(os.path.join(path, "arrays.npz"), allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        raise PynValueError(f"{path!r} is a damaged pyN run: arrays.npz is missing") from None
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+        raise PynValueError(f"{path!r} is a damaged pyN run: arrays.npz cannot be read "
+                            f"({str(exc) or type(exc).__name__})") from None
+    return _assemble(path, meta, arrays)
 
 
-def _load(path: str, meta: dict) -> Results:
-    """The arrays of a run whose ``meta.json`` was read."""
-    with np.load(os.path.join(path, "arrays.npz"), allow_pickle=False) as z:
-        arrays = {k: z[k] for k in z.files}
+def _damaged(path, what):
+    return PynValueError(f"{path!r} is a damaged pyN run: {what}")
+
+
+def _check_meta(meta: dict, path: str):
+    """The fields of ``meta.json`` a run needs, with their types and ranges."""
+    def need(key, ok, allowed):
+        if key not in meta:
+            raise _damaged(path, f"meta.json has no {key!r}")
+        if not ok(meta[key]):
+            raise _damaged(path, f"meta.json {key!r} must be {allowed}, got {_short(meta[key])}")
+
+    def number(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    need("experiment_name", lambda v: isinstance(v, str), "a string")
+    need("dt", lambda v: number(v) and v > 0, "a number > 0 (ms)")
+    need("seed", lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+         "null or an integer >= 0")
+    need("duration", lambda v: number(v) and v >= 0, "a number >= 0 (ms)")
+    need("populations", lambda v: isinstance(v, list), "a list")
+    names = set()
+    for i, p in enumerate(meta["populations"]):
+        where = f"meta.json populations[{i}]"
+        if not isinstance(p, dict) or set(p) != {"name", "N", "traces"}:
+            raise _damaged(path, f"{where} must be an object with name, N and traces, got {_short(p)}")
+        if not isinstance(p["name"], str) or p["name"] in names:
+            raise _damaged(path, f"{where}.name must be a string naming one population, got {_short(p['name'])}")
+        names.add(p["name"])
+        if not isinstance(p["N"], int) or isinstance(p["N"], bool) or p["N"] < 1:
+            raise _damaged(path, f"{where}.N must be an integer >= 1, got {_short(p['N'])}")
+        t = p["traces"]
+        if not isinstance(t, list) or not all(isinstance(v, str) for v in t) or len(set(t)) != len(t):
+            raise _damaged(path, f"{where}.traces must be a list of distinct names, got {_short(t)}")
+    weights = meta.get("weights", [])
+    if not isinstance(weights, list):
+        raise _damaged(path, f"meta.json 'weights' must be a list, got {_short(weights)}")
+    keys = set()
+    for j, w in enumerate(weights):
+        if (not isinstance(w, dict) or set(w) != {"key", "name"} or not isinstance(w["key"], str)
+                or not isinstance(w["name"], str) or w["key"] in keys):
+            raise _damaged(path, f"meta.json weights[{j}] must be an object with a distinct key and a name "
+                                 f"(strings), got {_short(w)}")
+        keys.add(w["key"])
+
+
+def _short(value) -> str:
+    return reprlib.repr(value)
+
+
+def _array(arrays, key, path, kind, ndim):
+    """``arrays[key]``, checked to be a ``kind`` ("f": real, "i": integer) array of ``ndim`` dimensions."""
+    if key not in arrays:
+        raise _damaged(path, f"arrays.npz has no array {key!r}")
+    a = arrays[key]
+    ok = (np.issubdtype(a.dtype, np.integer) if kind == "i" else
+          (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)))
+    if not ok or a.ndim != ndim:
+        raise _damaged(path, f"array {key!r} must be {ndim}-D of {'integers' if kind == 'i' else 'numbers'}, "
+                             f"got {a.ndim}-D {a.dtype}")
+    return a
+
+
+def _assemble(path: str, meta: dict, arrays: dict) -> Results:
+    """The :class:`Results` of a run whose files were read, after checking every array against ``meta``."""
+    t = _array(arrays, "t", path, "f", 1)
     pops = {}
     for i, p in enumerate(meta["populations"]):
-        traces = {var: arrays[f"p{i}.{var}"] for var in p["traces"]}
-        pops[p["name"]] = PopulationResults(p["name"], p["N"], arrays[f"p{i}.spike_times"],
-                                            arrays[f"p{i}.spike_ids"], traces)
+        times = _array(arrays, f"p{i}.spike_times", path, "f", 1)
+        ids = _array(arrays, f"p{i}.spike_ids", path, "i", 1)
+        if times.size != ids.size:
+            raise _damaged(path, f"population {p['name']!r} has {times.size} spike times but {ids.size} ids")
+        if ids.size and (ids.min() < 0 or ids.max() >= p["N"]):
+            raise _damaged(path, f"population {p['name']!r} has spike ids outside 0..{p['N'] - 1}")
+        if times.size and not np.all(np.isfinite(times)):
+            raise _damaged(path, f"population {p['name']!r} has spike times that are not finite")
+        traces = {}
+        for var in p["traces"]:
+            a = _array(arrays, f"p{i}.{var}", path, "f", 2)
+            if a.shape != (t.size, p["N"]):
+                raise _damaged(path, f"trace {var!r} of population {p['name']!r} has shape {a.shape}, "
+                                     f"expected ({t.size}, {p['N']}) (samples, neurons)")
+            traces[var] = a
+        pops[p["name"]] = PopulationResults(p["name"], p["N"], times, ids, traces)
     weights = {}
     for j, w in enumerate(meta.get("weights", [])):
-        weights[w["key"]] = WeightRecord(w["name"], *(arrays[f"w{j}.{part}"]
-                                                      for part in ("t", "synapses", "pre", "post", "w")))
+        wt = _array(arrays, f"w{j}.t", path, "f", 1)
+        parts = [_array(arrays, f"w{j}.{part}", path, "i", 1) for part in ("synapses", "pre", "post")]
+        ww = _array(arrays, f"w{j}.w", path, "f", 2)
+        n = parts[0].size
+        if any(x.size != n for x in parts) or ww.shape != (wt.size, n):
+            raise _damaged(path, f"weight record {w['key']!r} has arrays of inconsistent shapes")
+        weights[w["key"]] = WeightRecord(w["name"], wt, *parts, ww)
     extra = {k: meta[k] for k in ("spec", "backend", "build_s", "versions", "error") if k in meta}
-    return Results(meta["experiment_name"], meta["dt"], meta["seed"], arrays["t"], pops,
+    return Results(meta["experiment_name"], meta["dt"], meta["seed"], t, pops,
                    meta["duration"], extra, path=path, weights=weights)
