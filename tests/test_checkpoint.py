@@ -357,6 +357,11 @@ def _set(meta, dotted, value):
     return meta
 
 
+def _add_member(path, name, data):
+    with zipfile.ZipFile(path / "arrays.npz", "a") as z:
+        z.writestr(name, data)
+
+
 def _truncate(path):
     data = (path / "arrays.npz").read_bytes()
     (path / "arrays.npz").write_bytes(data[:len(data) // 2])
@@ -401,6 +406,7 @@ DAMAGE = {
         {"backend.late.0.ids": np.full_like(a["backend.late.0.ids"], 1000)})), "indices outside"),
     "object array": (lambda p: _edit_arrays(p, lambda a: a.update({"pop0.I": np.array([{}], dtype=object)})),
                      "cannot be read"),
+    "member not an array": (lambda p: _add_member(p, "pop0.I", b"12345678"), "not arrays"),
     "extra array": (lambda p: _edit_arrays(p, lambda a: a.update({"pop9.state.v": np.zeros(3)})),
                     "arrays this network does not have"),
     "field missing": (lambda p: _edit_meta(p, lambda m: (m["run"].pop("k"), m)[1]), "'run.k' is missing"),

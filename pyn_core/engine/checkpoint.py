@@ -361,10 +361,13 @@ def write(path, meta: dict, arrays: dict) -> str:
                 raise
         else:
             os.replace(tmp, path)
-        _fsync(parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    try:
+        _fsync(parent)                     # the rename itself on disk (where the platform allows)
+    except OSError:
+        pass
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return path
@@ -406,6 +409,10 @@ def read(path) -> tuple[dict, dict]:
     except _NPZ_ERRORS as exc:
         raise PynValueError(f"{path!r} is a damaged checkpoint: {ARRAYS} cannot be read "
                             f"({type(exc).__name__}: {exc})") from exc
+    odd = [k for k, v in arrays.items() if not isinstance(v, np.ndarray)]
+    if odd:
+        raise PynValueError(f"{path!r} is a damaged checkpoint: {ARRAYS} holds members that are not arrays "
+                            f"({', '.join(sorted(odd)[:5])})")
     return meta, arrays
 
 
