@@ -351,8 +351,8 @@ def write(path, meta: dict, arrays: dict) -> str:
             f.flush()
             os.fsync(f.fileno())
         if os.path.lexists(path):
-            old = tempfile.mkdtemp(prefix=f".{base}.pyn-old-", dir=parent)
-            os.replace(path, old)          # the old checkpoint aside (an empty folder is replaced)
+            old = os.path.join(parent, f".{base}.pyn-old-{os.path.basename(tmp).rsplit('-', 1)[-1]}")
+            os.replace(path, old)          # the old checkpoint aside, under a name nothing else has
             try:
                 os.replace(tmp, path)
             except BaseException:
