@@ -384,7 +384,11 @@ class NumbaBackend:
         pools = Pools(dtypes)
         for pool, a in arrays:
             pools.add(pool, a)
-        pools.adopt([sim, self._owned])
+        # every container once: the old bindings (and the simulation, through its backend) reach the same lists
+        # and dicts, and swapping one twice would look up the views made in this pass by the id of an array freed
+        # in it (the pools rebind by id)
+        self._bound = []
+        pools.adopt([sim] if getattr(sim, "backend", None) is self else [sim, self._owned])
         self.pools = pools
         self._bound = [(c, key, _get(c, key)) for c, key, _ in slots]
         self._tables()
