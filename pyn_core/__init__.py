@@ -17,6 +17,7 @@ import logging as _logging
 __version__ = "0.1.0"
 
 from .engine import Simulation, SpikeBatch  # noqa: E402
+from .engine.checkpoint import load_checkpoint  # noqa: E402
 from .errors import (  # noqa: E402
     BackendError, NoSavedRun, NotRecorded, NotSupported, PynError, PynIndexError, PynLookupError, PynTypeError,
     PynValueError, ResourceError, SimulationError)
@@ -86,7 +87,7 @@ _logging.getLogger("pyn_core").addHandler(_logging.NullHandler())
 
 __all__ = ["Network", "Population", "IzhikevichPopulation", "AdExPopulation", "HHPopulation",
            "LIFPopulation", "PoissonPopulation", "SpikeSourcePopulation", "SourcePopulation",
-           "Simulation", "SimulationError", "SpikeBatch", "Results", "load_results", "show_data",
+           "Simulation", "SimulationError", "SpikeBatch", "Results", "load_results", "load_checkpoint", "show_data",
            "save_plots", "models", "presets", "get_model", "register_model", "izhikevich_presets",
            "PynError", "PynValueError", "PynTypeError", "PynLookupError", "PynIndexError", "BackendError",
            "NotSupported", "NotRecorded", "NoSavedRun", "ResourceError", "SynapseKind", "Param", "register_synapse", "synapse_kinds", "get_synapse_kind",

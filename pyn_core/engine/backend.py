@@ -20,6 +20,16 @@ the schedule of :mod:`.phases`.  It is a class with
     simulation pulls before it reads state (``state``, ``get_weights``,
     ``results``, weight monitors) and pushes after it writes it
     (``set_weights``, ``reward``, ``disconnect``).
+``export_state() -> dict`` / ``import_state(arrays)``
+    the state the backend keeps outside the simulation's shared objects,
+    as named arrays in a form every backend reads (a checkpoint writes
+    them; :mod:`.checkpoint`).  The numpy and numba backends keep one such
+    thing: the late side's spikes of a learning connection with a timing
+    shift, still on their way to their synapses, as
+    ``late.<connection index>.steps`` / ``.ids`` (see
+    :meth:`~.plasticity.PlasticConnection.canonical_events`).
+    ``import_state`` is called between runs, once the shared state is
+    restored, before the next ``run_steps``.
 
 Backends are registered by name with :func:`register_backend`, each with a
 loader that imports its class (an :class:`ImportError` means "not installed")
@@ -63,6 +73,12 @@ class Backend(Protocol):
 
     def push(self) -> None:
         """The simulation's host arrays -> backend copies (a no-op where there are none)."""
+
+    def export_state(self) -> dict:
+        """The backend's own state as named arrays, in the form every backend imports."""
+
+    def import_state(self, arrays: dict) -> None:
+        """Take in :meth:`export_state` output (of any backend) for the simulation's current step."""
 
 
 @dataclass(frozen=True)

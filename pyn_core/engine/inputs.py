@@ -138,10 +138,13 @@ class StimulusSchedule:
     currents, noises, poissons : list
         The compiled windows of each kind, in the order the stimuli were given
         (the order in which both backends add them up).
+    given : list
+        The stimulus descriptions as given (a checkpoint rebuilds the schedule from them).
     """
 
     def __init__(self, stimuli, pops_by_name, dt, receptor_for):
         self.currents, self.noises, self.poissons = [], [], []
+        self.given = list(stimuli)       # the stimuli as given (what a checkpoint rebuilds them from)
         self.dt = dt
         self._bound = None
         for j, s in enumerate(stimuli):
@@ -291,6 +294,16 @@ class SourceSchedule:
                                      [np.zeros(0, np.int64)])
                 order = np.lexsort((ids, steps))
                 self.events[p.index] = (steps[order], ids[order])
+
+    def state_arrays(self) -> dict:
+        """The sources' random-stream positions: ``"<population index>.next"`` -> copy of
+        :attr:`PoissonSource.state` (spike generators keep none: their next event follows from ``k``)."""
+        return {f"{j}.next": ps.state.copy() for j, ps in self.poisson.items()}
+
+    def load_state_arrays(self, arrays: dict):
+        """Write :meth:`state_arrays` back, in place."""
+        for j, ps in self.poisson.items():
+            ps.state[...] = arrays[f"{j}.next"]
 
     def fire(self, p, k, rng):
         """Set ``p.spiked`` for step ``k``."""

@@ -106,6 +106,15 @@ class STPState:
         self.x = np.ones(n_pre)
         self.last = np.zeros(n_pre, dtype=np.int64)
 
+    def state_arrays(self) -> dict:
+        """Copies of ``u``, ``x`` and ``last`` (for a checkpoint)."""
+        return {"u": self.u.copy(), "x": self.x.copy(), "last": self.last.copy()}
+
+    def load_state_arrays(self, arrays: dict):
+        """Write :meth:`state_arrays` back, in place."""
+        for name in ("u", "x", "last"):
+            getattr(self, name)[...] = arrays[name]
+
 
 def stp_release(st, spikers, k):
     """Release fractions ``r = u x`` of presynaptic ``spikers`` at step ``k``; updates ``st``."""
@@ -403,6 +412,99 @@ class PlasticConnection:
         """After the weights were set from outside: nothing is pending any more."""
         if self.reward_modulated:
             self.g[:] = self.G
+
+    # -- checkpoint --------------------------------------------------------
+    def state_arrays(self) -> dict:
+        """Copies of the learning state (traces, their epoch; R-STDP: eligibility, ``g``, ``G``, its epoch).
+
+        Scalars are 0-d arrays, so every value keeps its exact bits.  The
+        weights are the connection's own (saved with it); the late side's
+        spikes on their way are backend state (:meth:`pending_events`).
+        """
+        out = {"X": self.X.copy(), "Y": self.Y.copy(), "ke": np.array(self.ke, dtype=np.int64)}
+        if self.reward_modulated:
+            out.update(a=self.a.copy(), g=self.g.copy(), G=np.array(self.G, dtype=np.float64),
+                       k0=np.array(self.k0, dtype=np.int64))
+        return out
+
+    def load_state_arrays(self, arrays: dict):
+        """Write :meth:`state_arrays` back, in place (the caller has checked names, shapes and types)."""
+        self.X[...] = arrays["X"]
+        self.Y[...] = arrays["Y"]
+        self.ke = int(arrays["ke"])
+        if self.reward_modulated:
+            self.a[...] = arrays["a"]
+            self.g[...] = arrays["g"]
+            self.G = float(arrays["G"])
+            self.k0 = int(arrays["k0"])
+
+    def _late_ptr(self):
+        """The CSR pointer of the late side's neurons over the entries that carry ``lag``."""
+        return self.index.row_ptr if self.late == "pre" else self.index.col_ptr
+
+    def late_neurons(self) -> int:
+        """How many neurons the late side has (0 when no side is late)."""
+        return 0 if self.late is None else self._late_ptr().size - 1
+
+    def canonical_events(self, steps, ids, k):
+        """The late-side spikes ``(steps, ids)`` that still reach a synapse at step ``k`` or later.
+
+        Sorted by step, then neuron, without repeats: the one form in which
+        every backend exports and imports them (the numba backend remembers
+        every spike of the last ``ring_len`` steps, this class only the
+        entries still waiting; both give the same events here).
+        """
+        steps, ids = np.asarray(steps, dtype=np.int64), np.asarray(ids, dtype=np.int64)
+        if self.late is None or steps.size == 0:
+            return _EMPTY.copy(), _EMPTY.copy()
+        ptr = self._late_ptr()
+        deg = np.diff(ptr)
+        max_lag = np.full(deg.size, -1, dtype=np.int64)
+        np.maximum.at(max_lag, np.repeat(np.arange(deg.size), deg), self.lag)
+        keep = steps + max_lag[ids] >= k
+        steps, ids = steps[keep], ids[keep]
+        order = np.lexsort((ids, steps))
+        steps, ids = steps[order], ids[order]
+        first = np.ones(steps.size, dtype=bool)
+        first[1:] = (steps[1:] != steps[:-1]) | (ids[1:] != ids[:-1])
+        return steps[first], ids[first]
+
+    def pending_events(self, k):
+        """(steps, neurons) of the late side's spikes still on their way at step ``k`` (the numpy ring)."""
+        if self.late is None:
+            return _EMPTY.copy(), _EMPTY.copy()
+        L, ptr = self.ring_len, self._late_ptr()
+        steps, ids = [_EMPTY], [_EMPTY]
+        for slot, entries in enumerate(self.ring):
+            arrival = k + (slot - k) % L        # the one step in [k, k + L) of this slot
+            for ent in entries:
+                ent = np.arange(ent.start, ent.stop) if isinstance(ent, slice) else np.asarray(ent)
+                steps.append(arrival - self.lag[ent])
+                ids.append(np.searchsorted(ptr, ent, side="right") - 1)
+        return self.canonical_events(np.concatenate(steps), np.concatenate(ids), k)
+
+    def set_pending_events(self, steps, ids, k):
+        """Refill the numpy ring from late-side spikes ``(steps, ids)`` (:meth:`canonical_events` form) at step ``k``."""
+        self.ring = [[] for _ in range(self.ring_len)]
+        if self.late is None:
+            return
+        L, ptr = self.ring_len, self._late_ptr()
+        steps, ids = self.canonical_events(steps, ids, k)
+        bounds = np.flatnonzero(np.diff(steps)) + 1
+        for group in np.split(np.arange(steps.size), bounds):
+            if group.size == 0:
+                continue
+            s = int(steps[group[0]])
+            ent = csr_entries(ptr, ids[group])
+            lags = self.lag[ent]
+            wait = s + lags >= k
+            ent, lags = ent[wait], lags[wait]
+            order = np.argsort(lags, kind="stable")
+            ent, lags = ent[order], lags[order]
+            cuts = np.flatnonzero(lags[1:] != lags[:-1]) + 1
+            for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), ent.size]):
+                if b > a:
+                    self.ring[(s + int(lags[a])) % L].append(ent[a:b])
 
 
 class PlasticityState:

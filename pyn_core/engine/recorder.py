@@ -145,6 +145,52 @@ class Recorder:
         data = {key: np.concatenate([c[1][key] for c in pending]) for key in pending[0][1]}
         return steps, data
 
+    # -- checkpoint --------------------------------------------------------
+    def state_arrays(self) -> dict:
+        """What was recorded so far, as named arrays (between runs).
+
+        ``trace_steps``; ``trace.<pop>.<var>`` (samples, N) for every recorded
+        trace; ``spikes.<pop>.steps`` and ``spikes.<pop>.ids``; per weight
+        monitor ``n``: ``monitor.<n>.idx``, ``monitor.<n>.steps`` and
+        ``monitor.<n>.values`` (samples, synapses).
+        """
+        steps, data = self.traces()
+        out = {"trace_steps": steps}
+        for p in self.pops:
+            for var in self.vars[p.index]:
+                out[f"trace.{p.index}.{var}"] = data.get((p.index, var), np.zeros((0, p.N)))
+            out[f"spikes.{p.index}.steps"], out[f"spikes.{p.index}.ids"] = self.spike_arrays(p.index)
+        for n, m in enumerate(self.weights):
+            out[f"monitor.{n}.idx"] = np.asarray(m.idx, dtype=np.int64)
+            out[f"monitor.{n}.steps"] = np.asarray(m.steps, dtype=np.int64)
+            out[f"monitor.{n}.values"] = m.arrays()[1].astype(m.proj.weight.dtype)
+        return out
+
+    def load_state_arrays(self, arrays: dict, monitors, dt: float):
+        """Replace what was recorded by :meth:`state_arrays` output (checked by the caller).
+
+        ``monitors``: (connection arrays, every in steps) of each weight
+        monitor, in the order of the arrays.
+        """
+        self.close()
+        steps = arrays["trace_steps"]
+        self.chunks = []
+        if steps.size and self.any_traces:
+            self.chunks.append((steps, {(p.index, var): arrays[f"trace.{p.index}.{var}"]
+                                        for p in self.pops for var in self.vars[p.index]}))
+        for p in self.pops:
+            s, i = arrays[f"spikes.{p.index}.steps"], arrays[f"spikes.{p.index}.ids"]
+            self.spike_steps[p.index] = [s] if s.size else []
+            self.spike_ids[p.index] = [i] if i.size else []
+        self.weights = []
+        for n, (proj, every) in enumerate(monitors):
+            idx = arrays[f"monitor.{n}.idx"]
+            pre = np.repeat(np.arange(proj.pre.N), np.diff(proj.indptr))[idx]
+            m = WeightMonitor(proj, every, idx, pre, proj.post_idx[idx].astype(np.int64), dt)
+            m.steps = [int(k) for k in arrays[f"monitor.{n}.steps"]]
+            m.values = list(arrays[f"monitor.{n}.values"])
+            self.weights.append(m)
+
 
 class WeightMonitor:
     """Weights of chosen synapses of one connection, sampled every ``every`` steps."""

@@ -469,3 +469,41 @@ class Simulation:
     def results(self) -> Results:
         """What was recorded so far (a snapshot)."""
         return Results.from_simulation(self)
+
+    # -- checkpoint ----------------------------------------------------------
+    def save_checkpoint(self, path) -> str:
+        """Write the complete state of this simulation to the folder ``path``, atomically; returns its path.
+
+        Everything a run needs to go on is saved: neuron, receptor and
+        learning state, the spikes in flight, the weights, the positions of
+        the random streams, what was recorded so far, the step counter, and
+        the network and build settings to rebuild it from.
+        :func:`pyn_core.load_checkpoint` continues from it bit for bit (in
+        another process too, and on another backend wherever the two agree
+        bit for bit).  Call it between runs (not from a progress callback).
+        The format and the guarantees: ``docs/reliability.md`` and
+        :mod:`pyn_core.engine.checkpoint`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The checkpoint folder (``meta.json`` + ``arrays.npz``); a
+            checkpoint already there is replaced only once the new one is
+            complete, and a path holding anything else is refused.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from pyn_core import Network, LIFPopulation, load_checkpoint
+        >>> net = Network([LIFPopulation("n", N=2)])
+        >>> _ = net.add_current("n", amplitude=20.0)
+        >>> sim = net.build(dt=0.1, seed=0, backend="numpy")
+        >>> _ = sim.run(30.0)
+        >>> path = sim.save_checkpoint(os.path.join(tempfile.mkdtemp(), "ckpt"))
+        >>> sorted(os.listdir(path))
+        ['arrays.npz', 'meta.json']
+        >>> load_checkpoint(path, backend="numpy").t
+        30.0
+        """
+        from .checkpoint import save_checkpoint
+        return save_checkpoint(self, path)

@@ -133,6 +133,50 @@ class NumbaBackend:
         if any(_get(c, key) is not view for c, key, view in self._bound):
             self._adopt()
 
+    def export_state(self):
+        """The late sides' spikes on their way (``late.<connection>.steps`` / ``.ids``).
+
+        The rest of what the backend keeps of its own is scratch (the spike
+        buffer, the release fractions, emptied every step or call), tables
+        refreshed from the simulation before every call, or follows from the
+        step ``k`` (a spike generator's cursor).
+        """
+        k, out = self.sim.k, {}
+        for c, q in enumerate(self.learners):
+            pc = q.plastic
+            if pc.late is None:
+                continue
+            hist, hist_n = self._owned[("hist", c)], self._owned[("hist_n", c)]
+            steps, ids = [], []
+            for s in range(max(0, k - pc.ring_len + 1), k):     # the slots not yet overwritten
+                slot = s % pc.ring_len
+                got = hist[slot, :hist_n[slot]]
+                steps.append(np.full(got.size, s, dtype=np.int64))
+                ids.append(got.astype(np.int64))
+            empty = np.zeros(0, dtype=np.int64)
+            out[f"late.{q.index}.steps"], out[f"late.{q.index}.ids"] = pc.canonical_events(
+                np.concatenate(steps + [empty]), np.concatenate(ids + [empty]), k)
+        return out
+
+    def import_state(self, arrays):
+        """Write :meth:`export_state` output (of either backend) into the late sides' spike rings; set the cursors."""
+        k = self.sim.k
+        for c, q in enumerate(self.learners):
+            pc = q.plastic
+            if pc.late is None:
+                continue
+            hist, hist_n = self._owned[("hist", c)], self._owned[("hist_n", c)]
+            hist_n[:] = 0
+            steps, ids = pc.canonical_events(arrays[f"late.{q.index}.steps"], arrays[f"late.{q.index}.ids"], k)
+            for s in np.unique(steps):
+                got = ids[steps == s]
+                slot = int(s) % pc.ring_len
+                hist[slot, :got.size] = got
+                hist_n[slot] = got.size
+        for (what, j), cursor in self._owned.items():
+            if what == "cursor":
+                cursor[0] = np.searchsorted(self.sim.sources.events[j][0], k, side="left")
+
     def __init__(self, sim):
         reason = unsupported(sim)
         if reason is not None:
@@ -340,7 +384,11 @@ class NumbaBackend:
         pools = Pools(dtypes)
         for pool, a in arrays:
             pools.add(pool, a)
-        pools.adopt([sim, self._owned])
+        # every container once: the old bindings (and the simulation, through its backend) reach the same lists
+        # and dicts, and swapping one twice would look up the views made in this pass by the id of an array freed
+        # in it (the pools rebind by id)
+        self._bound = []
+        pools.adopt([sim] if getattr(sim, "backend", None) is self else [sim, self._owned])
         self.pools = pools
         self._bound = [(c, key, _get(c, key)) for c, key, _ in slots]
         self._tables()

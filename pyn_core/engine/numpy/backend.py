@@ -41,6 +41,21 @@ class NumpyBackend:
     def push(self):
         """Nothing to copy: the backend works on the simulation's arrays."""
 
+    def export_state(self):
+        """The late sides' spikes on their way (``late.<connection>.steps`` / ``.ids``); nothing else is its own."""
+        out = {}
+        for q in self.sim.plasticity.connections:
+            if q.plastic.late is not None:
+                out[f"late.{q.index}.steps"], out[f"late.{q.index}.ids"] = q.plastic.pending_events(self.sim.k)
+        return out
+
+    def import_state(self, arrays):
+        """Refill the late sides' rings from :meth:`export_state` output (of either backend)."""
+        for q in self.sim.plasticity.connections:
+            if q.plastic.late is not None:
+                q.plastic.set_pending_events(arrays[f"late.{q.index}.steps"], arrays[f"late.{q.index}.ids"],
+                                             self.sim.k)
+
     def __init__(self, sim):
         self.sim = sim
         self.spikers = {}          # population index -> this step's spiking neurons
