@@ -61,3 +61,57 @@ def test_the_random_networks_exercise_the_engine():
     for want in ("stdp", "rstdp", "stp", "CurrentStimulus", "PoissonStimulus", "syn:exp"):
         assert want in seen, want
     assert spikes > 1000
+
+
+def _pieces(rng, T: float, dt: float) -> list:
+    """Random durations summing to ``T``: whole and half steps, zero-length ones included."""
+    halves = int(round(T / dt * 2))
+    cuts = np.sort(rng.integers(0, halves + 1, size=int(rng.integers(1, 8))))
+    edges = np.concatenate([[0], cuts, [halves]])
+    return [float(d) * dt / 2 for d in np.diff(edges)]
+
+
+def _run_split(seed: int, backend: str, pieces) -> dict:
+    net, T, dt, record, learning = random_network(seed)
+    sim = net.build(dt=dt, seed=seed, backend=backend, record=record, learning=learning)
+    rng = np.random.default_rng(seed + 2)
+    spikes = []
+    for ms in pieces:
+        if rng.random() < 0.5:
+            sim.run(ms)
+        else:
+            batch = sim.advance(ms)
+            spikes.append(batch)
+    res = sim.results
+    out = {}
+    for p in net.populations:
+        out[f"{p.name}.spike_times"] = res[p.name].spike_times
+        out[f"{p.name}.spike_ids"] = res[p.name].spike_ids
+        for var, tr in res[p.name].traces.items():
+            out[f"{p.name}.{var}"] = tr
+    for q in net.projections:
+        out[f"{q.name}.w"] = sim.get_weights(q.name)[2]
+    out["t"] = np.array([sim.t])
+    return out, spikes, sim
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("seed", SEEDS[:5] if not os.environ.get("PYN_LONG_TESTS") else SEEDS)
+def test_split_runs_and_advance_windows_equal_one_run(seed, backend):
+    """A run cut into random pieces (``run`` and ``advance`` mixed, half steps included) equals one run,
+    bit for bit, and the ``advance`` windows hold exactly the spikes of their time spans."""
+    net, T, dt, _, _ = random_network(seed)
+    whole, _, _ = _run_split(seed, backend, [T])
+    pieces = _pieces(np.random.default_rng(seed), T, dt)
+    split, batches, sim = _run_split(seed, backend, pieces)
+    assert whole.keys() == split.keys()
+    for key in whole:
+        np.testing.assert_array_equal(whole[key], split[key], err_msg=f"{key} after pieces {pieces}")
+    names = [p.name for p in net.populations]
+    for b in batches:                              # each window's spikes are in the full record
+        for name in set(b.names[i] for i in b.pop):
+            ids, times = b.for_population(name)
+            full_t, full_i = whole[f"{name}.spike_times"], whole[f"{name}.spike_ids"]
+            inside = [(t, i) for t, i in zip(full_t, full_i) if times.min() - 1e-9 <= t <= times.max() + 1e-9]
+            assert sorted(zip(times.tolist(), ids.tolist())) == sorted((float(t), int(i)) for t, i in inside)
+        assert list(b.names) == names
