@@ -33,7 +33,7 @@ from pyn_core.engine.phases import phase_names  # noqa: E402
 def _timed(sim, mask: np.ndarray, steps: int) -> float:
     """Seconds of ``steps`` steps of the phases in ``mask`` from the current state (which is then restored)."""
     b = sim.backend
-    pools = {name: pool.copy() for name, pool in b.pools.items()}
+    pools = {name: pool.copy() for name, pool in b.pools.arrays.items()}
     k, fill = sim.k, b.sb[3].copy()
     b.push()
     b._refresh()
