@@ -140,7 +140,7 @@ def test_negative_delay():
         two_pops().connect("a", "b", delay=-1.0)
     with pytest.raises(ValueError, match=r"delay_matrix values must be finite and >= 0 ms"):
         two_pops().connect("a", "b", delay_matrix=-np.ones((4, 3)))
-    with pytest.raises(ValueError, match=r"std of the delay must be >= 0"):
+    with pytest.raises(ValueError, match=r"std of the delay \(delay_std\) must be >= 0"):
         two_pops().connect("a", "b", delay=1.0, std=-0.5)
 
 
@@ -229,7 +229,7 @@ def test_stimulus_neuron_out_of_range(bad):
     with pytest.raises(IndexError, match=rf"neuron index {bad} out of range; allowed 0\.\.3"):
         two_pops().build(dt=0.1, seed=0, backend="numpy",
                          I_ext={"a": [{"start": 0, "stop": 10, "mV": 5, "neurons": [0, bad]}]})
-    with pytest.raises(IndexError, match=rf"stimulus on 'a': neuron index {bad} out of range; allowed 0\.\.3"):
+    with pytest.raises(IndexError, match=rf"stimulus on 'a': neurons: neuron index {bad} out of range; allowed 0\.\.3"):
         two_pops().add_current("a", amplitude=1.0, neurons=[bad])
 
 
