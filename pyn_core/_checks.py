@@ -35,11 +35,12 @@ def field_list(keys) -> str:
     return "[" + ", ".join(show(k) for k in sorted(keys, key=lambda k: (str(type(k)), str(k)))) + "]"
 
 
-def check_keys(d: dict, allowed, what: str, noun: str = "field(s)"):
-    """Refuse keys of ``d`` outside ``allowed``, naming them and the allowed ones."""
+def check_keys(d: dict, allowed, what: str, noun: str = "field(s)", of: str = ""):
+    """Refuse keys of ``d`` outside ``allowed``, naming them and the allowed ones (``of``: for what, appended)."""
     unknown = [k for k in d if not isinstance(k, str) or k not in allowed]
     if unknown:
-        raise PynValueError(f"{what}: unknown {noun} {field_list(unknown)}; allowed: {', '.join(allowed)}")
+        raise PynValueError(f"{what}: unknown {noun} {field_list(unknown)}; allowed: {', '.join(allowed)}"
+                            + (f" ({of})" if of else ""))
 
 
 def check_name(value, what: str) -> str:

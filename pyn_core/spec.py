@@ -187,7 +187,8 @@ def _path(parts) -> str:
 
 
 def _check_tree(spec: dict):
-    """Refuse nesting deeper than :data:`MAX_DEPTH`, keys that are not strings and NaN or inf numbers.
+    """Refuse nesting deeper than :data:`MAX_DEPTH`, keys that are not strings, NaN or inf numbers and
+    booleans in lists (a list of numbers would take them as 0 and 1) outside ``view``.
 
     Walks the spec without recursion, so that a list nested 100,000 deep is
     refused with its path instead of exhausting the stack.
@@ -195,6 +196,8 @@ def _check_tree(spec: dict):
     stack = [(spec, ())]
     while stack:
         obj, path = stack.pop()
+        if isinstance(obj, (bool, np.bool_)) and path and isinstance(path[-1], int) and path[0] != "view":
+            raise PynTypeError(f"{_path(path)} must be a number, got {obj}")
         if len(path) > MAX_DEPTH:
             raise PynValueError(f"{_path(path[:3])}...: the spec nests lists or dicts deeper than {MAX_DEPTH} "
                                 "levels")
@@ -229,14 +232,14 @@ def _population(d: dict):
     model = d.get("model")
     name, N = d.get("name"), d.get("N")
     if isinstance(model, str) and model in SOURCE_FIELDS:
-        check_keys(d, SOURCE_FIELDS[model], f"{model} population {show(name)}", "spec field(s)")
+        check_keys(d, SOURCE_FIELDS[model], f"{model} population {show(name)}", "spec field(s)", f"model {model!r}")
         key = "rate" if model == "poisson_source" else "spike_times"
         if key not in d:
             raise PynValueError(f"{model} population {show(name)}: missing field {key!r}")
         return SourcePopulation(name, N, rate=d.get("rate"), spike_times=d.get("spike_times"),
                                 start=d.get("start", 0.0), stop=d.get("stop"),
                                 positions=d.get("positions"), color=d.get("color"))
-    check_keys(d, NEURON_FIELDS, f"population {show(name)}", "spec field(s)")
+    check_keys(d, NEURON_FIELDS, f"population {show(name)}", "spec field(s)", f"model {show(model)}")
     return Population(name, N, model, params=d.get("params"), preset=d.get("preset"), initial=d.get("initial"),
                       positions=d.get("positions"), connectivity=d.get("connectivity"), color=d.get("color"),
                       options=d.get("options"), scale=d.get("scale", 1.0),

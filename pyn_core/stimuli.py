@@ -178,7 +178,7 @@ def stimulus_from_spec(d: dict):
     kind = d.get("kind") if isinstance(d, dict) else None
     if not isinstance(kind, str) or kind not in KINDS:
         raise PynValueError(f"stimulus kind must be one of {', '.join(KINDS)}, got {show(kind)}")
-    check_keys(d, FIELDS[kind], f"bad {kind} stimulus")
+    check_keys(d, FIELDS[kind], f"bad {kind} stimulus", of=f"kind {kind!r}")
     if "target" not in d:
         raise PynValueError(f"bad {kind} stimulus: missing field 'target' (a population name)")
     if kind == "poisson" and "rate" not in d:

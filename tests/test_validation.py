@@ -656,3 +656,10 @@ def test_spec_weight_matrix_takes_no_other_rule_or_weight():
     spec["projections"][0]["rule"] = {"name": "one_to_one"}
     with pytest.raises(pyn_core.PynValueError, match=r"projections\[0\]: rule: a connection with a weight_matrix"):
         Network.from_spec(spec)
+
+
+def test_spec_booleans_in_number_lists_refused():
+    spec = _spec()
+    spec["populations"][1]["rate"] = [5.0, True]
+    with pytest.raises(pyn_core.PynTypeError, match=r"^populations\[1\]\.rate\[1\] must be a number, got True$"):
+        Network.from_spec(spec)
