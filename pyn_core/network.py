@@ -173,14 +173,6 @@ class Network:
             Allow a neuron to connect to itself (same population only);
             autapses never learn.
 
-        Weights of an inhibitory connection or of a conductance synapse are
-        magnitudes (the mode gives the sign): a negative number, array entry,
-        matrix entry, uniform ``low``, normal ``mean`` or ``scale`` is
-        refused, and a normal draw below 0 is set to 0.  A rule the
-        population sizes cannot satisfy (``one_to_one`` between unequal
-        sizes, more distinct partners than exist) is refused here, as is an
-        array of weights or delays whose length is not the number of
-        synapses.
         stp : None, "depressing", "facilitating" or dict
             Tsodyks–Markram short-term plasticity ``{"U", "tau_rec",
             "tau_facil"}`` (see :mod:`pyn_core.plasticity`).
@@ -188,6 +180,18 @@ class Network:
         Returns
         -------
         Projection
+
+        Notes
+        -----
+        Weights of an inhibitory connection or of a conductance synapse are
+        magnitudes (the mode gives the sign): a negative number, array entry,
+        matrix entry, uniform ``low``, normal ``mean``, ``scale`` or
+        plasticity ``w_min`` is refused, and a normal draw below 0 is set to
+        0.  A rule the population sizes cannot satisfy (``one_to_one``
+        between unequal sizes, more distinct partners than exist) is refused
+        here, as is an array of weights or delays whose length is not the
+        number of synapses, or a weight matrix given with ``rule``,
+        ``weight``, ``p`` or ``k``.
         """
         pre_pop, post_pop = self.get(pre), self.get(post)
         if isinstance(post_pop, SourcePopulation):

@@ -109,7 +109,8 @@ def normalise_layout(layout, N: int, name: str = "") -> dict:
             raise PynValueError(f"{what} must be finite with shape ({N}, 3)") from None
         if xyz.shape != (N, 3):
             raise PynValueError(f"{what} must be finite with shape ({N}, 3), got {xyz.shape}")
-        out["xyz"] = xyz.tolist()
+        if not isinstance(out["xyz"], list):
+            out["xyz"] = xyz.tolist()
     return out
 
 

@@ -199,8 +199,9 @@ def _check_tree(spec: dict):
         if isinstance(obj, (bool, np.bool_)) and path and isinstance(path[-1], int) and path[0] != "view":
             raise PynTypeError(f"{_path(path)} must be a number, got {obj}")
         if len(path) > MAX_DEPTH:
-            raise PynValueError(f"{_path(path[:3])}...: the spec nests lists or dicts deeper than {MAX_DEPTH} "
-                                "levels")
+            named = max(i for i, p in enumerate(path) if isinstance(p, str))
+            where = _path(path[:named + 1]) if named < 8 else f"{_path(path[:6])}...{path[named]}"
+            raise PynValueError(f"{where}: the spec nests lists or dicts deeper than {MAX_DEPTH} levels")
         if isinstance(obj, dict):
             for k, v in obj.items():
                 if not isinstance(k, str):

@@ -630,7 +630,7 @@ def test_spec_nested_too_deep():
         deep = [deep]
     spec = _spec()
     spec["populations"][0]["params"]["tau_m"] = deep
-    with pytest.raises(pyn_core.PynValueError, match=r"populations\[0\]\.params\.\.\.: the spec nests lists or dicts "
+    with pytest.raises(pyn_core.PynValueError, match=r"populations\[0\]\.params\.tau_m: the spec nests lists or dicts "
                                                      r"deeper than 32"):
         Network.from_spec(spec)
     with pytest.raises(pyn_core.PynValueError, match=r"not a pyN network spec: JSON nested deeper"):
