@@ -92,6 +92,8 @@ def check_setting(key, value):
 class Settings(dict):
     """The settings of a network: a dict with every key of :data:`DEFAULT_SETTINGS`, checked on every change.
 
+    Removing a setting (``del``, ``pop``, ``clear``) restores its default.
+
     Examples
     --------
     >>> s = Settings({"dt": 0.25})
@@ -124,11 +126,24 @@ class Settings(dict):
             self[key] = value
         return self[key]
 
-    def _refuse(self, *args):
-        raise PynValueError("settings cannot be removed (every one has a value); set it to its default instead: "
-                            f"{DEFAULT_SETTINGS}")
+    def __delitem__(self, key):
+        """Removing a setting restores its default (every setting always has a value)."""
+        check_setting(key, DEFAULT_SETTINGS.get(key) if isinstance(key, str) else None)
+        super().__setitem__(key, DEFAULT_SETTINGS[key])
 
-    __delitem__ = pop = popitem = clear = _refuse
+    def pop(self, key, *default):
+        """The value of ``key``, which then takes its default again."""
+        value = self[key] if key in self else (default[0] if default else self[key])
+        del self[key]
+        return value
+
+    def clear(self):
+        """Every setting back to its default."""
+        super().update(DEFAULT_SETTINGS)
+
+    def popitem(self):
+        raise PynValueError("settings cannot be removed one by one at random; use pop(key) or clear(), "
+                            "which restore the defaults")
 
 
 def network_to_spec(net) -> dict:
@@ -233,6 +248,9 @@ def _population(d: dict):
     model = d.get("model")
     name, N = d.get("name"), d.get("N")
     if isinstance(model, str) and model in SOURCE_FIELDS:
+        for key in ("preset", "params"):    # a source has neither; an empty one (as editors write) is no field
+            if key in d and (d[key] is None or (isinstance(d[key], dict) and not d[key])):
+                del d[key]
         check_keys(d, SOURCE_FIELDS[model], f"{model} population {show(name)}", "spec field(s)", f"model {model!r}")
         key = "rate" if model == "poisson_source" else "spike_times"
         if key not in d:

@@ -571,9 +571,13 @@ def test_settings_checked_when_set(key, value, match):
         Network.from_spec(spec)
 
 
-def test_settings_cannot_be_removed():
-    with pytest.raises(pyn_core.PynValueError, match=r"settings cannot be removed"):
-        del two_pops().settings["dt"]
+def test_removing_a_setting_restores_its_default():
+    settings = two_pops().settings
+    settings.update(dt=0.5, threads=3)
+    del settings["dt"]
+    assert settings.pop("threads") == 3 and settings == pyn_core.spec.DEFAULT_SETTINGS
+    with pytest.raises(pyn_core.PynValueError, match=r"unknown settings \['dtt'\]"):
+        del settings["dtt"]
 
 
 def test_dtype_and_threads_survive_the_spec():
@@ -662,4 +666,14 @@ def test_spec_booleans_in_number_lists_refused():
     spec = _spec()
     spec["populations"][1]["rate"] = [5.0, True]
     with pytest.raises(pyn_core.PynTypeError, match=r"^populations\[1\]\.rate\[1\] must be a number, got True$"):
+        Network.from_spec(spec)
+
+
+def test_spec_source_with_empty_preset_and_params():
+    spec = _spec()
+    spec["populations"][1].update(preset=None, params={})
+    assert Network.from_spec(spec).to_spec()["populations"][1] == _spec()["populations"][1]
+    spec["populations"][1]["params"] = {"tau_m": 1.0}
+    with pytest.raises(pyn_core.PynValueError, match=r"poisson_source population 'p': unknown spec field\(s\) "
+                                                     r"\['params'\]"):
         Network.from_spec(spec)
