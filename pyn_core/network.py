@@ -6,14 +6,15 @@ import os
 
 import numpy as np
 
-from ._checks import check_name, check_real
+from ._checks import check_bool, check_indices, check_name, check_real, show
 from .connectivity import RULES
 from .errors import PynLookupError, PynTypeError, PynValueError
 from .population import Population, SourcePopulation
 from .projection import LEGACY, Projection
 from .results import plan_save
-from .spec import DEFAULT_SETTINGS, network_from_spec, network_to_spec
+from .spec import Settings, network_from_spec, network_to_spec
 from .stimuli import CurrentStimulus, NoiseStimulus, PoissonStimulus, parse_I_ext
+from .synapses import get_synapse_kind, normalise_synapse
 
 log = logging.getLogger("pyn_core")
 
@@ -32,9 +33,12 @@ def _learning_switch(learning, stdp, default) -> bool:
 def _matrix(value, what: str) -> np.ndarray:
     """``value`` as a float64 array; a family error for what is not a matrix of numbers."""
     try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise PynTypeError(f"{what} must be a 2-D array of numbers (pre, post), got {type(value).__name__}") from None
+        arr = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
+        arr = None
+    if arr is None or (arr.size and arr.dtype.kind not in "iuf"):
+        raise PynTypeError(f"{what} must be a 2-D array of numbers (pre, post), got {type(value).__name__}")
+    return arr.astype(float)
 
 
 class Network:
@@ -46,6 +50,15 @@ class Network:
         Populations to add (more can be added later with :meth:`add`).
     name : str
         Name of the network (kept in the spec and in saved results).
+
+    Attributes
+    ----------
+    settings : dict
+        ``dt`` (ms, finite > 0), ``seed`` (None or an integer >= 0),
+        ``stdp`` (bool: plastic connections learn), ``dtype`` (``"float64"``
+        or ``"float32"``: weights and ring buffers) and ``threads``
+        (``"auto"`` or an integer >= 1, numba backend); every value is
+        checked when it is set (see :class:`pyn_core.spec.Settings`).
 
     Examples
     --------
@@ -65,11 +78,24 @@ class Network:
         self.populations: list = []
         self.projections: list[Projection] = []
         self.stimuli: list = []
-        self.settings = dict(DEFAULT_SETTINGS)
+        self.settings = {}
         self.view: dict = {}
         self.last_simulation = None
-        for pop in populations or []:
+        if populations is None:
+            populations = []
+        if not isinstance(populations, (list, tuple)):
+            raise PynTypeError(f"populations must be a list of Population objects, got {type(populations).__name__}")
+        for pop in populations:
             self.add(pop)
+
+    @property
+    def settings(self) -> Settings:
+        """The run settings (a dict that checks every value set in it)."""
+        return self._settings
+
+    @settings.setter
+    def settings(self, values):
+        self._settings = Settings(values)
 
     # -- populations -------------------------------------------------------
     def add(self, *populations):
@@ -93,9 +119,9 @@ class Network:
         if isinstance(name, (Population, SourcePopulation)):
             name = name.name
         for p in self.populations:
-            if p.name == name:
+            if isinstance(name, str) and p.name == name:
                 return p
-        raise PynLookupError(f"no population named {name!r}; populations: "
+        raise PynLookupError(f"no population named {show(name)}; populations: "
                              f"{', '.join(p.name for p in self.populations) or 'none'}")
 
     def index_of(self, name) -> int:
@@ -148,6 +174,7 @@ class Network:
         allow_autapses : bool
             Allow a neuron to connect to itself (same population only);
             autapses never learn.
+
         stp : None, "depressing", "facilitating" or dict
             Tsodyks–Markram short-term plasticity ``{"U", "tau_rec",
             "tau_facil"}`` (see :mod:`pyn_core.plasticity`).
@@ -155,12 +182,30 @@ class Network:
         Returns
         -------
         Projection
+
+        Notes
+        -----
+        Weights of an inhibitory connection or of a conductance synapse are
+        magnitudes (the mode gives the sign): a negative number, array entry,
+        matrix entry, uniform ``low``, normal ``mean``, ``scale`` or
+        plasticity ``w_min`` is refused, and a normal draw below 0 is set to
+        0.  A rule the population sizes cannot satisfy (``one_to_one``
+        between unequal sizes, more distinct partners than exist) is refused
+        here, as is an array of weights or delays whose length is not the
+        number of synapses, or a weight matrix given with ``rule``,
+        ``weight``, ``p`` or ``k``.
         """
         pre_pop, post_pop = self.get(pre), self.get(post)
         if isinstance(post_pop, SourcePopulation):
             raise PynValueError(f"population {post_pop.name!r} is a spike source and cannot receive connections")
+        where = f"connection {pre_pop.name!r} -> {post_pop.name!r}"
         weight_matrix = None
+        allow_autapses = check_bool(allow_autapses, f"{where}: allow_autapses")
         if isinstance(synapses, np.ndarray) or isinstance(synapses, (list, tuple)):
+            given = [k for k, v in (("rule", rule), ("weight", weight), ("p", p), ("k", k)) if v is not None]
+            if given:
+                raise PynValueError(f"{where}: a weight matrix gives every weight and pair; {', '.join(given)} "
+                                    "cannot be given with it")
             weight_matrix = _matrix(synapses, f"weight matrix for {pre_pop.name!r} -> {post_pop.name!r}")
             if weight_matrix.shape != (pre_pop.N, post_pop.N):
                 raise PynValueError(f"weight matrix for {pre_pop.name!r} -> {post_pop.name!r} must have shape "
@@ -169,6 +214,9 @@ class Network:
                 raise PynValueError("weight matrix values must be finite")
             the_rule, the_weight = {"name": "all_to_all"}, 0.0
         elif rule is not None:
+            if not (isinstance(synapses, str) and synapses == "sparse-random"):
+                raise PynValueError(f"{where}: give the rule as rule= or as synapses=, not both "
+                                    f"(synapses={show(synapses)})")
             the_rule, the_weight = rule, 1.0
         elif isinstance(synapses, str) and synapses in LEGACY:
             the_rule, the_weight = LEGACY[synapses]
@@ -176,7 +224,8 @@ class Network:
         elif isinstance(synapses, str):
             the_rule, the_weight = synapses, 1.0
         else:
-            raise PynTypeError(f"synapses must be a rule name or a weight matrix, got {type(synapses).__name__}")
+            raise PynTypeError(f"{where}: synapses must be a rule name or a weight matrix, "
+                               f"got {type(synapses).__name__}")
         if not isinstance(the_rule, (str, dict)):
             raise PynTypeError(f"connection {pre_pop.name!r} -> {post_pop.name!r}: a connection rule is a name or a "
                                f"dict with 'name'; allowed names: {', '.join(RULES)}")
@@ -204,7 +253,8 @@ class Network:
             self.get(src)   # a LookupError naming the populations if there is none
         if any(q.name == proj.name for q in self.projections):
             proj.name = f"{proj.name}#{len(self.projections)}"
-        proj.resolved_synapse(post_pop)  # validate now, not at build
+        output = get_synapse_kind(proj.resolved_synapse(post_pop)["kind"]).output   # validated now, not at build
+        proj.check_sizes(pre_pop, post_pop, output)
         self.projections.append(proj)
         return proj
 
@@ -228,11 +278,16 @@ class Network:
     # -- stimuli -----------------------------------------------------------
     def _add_stimulus(self, stim):
         pop = self.get(stim.target)
+        where = f"{stim.kind} stimulus on {pop.name!r}"
         if stim.neurons is not None:
-            from ._checks import check_indices
-            check_indices(stim.neurons, pop.N, f"stimulus on {pop.name!r}")
+            check_indices(stim.neurons, pop.N, f"{where}: neurons")
         if isinstance(pop, SourcePopulation):
             raise PynValueError(f"population {pop.name!r} is a spike source and cannot be stimulated")
+        if stim.kind == "poisson":
+            syn = stim.synapse or normalise_synapse(pop.default_synapse("excitatory"), where)
+            if get_synapse_kind(syn["kind"]).output == "conductance" and stim.weight < 0:
+                raise PynValueError(f"{where}: weight must be >= 0 through a conductance synapse "
+                                    f"({syn['kind']}), got {stim.weight:g}")
         self.stimuli.append(stim)
         return stim
 
@@ -295,7 +350,6 @@ class Network:
         for s in extra:
             pop = self.get(s.target)
             if s.neurons is not None:
-                from ._checks import check_indices
                 check_indices(s.neurons, pop.N, f"I_ext[{pop.name!r}] neurons")
         sim = Simulation(self, dt=dt, seed=seed, backend=backend, stimuli=self.stimuli + extra,
                          record=record, learning=learning, record_every=record_every,

@@ -163,7 +163,7 @@ import math
 
 import numpy as np
 
-from ._checks import check_name, check_real
+from ._checks import check_name, check_real, field_list, show
 from .errors import PynTypeError, PynValueError
 
 #: Rules that change weights.
@@ -186,8 +186,8 @@ STP_PRESETS = {"depressing": {"U": 0.5, "tau_rec": 800.0, "tau_facil": 0.0},
 
 
 def _choice(value, allowed, what):
-    if value not in allowed:
-        raise PynValueError(f"{what} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+    if not isinstance(value, str) or value not in allowed:
+        raise PynValueError(f"{what} must be one of {', '.join(map(repr, allowed))}, got {show(value)}")
     return value
 
 
@@ -227,16 +227,17 @@ def normalise_plasticity(plasticity, where: str):
     if isinstance(plasticity, str):
         if plasticity not in RULES:
             raise PynValueError(f"{where}: plasticity must be None, 'default', 'stdp', 'rstdp' or a dict with "
-                                f"rule='stdp' or 'rstdp', got {plasticity!r}")
+                                f"rule='stdp' or 'rstdp', got {show(plasticity)}")
         plasticity = {"rule": plasticity}
-    if not isinstance(plasticity, dict) or plasticity.get("rule", "stdp") not in RULES:
+    rule = plasticity.get("rule", "stdp") if isinstance(plasticity, dict) else None
+    if not isinstance(rule, str) or rule not in RULES:
         raise PynValueError(f"{where}: plasticity must be None, 'default', 'stdp', 'rstdp' or a dict with "
-                            f"rule='stdp' or 'rstdp', got {plasticity!r}")
-    rule = plasticity.get("rule", "stdp")
+                            f"rule='stdp' or 'rstdp', got {show(plasticity)}")
     defaults = DEFAULTS[rule]
-    unknown = set(plasticity) - set(defaults)
+    unknown = [k for k in plasticity if not isinstance(k, str) or k not in defaults]
     if unknown:
-        raise PynValueError(f"{where}: unknown {rule} parameter(s) {sorted(unknown)}; allowed: {', '.join(defaults)}")
+        raise PynValueError(f"{where}: unknown {rule} parameter(s) {field_list(unknown)}; "
+                            f"allowed: {', '.join(defaults)}")
     out = dict(defaults)
     out.update(plasticity)
     out["rule"] = rule
@@ -247,7 +248,7 @@ def normalise_plasticity(plasticity, where: str):
     out["w_min"] = check_real(out["w_min"], f"{where}: w_min")
     out["w_max"] = check_real(out["w_max"], f"{where}: w_max", allow_none=True)
     if out["w_max"] is not None and out["w_max"] < out["w_min"]:
-        raise PynValueError(f"{where}: w_max ({out['w_max']}) must be >= w_min ({out['w_min']})")
+        raise PynValueError(f"{where}: plasticity w_max ({out['w_max']}) must be >= w_min ({out['w_min']})")
     _choice(out["weight_dependence"], WEIGHT_DEPENDENCES, f"{where}: weight_dependence")
     _choice(out["pairing"], PAIRINGS, f"{where}: pairing")
     f = out["dendritic_fraction"] = check_real(out["dendritic_fraction"], f"{where}: dendritic_fraction")
@@ -282,14 +283,15 @@ def normalise_stp(stp, where: str):
     if isinstance(stp, str):
         if stp not in STP_PRESETS:
             raise PynValueError(f"{where}: stp must be None, a dict of U, tau_rec, tau_facil or one of "
-                                f"{', '.join(map(repr, STP_PRESETS))}, got {stp!r}")
+                                f"{', '.join(map(repr, STP_PRESETS))}, got {show(stp)}")
         return dict(STP_PRESETS[stp])
     if not isinstance(stp, dict):
         raise PynTypeError(f"{where}: stp must be None, a preset name or a dict of U, tau_rec, tau_facil, "
                            f"got {type(stp).__name__}")
-    unknown = set(stp) - set(STP_DEFAULTS)
+    unknown = [k for k in stp if not isinstance(k, str) or k not in STP_DEFAULTS]
     if unknown:
-        raise PynValueError(f"{where}: unknown stp parameter(s) {sorted(unknown)}; allowed: {', '.join(STP_DEFAULTS)}")
+        raise PynValueError(f"{where}: unknown stp parameter(s) {field_list(unknown)}; "
+                            f"allowed: {', '.join(STP_DEFAULTS)}")
     out = dict(STP_DEFAULTS)
     out.update(stp)
     out["U"] = check_real(out["U"], f"{where}: stp U")

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_color, check_count, check_mapping, check_name, check_param_value, check_real
+from ._checks import (MAX_COUNT, check_color, check_count, check_mapping, check_name, check_param_value,
+                      check_real, number_array, show)
 from .errors import PynTypeError, PynValueError
 from .models import get_model
 from .models.base import NeuronModel
 from .space import layout_positions, normalise_layout
+from .synapses import normalise_synapse
 
 RECURRENT_RULES = (None, "sparse-random", "full-random")
 
@@ -25,11 +27,14 @@ class Population:
     name : str
         Unique name within a network.
     N : int
-        Number of neurons (>= 1).
+        Number of neurons, within 1..2**31 - 1 (indices are 32-bit in the
+        kernels).
     model : str or NeuronModel
         Registered model name (see :func:`pyn_core.models`) or a model object.
     params : dict, optional
-        Parameter values: a scalar or an array of length ``N`` each.
+        Parameter values: a scalar or an array of length ``N`` each, every
+        value finite and within the parameter's range (the model's
+        ``parameter_table()``: time constants > 0, conductances >= 0, ...).
     preset : str, optional
         A named parameter set of the model; explicit ``params`` override it.
     initial : dict, optional
@@ -42,15 +47,29 @@ class Population:
     color : sequence of 3 floats, optional
         Display colour (used by the Blender view, kept in the spec).
     options : dict, optional
-        Integer integration options of the model (e.g. ``v_substeps``).
+        Integer integration options of the model (e.g. ``v_substeps``,
+        within 1..1000).
     scale : float
         Weight scale of the recurrent connectivity.
+    synapse_defaults : dict, optional
+        Synapse kind and parameters of connections onto this population
+        unless a connection names its own (see :mod:`pyn_core.synapses`).
+
+    Raises
+    ------
+    PynError
+        For any value out of its range or of the wrong type; the message
+        names the population, the field and what is allowed.
 
     Examples
     --------
     >>> p = Population("exc", 4, "lif", params={"tau_m": [10, 20, 30, 40]})
     >>> p.param_array("tau_m").tolist()
     [10.0, 20.0, 30.0, 40.0]
+    >>> Population("exc", 2, "lif", params={"tau_m": [10.0, -1.0]})
+    Traceback (most recent call last):
+    ...
+    pyn_core.errors.PynValueError: parameter 'tau_m' of population 'exc' must be > 0 ms, got -1 (neuron 1)
     """
 
     kind = "neuron"
@@ -58,7 +77,7 @@ class Population:
     def __init__(self, name, N, model, params=None, preset=None, initial=None, positions=None,
                  connectivity=None, color=None, options=None, scale=1.0, synapse_defaults=None):
         self.name = check_name(name, "population name")
-        self.N = check_count(N, f"N of population {name!r}")
+        self.N = check_count(N, f"N of population {name!r}", maximum=MAX_COUNT)
         self.model: NeuronModel = model if isinstance(model, NeuronModel) else get_model(model)
         self.preset = preset
         values: dict = {}
@@ -68,41 +87,46 @@ class Population:
         if preset is not None:
             if not isinstance(preset, str) or preset not in self.model.presets:
                 raise PynValueError(
-                    f"unknown preset {preset!r} for model {self.model.name!r}; valid presets: "
-                    + ", ".join(self.model.presets))
+                    f"unknown preset {show(preset)} for model {self.model.name!r}; valid presets: "
+                    + (", ".join(self.model.presets) or "none"))
             for k, v in self.model.presets[preset].items():
                 if k.endswith("0") and k[:-1] in self.model.state:
                     initial.setdefault(k[:-1], v)
                 else:
                     values[k] = v
         for k, v in params.items():
-            if k not in self.model.params:
-                raise PynValueError(f"unknown parameter {k!r} for model {self.model.name!r}; "
+            if not isinstance(k, str) or k not in self.model.params:
+                raise PynValueError(f"unknown parameter {show(k)} for model {self.model.name!r}; "
                                     f"allowed: {', '.join(self.model.params)}")
             values[k] = v
-        self.params = {k: check_param_value(v, f"parameter {k!r} of population {name!r}", self.N)
-                       for k, v in values.items()}
+        self.params = {}
+        for k, v in values.items():
+            what = f"parameter {k!r} of population {name!r}"
+            self.params[k] = self.model.params[k].check(check_param_value(v, what, self.N), what)
         self.initial = {}
         for k, v in initial.items():
-            if k not in self.model.state:
-                raise PynValueError(f"unknown state variable {k!r} for model {self.model.name!r}; "
+            if not isinstance(k, str) or k not in self.model.state:
+                raise PynValueError(f"unknown state variable {show(k)} for model {self.model.name!r}; "
                                     f"allowed: {', '.join(self.model.state)}")
             if v is not None:
                 self.initial[k] = check_param_value(v, f"initial {k} of population {name!r}", self.N)
         self.options = dict(self.model.options)
         for k, v in options.items():
-            if k not in self.model.options:
-                raise PynValueError(f"unknown option {k!r} for model {self.model.name!r}; "
+            if not isinstance(k, str) or k not in self.model.options:
+                raise PynValueError(f"unknown option {show(k)} for model {self.model.name!r}; "
                                     f"allowed: {', '.join(self.model.options) or 'none'}")
-            self.options[k] = check_count(v, f"option {k!r} of population {name!r}")
-        if connectivity not in RECURRENT_RULES:
+            low, high = self.model.option_range(k)
+            self.options[k] = check_count(v, f"option {k!r} of population {name!r}", minimum=low, maximum=high)
+        if not (connectivity is None or isinstance(connectivity, str) and connectivity in RECURRENT_RULES):
             raise PynValueError(f"connectivity of population {name!r} must be one of "
-                                f"{RECURRENT_RULES}, got {connectivity!r}")
+                                f"{RECURRENT_RULES}, got {show(connectivity)}")
         self.connectivity = connectivity
         self.scale = check_real(scale, f"scale of population {name!r}")
         self.layout = normalise_layout(positions, self.N, self.name)
         self.color = check_color(color, f"color of population {name!r}")
         self.synapse_defaults = check_mapping(synapse_defaults, f"synapse_defaults of population {name!r}")
+        for mode in ("excitatory", "inhibitory"):    # refused now, not at the first connection
+            normalise_synapse(self.default_synapse(mode), f"synapse_defaults of population {name!r}")
 
     # -- parameters --------------------------------------------------------
     def param_array(self, name: str) -> np.ndarray:
@@ -231,7 +255,8 @@ def LIFPopulation(name, N=1, *, connectivity=None, positions=None, color=None, s
 
 def _check_trains(spike_times, name):
     """``spike_times`` is a sequence (one spike-time sequence per neuron)."""
-    if isinstance(spike_times, (str, bytes, dict)) or not hasattr(spike_times, "__len__"):
+    if isinstance(spike_times, (str, bytes, dict)) or not hasattr(spike_times, "__len__") or (
+            isinstance(spike_times, np.ndarray) and spike_times.ndim == 0):
         raise PynTypeError(f"spike_times of population {name!r} must be a list of spike-time lists (ms), "
                            f"one per neuron, got {type(spike_times).__name__}")
 
@@ -248,7 +273,8 @@ class SourcePopulation:
     spike_times : list of arrays, optional
         Explicit spike times (ms) per neuron — a spike generator.
     start, stop : float, optional
-        Poisson sources are active for ``start <= t < stop`` (ms).
+        Poisson sources are active for ``start <= t < stop`` (ms;
+        ``stop >= start``, ``None``: to the end); spike sources take neither.
 
     Examples
     --------
@@ -261,7 +287,7 @@ class SourcePopulation:
 
     def __init__(self, name, N, rate=None, spike_times=None, start=0.0, stop=None, positions=None, color=None):
         self.name = check_name(name, "population name")
-        self.N = check_count(N, f"N of population {name!r}")
+        self.N = check_count(N, f"N of population {name!r}", maximum=MAX_COUNT)
         if (rate is None) == (spike_times is None):
             raise PynValueError(f"source population {name!r} needs exactly one of rate= (Poisson) or spike_times=")
         self.rate = None if rate is None else check_param_value(rate, f"rate of population {name!r}", self.N)
@@ -272,17 +298,26 @@ class SourcePopulation:
             if len(spike_times) != self.N:
                 raise PynValueError(f"spike_times of population {name!r} must hold one sequence per neuron "
                                     f"({self.N}), got {len(spike_times)}")
-            try:
-                spike_times = [np.sort(np.asarray(s, dtype=float).reshape(-1)) for s in spike_times]
-            except (TypeError, ValueError):
-                raise PynTypeError(f"spike_times of population {name!r} must hold numbers (ms), one list "
-                                   "per neuron") from None
+            trains = []
             for s in spike_times:
-                if s.size and (not np.all(np.isfinite(s)) or s[0] < 0):
+                try:
+                    trains.append(np.sort(number_array(s, "spike times").reshape(-1)))
+                except PynTypeError:
+                    raise PynTypeError(f"spike_times of population {name!r} must hold numbers (ms), one list "
+                                       f"per neuron, got {show(s)}") from None
+                except PynValueError:
+                    trains.append(np.array([-1.0]))     # NaN or inf: refused below
+                if trains[-1].size and trains[-1][0] < 0:
                     raise PynValueError(f"spike_times of population {name!r} must be finite and >= 0 ms")
+            spike_times = trains
         self.spike_times = spike_times
         self.start = check_real(start, f"start of population {name!r}", minimum=0.0)
         self.stop = check_real(stop, f"stop of population {name!r}", allow_none=True)
+        if self.stop is not None and self.stop < self.start:
+            raise PynValueError(f"stop of population {name!r} ({self.stop} ms) must be >= start ({self.start} ms)")
+        if spike_times is not None and (self.start != 0.0 or self.stop is not None):
+            raise PynValueError(f"start and stop of population {name!r} apply to Poisson sources only; a spike "
+                                "source emits its spike_times as given (leave start=0, stop=None)")
         self.layout = normalise_layout(positions, self.N, self.name)
         self.color = check_color(color, f"color of population {name!r}")
         self.connectivity = None

@@ -8,8 +8,11 @@ A layout is a small dict, so it round-trips through the network spec:
     N points spread evenly through a ball (a low-discrepancy sequence).
 ``{"layout": "box", "size": [sx, sy, sz], "center": [...], "seed": 0}``
     N points uniformly at random in a box (reproducible).
-``{"layout": "explicit", "xyz": [[x, y, z], ...]}``
-    given positions.
+``{"layout": "explicit", "xyz": [[x, y, z], ...], "center": [...]}``
+    given positions (shifted by ``center``, default none).
+
+Each layout takes only the fields shown (and ``center``); any other field, a
+NaN or an infinite number is refused.
 
 Examples
 --------
@@ -29,9 +32,13 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ._checks import check_keys, number_array, show
 from .errors import PynTypeError, PynValueError
 
 LAYOUTS = ("grid", "sphere", "box", "explicit")
+#: The fields each layout takes.
+LAYOUT_FIELDS = {"grid": ("layout", "center", "spacing"), "sphere": ("layout", "center", "radius"),
+                 "box": ("layout", "center", "size", "seed"), "explicit": ("layout", "center", "xyz")}
 
 
 def _finite(value) -> bool:
@@ -41,14 +48,16 @@ def _finite(value) -> bool:
 
 def _finite_vector(value, n: int) -> bool:
     """Whether ``value`` is a sequence of ``n`` finite real numbers."""
+    if isinstance(value, np.ndarray) and value.ndim != 1:
+        return False
     return (isinstance(value, (list, tuple, np.ndarray)) and len(value) == n
             and all(_finite(v) for v in value))
 
 
 def _array(value, what: str) -> np.ndarray:
     try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+        return number_array(value, what)
+    except PynTypeError:
         raise PynValueError(f"{what} must be an (N, 3) array of numbers, got {type(value).__name__}") from None
 
 
@@ -64,33 +73,44 @@ def normalise_layout(layout, N: int, name: str = "") -> dict:
         raise PynTypeError(f"positions of population {name!r} must be a layout name, dict or (N, 3) array")
     kind = layout.get("layout")
     if not isinstance(kind, str) or kind not in LAYOUTS:
-        raise PynValueError(f"unknown layout {kind!r} for population {name!r}; allowed: {', '.join(LAYOUTS)}")
+        raise PynValueError(f"unknown layout {show(kind)} for population {name!r}; allowed: {', '.join(LAYOUTS)}")
+    check_keys(layout, LAYOUT_FIELDS[kind], f"{kind} layout of population {name!r}")
     out = dict(layout)
     out.setdefault("center", [0.0, 0.0, 0.0])
     if not _finite_vector(out["center"], 3):
         raise PynValueError(f"layout center of population {name!r} must have 3 coordinates (finite numbers), "
-                            f"got {out['center']!r}")
+                            f"got {show(out['center'])}")
+    out["center"] = [float(c) for c in out["center"]]
     if kind == "grid":
         out.setdefault("spacing", 1.0)
         if not _finite(out["spacing"]) or out["spacing"] <= 0:
-            raise PynValueError(f"grid spacing of population {name!r} must be > 0 (a number), got {out['spacing']!r}")
+            raise PynValueError(f"grid spacing of population {name!r} must be > 0 (a number), got {show(out['spacing'])}")
     elif kind == "sphere":
         out.setdefault("radius", max(1.0, 0.6 * N ** (1 / 3)))
         if not _finite(out["radius"]) or out["radius"] <= 0:
-            raise PynValueError(f"sphere radius of population {name!r} must be > 0 (a number), got {out['radius']!r}")
+            raise PynValueError(f"sphere radius of population {name!r} must be > 0 (a number), got {show(out['radius'])}")
     elif kind == "box":
         out.setdefault("size", [float(N ** (1 / 3))] * 3)
         out.setdefault("seed", zlib.crc32(name.encode()) & 0x7FFFFFFF)
         if not _finite_vector(out["size"], 3) or min(out["size"]) < 0:
-            raise PynValueError(f"box size of population {name!r} must be 3 non-negative numbers")
+            raise PynValueError(f"box size of population {name!r} must be 3 non-negative numbers, "
+                                f"got {show(out['size'])}")
+        out["size"] = [float(c) for c in out["size"]]
         seed = out["seed"]
-        if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
-            raise PynValueError(f"box seed of population {name!r} must be an integer >= 0, got {seed!r}")
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, Integral) or seed < 0:
+            raise PynValueError(f"box seed of population {name!r} must be an integer >= 0, got {show(seed)}")
     else:
-        xyz = _array(out.get("xyz"), f"explicit positions of population {name!r}")
-        if xyz.shape != (N, 3) or not np.all(np.isfinite(xyz)):
-            raise PynValueError(f"explicit positions of population {name!r} must be finite with shape ({N}, 3), "
-                                f"got {xyz.shape}")
+        what = f"explicit positions (xyz) of population {name!r}"
+        try:
+            xyz = _array(out.get("xyz"), what)
+        except PynValueError as exc:
+            if "finite" not in str(exc):
+                raise
+            raise PynValueError(f"{what} must be finite with shape ({N}, 3)") from None
+        if xyz.shape != (N, 3):
+            raise PynValueError(f"{what} must be finite with shape ({N}, 3), got {xyz.shape}")
+        if not isinstance(out["xyz"], list):
+            out["xyz"] = xyz.tolist()
     return out
 
 
@@ -122,5 +142,5 @@ def layout_positions(layout: dict, N: int) -> np.ndarray:
         rng = np.random.default_rng(int(layout["seed"]))
         xyz = (rng.random((N, 3)) - 0.5) * np.asarray(layout["size"], dtype=float)
     else:
-        return np.asarray(layout["xyz"], dtype=float).reshape(N, 3)
+        xyz = np.asarray(layout["xyz"], dtype=float).reshape(N, 3)
     return xyz + center

@@ -35,11 +35,15 @@ import math
 
 import numpy as np
 
-from ._checks import check_name, check_real
+from ._checks import check_keys, check_name, check_real, number_array, show
 from .errors import PynTypeError, PynValueError
 from .synapses import normalise_synapse
 
 KINDS = ("current", "noise", "poisson")
+#: The fields of each kind of stimulus in a spec.
+FIELDS = {"current": ("kind", "target", "start", "stop", "neurons", "amplitude"),
+          "noise": ("kind", "target", "start", "stop", "neurons", "mean", "std"),
+          "poisson": ("kind", "target", "start", "stop", "neurons", "rate", "weight", "synapse")}
 _EPS = 1e-9
 
 
@@ -60,9 +64,17 @@ class _Stimulus:
         self.start, self.stop = _window(start, stop, where)
         if neurons is not None:
             try:
-                neurons = np.asarray(neurons).reshape(-1).tolist()
-            except (TypeError, ValueError):   # ragged nesting
-                raise PynTypeError(f"{where}: neurons must be a list of neuron indices, got {neurons!r}") from None
+                arr = np.asarray(neurons)
+            except (TypeError, ValueError, OverflowError):   # ragged nesting
+                arr = None
+            if arr is None or (arr.size and arr.dtype.kind not in "iuf"):
+                raise PynTypeError(f"{where}: neurons must be a list of neuron indices, got {show(neurons)}")
+            if arr.size and arr.dtype.kind == "f" and not np.all(np.isfinite(arr) & (arr == np.round(arr))):
+                raise PynTypeError(f"{where}: neurons must be integer neuron indices, got {show(neurons)}")
+            flat = arr.reshape(-1)
+            if flat.dtype.kind == "f" and np.all(np.abs(flat) < 2 ** 62):
+                flat = flat.astype(np.int64)
+            neurons = flat.tolist()
         self.neurons = neurons
 
     def steps(self, dt: float) -> tuple[int, int | None]:
@@ -115,11 +127,14 @@ class _Table:
 
 def _table(d: dict, where: str) -> _Table:
     if set(d) != {"times", "values"}:
-        raise PynValueError(f"{where}: a tabulated amplitude is a dict with exactly 'times' and 'values'")
+        raise PynValueError(f"{where}: a tabulated amplitude is a dict with exactly 'times' and 'values', "
+                            f"got fields {sorted(map(str, d))}")
     try:
-        times, values = np.asarray(d["times"], dtype=float), np.asarray(d["values"], dtype=float)
-    except (TypeError, ValueError):
+        times, values = number_array(d["times"], "times"), number_array(d["values"], "values")
+    except PynTypeError:
         raise PynValueError(f"{where}: 'times' and 'values' must be lists of numbers") from None
+    except PynValueError:
+        raise PynValueError(f"{where}: 'times' and 'values' must be finite") from None
     if times.ndim != 1 or times.shape != values.shape or times.size < 1:
         raise PynValueError(f"{where}: 'times' and 'values' must be 1-D of equal, non-zero length")
     if not (np.all(np.isfinite(times)) and np.all(np.isfinite(values))):
@@ -159,16 +174,19 @@ class PoissonStimulus(_Stimulus):
 
 
 def stimulus_from_spec(d: dict):
-    """Build a stimulus from its spec dict."""
-    if not isinstance(d, dict) or d.get("kind") not in KINDS:
-        raise PynValueError(f"stimulus kind must be one of {', '.join(KINDS)}, got {d!r}")
+    """Build a stimulus from its spec dict (the fields of its kind only: :data:`FIELDS`)."""
+    kind = d.get("kind") if isinstance(d, dict) else None
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise PynValueError(f"stimulus kind must be one of {', '.join(KINDS)}, got {show(kind)}")
+    check_keys(d, FIELDS[kind], f"bad {kind} stimulus", of=f"kind {kind!r}")
+    if "target" not in d:
+        raise PynValueError(f"bad {kind} stimulus: missing field 'target' (a population name)")
+    if kind == "poisson" and "rate" not in d:
+        raise PynValueError("bad poisson stimulus: missing field 'rate' (Hz)")
     d = dict(d)
-    kind = d.pop("kind")
+    d.pop("kind")
     cls = {"current": CurrentStimulus, "noise": NoiseStimulus, "poisson": PoissonStimulus}[kind]
-    try:
-        return cls(**d)
-    except TypeError as exc:
-        raise PynValueError(f"bad {kind} stimulus {d!r}: {exc}") from None
+    return cls(**d)
 
 
 _IEXT_KEYS = {"start", "stop", "mV", "amplitude", "neurons"}

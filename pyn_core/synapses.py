@@ -85,7 +85,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-from ._checks import check_real
+from ._checks import check_real, field_list, show
 from .errors import PynLookupError, PynTypeError, PynValueError
 from .models.base import Param
 
@@ -119,7 +119,8 @@ class SynapseKind:
         -80 mV for inhibitory connections, or the target model's reversal
         potentials).
     positive : tuple of str
-        Parameters that must be > 0 (time constants).
+        Parameters that must be > 0 (time constants); a :class:`Param` may
+        also carry its own range (``low``, ``high``), which is checked too.
     doc : str
         One line for listings and the Blender panel.
     """
@@ -226,7 +227,7 @@ def _h_over_tau(tau, dt):
     return dt / tau
 
 
-_TAU = Param(5.0, "ms", "decay time constant")
+_TAU = Param(5.0, "ms", "decay time constant", low=0.0, low_open=True)
 _E = Param(0.0, "mV", "reversal potential (default: 0 mV excitatory, -80 mV inhibitory)")
 
 BUILTIN = (
@@ -291,11 +292,11 @@ def normalise_synapse(syn, where: str) -> dict:
     if isinstance(syn, str):
         syn = {"kind": syn}
     if not isinstance(syn, dict) or not isinstance(syn.get("kind"), str) or syn["kind"] not in _REGISTRY:
-        raise PynValueError(f"{where}: synapse kind must be one of {', '.join(_REGISTRY)}, got {syn!r}")
+        raise PynValueError(f"{where}: synapse kind must be one of {', '.join(_REGISTRY)}, got {show(syn)}")
     kind = _REGISTRY[syn["kind"]]
-    unknown = set(syn) - {"kind"} - set(kind.params)
+    unknown = [k for k in syn if not isinstance(k, str) or (k != "kind" and k not in kind.params)]
     if unknown:
-        raise PynValueError(f"{where}: unknown synapse field(s) {sorted(unknown)} for kind {kind.name!r}; "
+        raise PynValueError(f"{where}: unknown synapse field(s) {field_list(unknown)} for kind {kind.name!r}; "
                             f"allowed: {', '.join(('kind',) + kind.param_names)}")
     out = {"kind": kind.name}
     for name, p in kind.params.items():
@@ -305,7 +306,8 @@ def normalise_synapse(syn, where: str) -> dict:
             value = p.default
         else:
             value = syn[name]
-        out[name] = check_real(value, f"{where}: synapse {name}", strictly_positive=name in kind.positive)
+        what = f"{where}: synapse {name}"
+        out[name] = p.check(check_real(value, what, strictly_positive=name in kind.positive), what)
     return out
 
 

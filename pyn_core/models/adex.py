@@ -16,26 +16,26 @@ current fed by them) finite during the upswing.
 
 Parameters
 ----------
-==========  ========  =====  ==========================================
-name        default   unit   meaning
-==========  ========  =====  ==========================================
-cm          0.281     nF     membrane capacitance
-tau_m       9.3667    ms     membrane time constant (gL = cm/tau_m, µS)
-v_rest      -70.6     mV     resting potential (leak reversal)
-v_reset     -70.6     mV     reset potential after a spike
-v_thresh    -50.4     mV     threshold of the exponential term (V_T)
-delta_T     2.0       mV     slope factor
-v_spike     -40.0     mV     spike detection / cut-off
-tau_refrac  0.1       ms     refractory period
-a           4.0       nS     subthreshold adaptation
-b           0.0805    nA     spike-triggered adaptation increment
-tau_w       144.0     ms     adaptation time constant
-i_offset    0.0       nA     constant injected current
-e_rev_E     0.0       mV     excitatory reversal potential
-tau_syn_E   5.0       ms     excitatory synaptic time constant
-e_rev_I     -80.0     mV     inhibitory reversal potential
-tau_syn_I   5.0       ms     inhibitory synaptic time constant
-==========  ========  =====  ==========================================
+==========  ========  =====  =====  ==========================================
+name        default   unit   range  meaning
+==========  ========  =====  =====  ==========================================
+cm          0.281     nF     > 0    membrane capacitance
+tau_m       9.3667    ms     > 0    membrane time constant (gL = cm/tau_m, µS)
+v_rest      -70.6     mV     any    resting potential (leak reversal)
+v_reset     -70.6     mV     any    reset potential after a spike
+v_thresh    -50.4     mV     any    threshold of the exponential term (V_T)
+delta_T     2.0       mV     > 0    slope factor
+v_spike     -40.0     mV     any    spike detection / cut-off
+tau_refrac  0.1       ms     >= 0   refractory period
+a           4.0       nS     any    subthreshold adaptation
+b           0.0805    nA     any    spike-triggered adaptation increment
+tau_w       144.0     ms     > 0    adaptation time constant
+i_offset    0.0       nA     any    constant injected current
+e_rev_E     0.0       mV     any    excitatory reversal potential
+tau_syn_E   5.0       ms     > 0    excitatory synaptic time constant
+e_rev_I     -80.0     mV     any    inhibitory reversal potential
+tau_syn_I   5.0       ms     > 0    inhibitory synaptic time constant
+==========  ========  =====  =====  ==========================================
 
 Input currents (stimuli, current synapses) are in nA; synaptic conductances in
 µS.  Initial values: ``v = v_rest``, ``w = 0``.  The presets are the eight
@@ -52,25 +52,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import NeuronModel, Param
+from .base import NeuronModel, Param, non_negative, positive
 
 PARAMS = {
-    "cm": Param(0.281, "nF", "membrane capacitance"),
-    "tau_m": Param(9.3667, "ms", "membrane time constant"),
+    "cm": positive(0.281, "nF", "membrane capacitance"),
+    "tau_m": positive(9.3667, "ms", "membrane time constant"),
     "v_rest": Param(-70.6, "mV", "resting potential"),
     "v_reset": Param(-70.6, "mV", "reset potential"),
     "v_thresh": Param(-50.4, "mV", "threshold of the exponential term"),
-    "delta_T": Param(2.0, "mV", "slope factor"),
+    "delta_T": positive(2.0, "mV", "slope factor"),
     "v_spike": Param(-40.0, "mV", "spike cut-off"),
-    "tau_refrac": Param(0.1, "ms", "refractory period"),
+    "tau_refrac": non_negative(0.1, "ms", "refractory period"),
     "a": Param(4.0, "nS", "subthreshold adaptation"),
     "b": Param(0.0805, "nA", "spike-triggered adaptation"),
-    "tau_w": Param(144.0, "ms", "adaptation time constant"),
+    "tau_w": positive(144.0, "ms", "adaptation time constant"),
     "i_offset": Param(0.0, "nA", "constant injected current"),
     "e_rev_E": Param(0.0, "mV", "excitatory reversal potential"),
-    "tau_syn_E": Param(5.0, "ms", "excitatory synaptic time constant"),
+    "tau_syn_E": positive(5.0, "ms", "excitatory synaptic time constant"),
     "e_rev_I": Param(-80.0, "mV", "inhibitory reversal potential"),
-    "tau_syn_I": Param(5.0, "ms", "inhibitory synaptic time constant"),
+    "tau_syn_I": positive(5.0, "ms", "inhibitory synaptic time constant"),
 }
 
 

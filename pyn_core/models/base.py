@@ -25,13 +25,95 @@ from typing import Callable, Mapping
 import numpy as np
 
 
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
 @dataclass(frozen=True)
 class Param:
-    """One parameter of a model: its default, unit and meaning."""
+    """One parameter of a model or synapse kind: its default, unit, meaning and valid range.
+
+    Parameters
+    ----------
+    default : float
+        Value used when none is given.
+    unit : str
+        Unit of the value (``"ms"``, ``"mV"``, ``"1"`` for a pure number).
+    doc : str
+        One line saying what it means.
+    low, high : float, optional
+        Bounds of the valid range; ``None`` (default) leaves that side open
+        to any finite number (potentials, for example).
+    low_open, high_open : bool
+        Whether the bound itself is excluded (``low=0, low_open=True`` is
+        "> 0", the range of a time constant).
+
+    Every value must be finite; :meth:`check` refuses one outside the range
+    with a message naming the parameter, the value and the range.
+
+    Examples
+    --------
+    >>> tau = Param(20.0, "ms", "membrane time constant", low=0, low_open=True)
+    >>> tau.range_text(), Param(0.5, "1", "utilisation", low=0, high=1, low_open=True).range_text()
+    ('> 0', '(0, 1]')
+    >>> tau.check(-1.0, "parameter 'tau_m' of population 'exc'")
+    Traceback (most recent call last):
+    ...
+    pyn_core.errors.PynValueError: parameter 'tau_m' of population 'exc' must be > 0 ms, got -1
+    """
 
     default: float
     unit: str
     doc: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def range_text(self) -> str:
+        """The valid range as text: ``"any"``, ``"> 0"``, ``">= 0"``, ``"[0, 1]"``, ..."""
+        lo, hi = self.low, self.high
+        if lo is None and hi is None:
+            return "any"
+        if hi is None:
+            return f"{'>' if self.low_open else '>='} {_num(lo)}"
+        if lo is None:
+            return f"{'<' if self.high_open else '<='} {_num(hi)}"
+        return f"{'(' if self.low_open else '['}{_num(lo)}, {_num(hi)}{')' if self.high_open else ']'}"
+
+    def inside(self, value) -> np.ndarray:
+        """Whether each of ``value`` (a number or an array) lies in the range (NaN never does)."""
+        v = np.asarray(value, dtype=float)
+        ok = np.isfinite(v)
+        if self.low is not None:
+            ok &= (v > self.low) if self.low_open else (v >= self.low)
+        if self.high is not None:
+            ok &= (v < self.high) if self.high_open else (v <= self.high)
+        return ok
+
+    def check(self, value, what: str):
+        """``value`` (a number or an array) if it lies in the range, else a PynValueError naming ``what``."""
+        from ..errors import PynValueError
+        ok = self.inside(value)
+        if not np.all(ok):
+            v = np.asarray(value, dtype=float)
+            bad = v.reshape(-1)[np.flatnonzero(~ok.reshape(-1))[0]] if v.ndim else v
+            at = f" (neuron {int(np.flatnonzero(~ok.reshape(-1))[0])})" if v.ndim else ""
+            rng = self.range_text()
+            rng = f"within {rng}" if rng[0] in "[(" else rng
+            unit = f" {self.unit}" if self.unit and self.unit != "1" and rng[0] != "w" else ""
+            raise PynValueError(f"{what} must be {rng}{unit}, got {_num(float(bad))}{at}")
+        return value
+
+
+def positive(default: float, unit: str, doc: str) -> Param:
+    """A parameter that must be > 0 (time constants, capacitances)."""
+    return Param(default, unit, doc, low=0.0, low_open=True)
+
+
+def non_negative(default: float, unit: str, doc: str) -> Param:
+    """A parameter that must be >= 0 (conductances, refractory periods)."""
+    return Param(default, unit, doc, low=0.0)
 
 
 @dataclass(frozen=True)
@@ -67,7 +149,11 @@ class NeuronModel:
         Name of the parameter holding the refractory period (ms) during which
         ``v`` is clamped to the parameter named by ``clamp_to``.
     options : mapping
-        Per-population integer options appended to ``step``'s arguments.
+        Per-population integer options appended to ``step``'s arguments
+        (name -> default).
+    option_ranges : mapping of str to (int, int)
+        Inclusive bounds of each option; an option not listed must lie
+        within 1..1000.
     input_unit : str
         Unit of ``I`` (and of stimulus amplitudes for this model).
     presets : mapping of str to dict
@@ -87,6 +173,7 @@ class NeuronModel:
     refractory: str | None = None
     clamp_to: str | None = None
     options: Mapping[str, int] = field(default_factory=dict)
+    option_ranges: Mapping[str, tuple] = field(default_factory=dict)
     input_unit: str = ""
     conductance_unit: str = ""
     presets: Mapping[str, dict] = field(default_factory=dict)
@@ -102,12 +189,23 @@ class NeuronModel:
         """Default value of every parameter."""
         return {k: p.default for k, p in self.params.items()}
 
+    def option_range(self, name: str) -> tuple[int, int]:
+        """Inclusive (low, high) bounds of option ``name``."""
+        return tuple(self.option_ranges.get(name, (1, 1000)))
+
     def parameter_table(self) -> str:
-        """The parameter table as aligned plain text (name, default, unit, meaning)."""
-        rows = [(k, repr(p.default), p.unit, p.doc) for k, p in self.params.items()]
-        w = [max(len(r[i]) for r in rows) for i in range(3)]
+        """The parameter table as aligned plain text (name, default, unit, valid range, meaning).
+
+        Examples
+        --------
+        >>> from pyn_core.models import get_model
+        >>> print(get_model("lif").parameter_table().splitlines()[0])
+        tau_m     20.0  ms   > 0   membrane time constant
+        """
+        rows = [(k, repr(p.default), p.unit, p.range_text(), p.doc) for k, p in self.params.items()]
+        w = [max(len(r[i]) for r in rows) for i in range(4)]
         return "\n".join(
-            f"{r[0]:<{w[0]}}  {r[1]:>{w[1]}}  {r[2]:<{w[2]}}  {r[3]}" for r in rows
+            f"{r[0]:<{w[0]}}  {r[1]:>{w[1]}}  {r[2]:<{w[2]}}  {r[3]:<{w[3]}}  {r[4]}" for r in rows
         )
 
 

@@ -17,18 +17,18 @@ no reset.
 
 Parameters
 ----------
-========  ========  =======  =====================================
-name      default   unit     meaning
-========  ========  =======  =====================================
-Cm        1.0       µF/cm²   membrane capacitance
-gNa       120.0     mS/cm²   maximal sodium conductance
-gK        36.0      mS/cm²   maximal potassium conductance
-gL        0.3       mS/cm²   leak conductance
-ENa       115.0     mV       sodium reversal potential
-EK        -12.0     mV       potassium reversal potential
-EL        10.613    mV       leak reversal potential
-v_detect  50.0      mV       spike detection level (upward crossing)
-========  ========  =======  =====================================
+========  ========  =======  =====  =====================================
+name      default   unit     range  meaning
+========  ========  =======  =====  =====================================
+Cm        1.0       µF/cm²   > 0    membrane capacitance
+gNa       120.0     mS/cm²   >= 0   maximal sodium conductance
+gK        36.0      mS/cm²   >= 0   maximal potassium conductance
+gL        0.3       mS/cm²   >= 0   leak conductance
+ENa       115.0     mV       any    sodium reversal potential
+EK        -12.0     mV       any    potassium reversal potential
+EL        10.613    mV       any    leak reversal potential
+v_detect  50.0      mV       any    spike detection level (upward crossing)
+========  ========  =======  =====  =====================================
 
 Injected current is in µA/cm²; synaptic conductances in mS/cm².  Initial
 state: ``V = 0`` with every gate at its steady state.
@@ -43,13 +43,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import NeuronModel, Param, expm1_ratio
+from .base import NeuronModel, Param, expm1_ratio, non_negative, positive
 
 PARAMS = {
-    "Cm": Param(1.0, "µF/cm²", "membrane capacitance"),
-    "gNa": Param(120.0, "mS/cm²", "maximal sodium conductance"),
-    "gK": Param(36.0, "mS/cm²", "maximal potassium conductance"),
-    "gL": Param(0.3, "mS/cm²", "leak conductance"),
+    "Cm": positive(1.0, "µF/cm²", "membrane capacitance"),
+    "gNa": non_negative(120.0, "mS/cm²", "maximal sodium conductance"),
+    "gK": non_negative(36.0, "mS/cm²", "maximal potassium conductance"),
+    "gL": non_negative(0.3, "mS/cm²", "leak conductance"),
     "ENa": Param(115.0, "mV", "sodium reversal potential"),
     "EK": Param(-12.0, "mV", "potassium reversal potential"),
     "EL": Param(10.613, "mV", "leak reversal potential"),

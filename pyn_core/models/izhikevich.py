@@ -28,6 +28,10 @@ v_u         0         mV     offset of v in the u equation
 u_decay     1         1      weight of -u in the u equation
 ==========  ========  =====  ==========================================
 
+No parameter is bounded: the published patterns use negative ``a``, ``b``
+and ``d`` and ``u_decay = 0``.  The option ``v_substeps`` (Euler sub-steps of
+``v`` per step) lies within 1..1000.
+
 Initial values: ``v0 = -70`` mV, ``u0 = b*v0`` (the original pyN defaults).
 Input ``I`` is in the model's dimensionless current units (the ``'mV'`` key of
 the original ``I_ext`` stimuli).
@@ -161,6 +165,7 @@ MODEL = NeuronModel(
     threshold="v_peak",
     spike_kind="reset",
     options={"v_substeps": 1},
+    option_ranges={"v_substeps": (1, 1000)},
     input_unit="model current units",
     conductance_unit="1/ms",
     presets=PRESETS,

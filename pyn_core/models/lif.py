@@ -16,16 +16,16 @@ Current-based or conductance-based is a property of the synapses: ``exp``,
 
 Parameters
 ----------
-========  ========  =====  ===================================
-name      default   unit   meaning
-========  ========  =====  ===================================
-tau_m     20.0      ms     membrane time constant
-v_rest    -65.0     mV     resting potential
-v_reset   -65.0     mV     reset potential
-v_thresh  -50.0     mV     spike threshold
-t_ref     2.0       ms     refractory period
-R         1.0       MΩ     membrane resistance (1/gL)
-========  ========  =====  ===================================
+========  ========  =====  =====  ===================================
+name      default   unit   range  meaning
+========  ========  =====  =====  ===================================
+tau_m     20.0      ms     > 0    membrane time constant
+v_rest    -65.0     mV     any    resting potential
+v_reset   -65.0     mV     any    reset potential
+v_thresh  -50.0     mV     any    spike threshold
+t_ref     2.0       ms     >= 0   refractory period
+R         1.0       MΩ     > 0    membrane resistance (1/gL)
+========  ========  =====  =====  ===================================
 
 With ``R = 1`` MΩ an input current of 1 nA is worth 1 mV and a conductance of
 1 µS equals the leak conductance ("conductance in units of the leak").
@@ -41,15 +41,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import NeuronModel, Param
+from .base import NeuronModel, Param, non_negative, positive
 
 PARAMS = {
-    "tau_m": Param(20.0, "ms", "membrane time constant"),
+    "tau_m": positive(20.0, "ms", "membrane time constant"),
     "v_rest": Param(-65.0, "mV", "resting potential"),
     "v_reset": Param(-65.0, "mV", "reset potential"),
     "v_thresh": Param(-50.0, "mV", "spike threshold"),
-    "t_ref": Param(2.0, "ms", "refractory period"),
-    "R": Param(1.0, "MΩ", "membrane resistance"),
+    "t_ref": non_negative(2.0, "ms", "refractory period"),
+    "R": positive(1.0, "MΩ", "membrane resistance"),
 }
 
 

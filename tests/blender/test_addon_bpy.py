@@ -227,7 +227,7 @@ def test_spec_files_import_and_export(scene, tmp_path):
 def test_operator_errors_are_reported_not_raised_as_tracebacks(scene):
     # bpy.ops raises an operator's error report as "Error: <message>", an exception as "Error: Python: Traceback"
     actions.add_population(scene, "A", preset="no_such_pattern")
-    with pytest.raises(RuntimeError, match="^Error: unknown preset 'no_such_pattern'"):
+    with pytest.raises(RuntimeError, match=r"^Error: populations\[0\]: unknown preset 'no_such_pattern'"):
         bpy.ops.pyn.build()
     assert not scene.pyn.built_hash
     scene.pyn.populations[0].preset = "tonic_spiking"
