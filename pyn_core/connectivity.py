@@ -194,6 +194,8 @@ def _draw(rng, rows: int, k: int, n: int, forbid, multapses: bool) -> np.ndarray
     if k and limit < 1:
         raise PynValueError(f"cannot draw {k} partners out of {limit}: a population of {n} neuron(s) connected "
                             "to itself without autapses has none (allow_autapses=True or k=0)")
+    if k == 0 and forbid is not None:      # nothing to draw (and no autapse to forbid)
+        return np.zeros(0, dtype=np.int64)
     if multapses:
         out = rng.integers(0, n, size=rows * k, dtype=np.int64)
         if forbid is not None:

@@ -86,7 +86,7 @@ def check_setting(key, value):
         return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
         raise PynTypeError(f"{what} must be 'auto' or an integer >= 1, got {show(value)}")
-    return check_count(value, what, maximum=MAX_COUNT)
+    return check_count(value, f"{what} ('auto' or an integer)", maximum=MAX_COUNT)
 
 
 class Settings(dict):

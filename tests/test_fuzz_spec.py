@@ -325,6 +325,31 @@ def test_corrupted_specs_raise_only_pyn_errors(case):
     assert Network.from_spec(again).to_spec() == again, edit
 
 
+BUILD_EXAMPLES = 40 * (10 if LONG else 1)
+
+
+@settings(max_examples=BUILD_EXAMPLES, derandomize=True, database=None, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@given(mutants())
+def test_accepted_mutants_build_and_run_or_are_refused(case):
+    """What the description accepts (extreme but finite values included) builds and runs, or is refused
+    at build or run with a PynError (a resource or range check): never another exception, never a hang."""
+    spec, edit, field, value, path = case
+    if value is DEEP:
+        return
+    try:
+        net = Network.from_spec(spec)
+    except PynError:
+        return
+    with time_limit(30):
+        try:
+            sim = net.build(backend="numpy", record=["v"])
+            sim.run(1.0)
+        except PynError:
+            return
+    assert sim.k == int(round(1.0 / sim.dt + 1e-9)) or sim.k == int(1.0 / sim.dt + 1e-9), edit
+
+
 # -- (c) the public constructors with random arguments --------------------------------------------
 
 ANY = st.one_of(st.sampled_from(BAD_VALUES[:-1]), st.floats(allow_nan=True), st.integers(-10, 10),

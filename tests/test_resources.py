@@ -6,7 +6,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from pyn_core import IzhikevichPopulation, LIFPopulation, Network, PoissonPopulation, ResourceError
+from pyn_core import (IzhikevichPopulation, LIFPopulation, Network, PoissonPopulation, ResourceError,
+                      SpikeSourcePopulation)
 from pyn_core.engine.resources import (BUILD_BYTES_PER_SYNAPSE, MAX_STEPS, available_memory, estimate_build,
                                        format_bytes)
 
@@ -131,3 +132,48 @@ def test_the_estimate_bounds_the_real_peak(rule, learning):
 def test_format_bytes():
     assert format_bytes(512) == "512 B" and format_bytes(1536) == "1.5 KiB" and format_bytes(2 ** 41) == "2.0 TiB"
     assert np.isfinite(estimate_build(Network([LIFPopulation("a", N=3)]), 0.1).total)
+
+
+# -- times far beyond any run are "never" on every backend ------------------------------------------
+
+def _driven(backend, **change):
+    """A LIF population driven by a current window and a spike source; returns its spike times."""
+    opts = dict(t_ref=2.0, start=5.0, stop=None, spike=[3.0, 8.0], source_start=0.0)
+    opts.update(change)
+    src = SpikeSourcePopulation("s", [opts["spike"]])
+    gen = PoissonPopulation("g", 3, rate=200.0, start=opts["source_start"])
+    cell = LIFPopulation("a", N=2, t_ref=opts["t_ref"], v_rest=-65.0, v_thresh=-64.0)
+    net = Network([src, gen, cell])
+    net.connect("s", "a", rule="all_to_all", weight=3.0)
+    net.connect("g", "a", rule="all_to_all", weight=0.5)
+    net.add_current("a", 2.0, start=opts["start"], stop=opts["stop"])
+    res = net.build(dt=0.1, seed=3, backend=backend, stdp=False).run(30.0)
+    return np.concatenate([r.spike_times for r in res]), res["a"].spike_times.size
+
+
+@pytest.mark.parametrize("huge,same", [
+    (dict(t_ref=1e300), dict(t_ref=1e6)),
+    (dict(start=1e300), dict(start=1e6)),
+    (dict(stop=1e300), dict(stop=None)),
+    (dict(spike=[3.0, 1e300]), dict(spike=[3.0])),
+    (dict(source_start=1e300), dict(source_start=1e6)),
+])
+def test_times_beyond_any_run_mean_never(backend, huge, same):
+    got, n = _driven(backend, **huge)
+    want, _ = _driven(backend, **same)
+    np.testing.assert_array_equal(got, want)
+    assert n > 0 or "t_ref" in huge
+
+
+def test_poisson_stimulus_rates_are_bounded(backend):
+    net = Network([LIFPopulation("a", N=2)])
+    net.add_poisson("a", rate=1e300)
+    with pytest.raises(ValueError, match=r"Poisson stimulus on 'a': a rate of 1e\+300 Hz .* at most 1e\+06"):
+        net.build(dt=0.1, seed=0, backend=backend)
+
+
+def test_a_tabulated_current_over_a_huge_window_is_refused(limit):
+    net = Network([LIFPopulation("a", N=100)])
+    net.add_current("a", lambda t: np.sin(t), start=0.0, stop=1e12)
+    with pytest.raises(ResourceError, match=r"the table of the current stimulus on 'a'"):
+        net.build(dt=0.1, seed=0, backend="numpy")

@@ -554,7 +554,7 @@ def test_network_populations_of_wrong_type():
     ("dt", 0.0, r"settings: dt must be > 0"), ("dt", float("nan"), r"settings[:.] dt must be finite|settings.dt must be finite"),
     ("seed", -1, r"settings: seed .*must be >= 0"), ("seed", 1.5, r"settings: seed .*must be an integer"),
     ("stdp", 1, r"settings: stdp must be True or False"), ("dtype", "float16", r"settings: dtype must be one of"),
-    ("threads", 0, r"settings: threads must be >= 1"), ("threads", "many", r"settings: threads must be 'auto' or"),
+    ("threads", 0, r"settings: threads \(.auto. or an integer\) must be >= 1"), ("threads", "many", r"settings: threads must be 'auto' or"),
     ("threads", True, r"settings: threads must be 'auto' or"), ("dtt", 1, r"unknown settings \['dtt'\]"),
 ])
 def test_settings_checked_when_set(key, value, match):
@@ -677,3 +677,10 @@ def test_spec_source_with_empty_preset_and_params():
     with pytest.raises(pyn_core.PynValueError, match=r"poisson_source population 'p': unknown spec field\(s\) "
                                                      r"\['params'\]"):
         Network.from_spec(spec)
+
+
+def test_fixed_degree_of_zero_onto_itself_without_multapses():
+    """k=0 draws nothing (it used to fail on the autapse it had no partner to forbid)."""
+    net = Network([LIFPopulation("a", N=3)])
+    net.connect("a", "a", rule={"name": "fixed_indegree", "k": 0, "allow_multapses": False})
+    assert net.build(dt=0.1, seed=0, backend="numpy").n_synapses == 0

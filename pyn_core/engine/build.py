@@ -14,6 +14,7 @@ from ..errors import PynValueError
 from ..plasticity import DEFAULTS
 from ..population import SourcePopulation
 from ..synapses import get_synapse_kind, receptor_key
+from .resources import steps_of
 
 class PopArrays:
     """State, parameters and per-step inputs of one population."""
@@ -44,7 +45,7 @@ class PopArrays:
         self.GE = np.zeros(pop.N)          # summed conductance x reversal potential
         self.has_cond = False
         if m.refractory:
-            self.ref_steps = np.rint(self.params[m.refractory] / dt).astype(np.int64)
+            self.ref_steps = steps_of(self.params[m.refractory], dt)   # beyond any run: refractory for good
             self.ref_count = np.zeros(pop.N, dtype=np.int64)
             self.clamp = self.params[m.clamp_to]
         else:

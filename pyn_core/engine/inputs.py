@@ -48,6 +48,10 @@ from ..errors import PynValueError
 from ..stimuli import CurrentStimulus, NoiseStimulus, PoissonStimulus
 from ..synapses import get_synapse_kind, normalise_synapse
 from . import elementwise
+from .resources import MAX_STEPS, check_recording, clamp_step, steps_of
+
+#: The largest mean count per neuron and step of a Poisson stimulus (1e10 Hz at dt = 0.1 ms).
+MAX_POISSON_MEAN = 1e6
 
 #: Poisson means above this are drawn with ``Generator.poisson`` instead of a table.
 TABLE_MAX_LAM = 50.0
@@ -115,8 +119,9 @@ def poisson_table(lam: float):
 class _Window:
     def __init__(self, stim, pop, dt):
         self.pop = pop
-        self.k0, k1 = stim.steps(dt)
-        self.k1 = k1
+        k0, k1 = stim.steps(dt)
+        self.k0 = clamp_step(k0)
+        self.k1 = None if k1 is None else clamp_step(k1)
         self.idx = None if stim.neurons is None else np.asarray(stim.neurons, dtype=np.int64)
         self.n = pop.N if self.idx is None else self.idx.size
 
@@ -159,6 +164,8 @@ class StimulusSchedule:
                     if w.k1 is None:
                         raise PynValueError(f"current stimulus on {s.target!r} with a callable amplitude "
                                             "needs a stop time")
+                    check_recording(w.k1 - w.k0 + 1, w.n, f"the table of the current stimulus on {s.target!r} "
+                                    f"(its amplitude is a function, tabulated over [start, stop])")
                     t = np.arange(w.k0, w.k1 + 1) * dt
                     table = np.asarray(s.amplitude(t), dtype=float)
                     if table.shape not in ((t.size,), (t.size, w.n)):
@@ -178,6 +185,10 @@ class StimulusSchedule:
                     syn = dict(syn, E=0.0)
                 w.receptor = receptor_for(pop, syn)
                 w.lam = s.rate * dt * 1e-3
+                if w.lam > MAX_POISSON_MEAN:
+                    raise PynValueError(f"Poisson stimulus on {s.target!r}: a rate of {s.rate:g} Hz is {w.lam:.3g} "
+                                        f"spikes per neuron and step of dt = {dt:g} ms; at most {MAX_POISSON_MEAN:g} "
+                                        f"are allowed ({MAX_POISSON_MEAN / (dt * 1e-3):.3g} Hz at this dt)")
                 w.cdf = poisson_table(w.lam)
                 w.increments = w.receptor.increments(s.weight)   # per count, per state variable
                 w.rows = tuple(z for z, x in enumerate(w.increments) if x != 0.0)   # the rows a count changes
@@ -243,8 +254,8 @@ class PoissonSource:
         self.ratio = None
         if self.p_max > 0.0 and not np.all(p == self.p_max):
             self.ratio = p / self.p_max
-        self.k0 = int(np.ceil(d.start / dt - 1e-9))
-        self.k1 = -1 if d.stop is None else int(np.ceil(d.stop / dt - 1e-9))
+        self.k0 = clamp_step(math.ceil(d.start / dt - 1e-9))
+        self.k1 = -1 if d.stop is None else clamp_step(math.ceil(d.stop / dt - 1e-9))
         self.state = np.full(1, -1, dtype=np.int64)
 
     def fire(self, spiked, k, rng):
@@ -288,10 +299,11 @@ class SourceSchedule:
             if d.rate is not None:
                 self.poisson[p.index] = PoissonSource(p, dt)
             else:
-                steps = np.concatenate([np.rint(np.asarray(t) / dt).astype(np.int64) for t in d.spike_times] or
-                                       [np.zeros(0, np.int64)])
+                steps = np.concatenate([steps_of(t, dt) for t in d.spike_times] or [np.zeros(0, np.int64)])
                 ids = np.concatenate([np.full(len(t), i, dtype=np.int64) for i, t in enumerate(d.spike_times)] or
                                      [np.zeros(0, np.int64)])
+                keep = steps < MAX_STEPS            # later spikes never happen
+                steps, ids = steps[keep], ids[keep]
                 order = np.lexsort((ids, steps))
                 self.events[p.index] = (steps[order], ids[order])
 

@@ -38,6 +38,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..errors import PynValueError, ResourceError
 from ..population import SourcePopulation
 
@@ -130,7 +132,6 @@ def expected_synapses(q, n_pre: int, n_post: int, same: bool) -> float:
 
 def max_delay_ms(q) -> float:
     """The longest delay (ms) projection ``q`` can draw (mean + 10 standard deviations for normal delays)."""
-    import numpy as np
     if q.delay_matrix is not None:
         d = np.asarray(q.delay_matrix, dtype=float)
         return float(d.max()) if d.size else 0.0
@@ -149,7 +150,6 @@ def estimate_build(net, dt: float, learning: bool = True) -> Estimate:
     PynValueError
         A delay is longer than :data:`MAX_DELAY_STEPS` steps.
     """
-    import numpy as np
     dtype = 4 if net.settings.get("dtype") == "float32" else 8
     est = Estimate({"neurons": 0, "synapses": 0, "ring buffers": 0})
     by_name = {p.name: p for p in net.populations}
@@ -200,6 +200,23 @@ def check_recording(n_samples: int, n_values: int, what: str = "recording"):
     have = available_memory()
     if have is not None and need > have:
         _refuse(f"{what} ({n_samples:,} samples of {n_values:,} values)", need, have)
+
+
+def clamp_step(k):
+    """A step index, or :data:`MAX_STEPS` for any later one (a step no simulation reaches: "never").
+
+    Times in a description may be far beyond any run (a stimulus that stops at 1e300 ms); as step
+    indices they stay within int64.
+
+    >>> clamp_step(12), clamp_step(10 ** 400) == MAX_STEPS
+    (12, True)
+    """
+    return k if k <= MAX_STEPS else MAX_STEPS
+
+
+def steps_of(ms, dt: float) -> np.ndarray:
+    """Durations or times ``ms`` (array) as whole steps of ``dt``, those beyond :data:`MAX_STEPS` clamped to it."""
+    return np.minimum(np.rint(np.asarray(ms, dtype=float) / dt), MAX_STEPS).astype(np.int64)
 
 
 def check_steps(k: int, n: float, ms: float, dt: float):
