@@ -5,7 +5,8 @@ weights, delays, synapse kinds, STDP with every timing shift, R-STDP with
 rewards between runs, short-term plasticity, current windows and tables,
 noise, Poisson drive, spike sources, recorded traces) and runs it in three
 pieces on both backends.  Spikes and weights must be identical; traces too
-for the Izhikevich populations (no ``exp`` in its scheme), to 1e-9 for the
+for the Izhikevich populations (no ``exp`` in its scheme) without
+short-term plasticity onto them (its release uses ``exp``), to 1e-9 for the
 others (numpy's vectorised ``exp`` and the C library's, which numba calls,
 may differ in the last bit).  Ten seeds by default (each network compiles
 its own kernels); ``PYN_LONG_TESTS=1`` runs 60.
@@ -30,7 +31,11 @@ SEEDS = range(60 if os.environ.get("PYN_LONG_TESTS") else 10)
 @pytest.mark.parametrize("seed", SEEDS)
 def test_random_network_is_the_same_on_numpy_and_numba(seed):
     net = random_network(seed)[0]
-    exact = {p.name for p in net.populations if getattr(p.model, "name", None) == "izhikevich"}
+    # bit-identical traces: Izhikevich populations (no exp in the scheme) whose inputs involve no exp either
+    # (Tsodyks-Markram release factors use exp, whose last bit numpy and the C library may round differently)
+    stp_targets = {q.post for q in net.projections if q.stp is not None}
+    exact = {p.name for p in net.populations
+             if getattr(p.model, "name", None) == "izhikevich" and p.name not in stp_targets}
     a, b = run_arrays(seed, "numpy"), run_arrays(seed, "numba")
     assert a.keys() == b.keys()
     for key in a:

@@ -207,7 +207,7 @@ def _paths(meta):
     return out
 
 
-EXAMPLES = 600 if LONG else 60
+EXAMPLES = 3000 if LONG else 200
 
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
