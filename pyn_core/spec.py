@@ -30,7 +30,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ._checks import MAX_COUNT, check_bool, check_count, check_keys, check_real, field_list, show
+from ._checks import MAX_COUNT, check_bool, check_count, check_keys, check_real, field_list, number_array, show
 from .errors import PynError, PynTypeError, PynValueError
 from .population import Population, SourcePopulation
 from .stimuli import stimulus_from_spec
@@ -272,7 +272,14 @@ def _projection(net, d: dict):
     if missing:
         raise PynValueError(f"missing field(s) {missing}; a connection needs 'pre' and 'post' (population names)")
     pre, post = d.pop("pre"), d.pop("post")
+    for key, name in (("pre", pre), ("post", post)):
+        try:
+            net.get(name)
+        except PynError as exc:
+            raise type(exc)(f"{key}: {exc}") from None
     wm, dm = d.pop("weight_matrix", None), d.pop("delay_matrix", None)
+    wm = None if wm is None else number_array(wm, "weight_matrix")
+    dm = None if dm is None else number_array(dm, "delay_matrix")
     kw = dict(rule=d.get("rule"), weight=d.get("weight", 1.0), scale=d.get("scale", 1.0),
               delay=d.get("delay", 0.25), std=d.get("delay_std", 0.0), mode=d.get("mode", "excitatory"),
               synapse=d.get("synapse"), plasticity=d.get("plasticity", "default"), name=d.get("name"),

@@ -418,3 +418,17 @@ def test_gating_during_a_run(backend):
     expected = np.concatenate([np.arange(0, 20), np.arange(40, 60)]) + 0.1
     expected = expected[expected < 60.0 - 1e-9]
     np.testing.assert_allclose(arrivals, expected, atol=1e-9)
+
+
+def test_an_open_ended_tabulated_current_holds_its_last_value(backend):
+    """A table with no stop time: interpolated over its span, then its last value for good, like np.interp."""
+    def run(amplitude, stop):
+        net = Network([LIFPopulation("a", N=1, v_rest=-65.0, v_thresh=0.0)])
+        net.add_current("a", amplitude, start=1.0, stop=stop)
+        return net.build(dt=0.1, seed=0, backend=backend, record=["I_ext"]).run(20.0)["a"].I_ext[:, 0]
+    table = {"times": [2.0, 4.0], "values": [1.0, 3.0]}
+    got = run(table, None)
+    t = np.arange(200) * 0.1
+    want = np.where(t >= 1.0 - 1e-9, np.interp(t, [2.0, 4.0], [1.0, 3.0]), 0.0)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(run(table, 1e9), got)     # the same as a stop beyond the run

@@ -45,7 +45,7 @@ import math
 import numpy as np
 
 from ..errors import PynValueError
-from ..stimuli import CurrentStimulus, NoiseStimulus, PoissonStimulus
+from ..stimuli import CurrentStimulus, NoiseStimulus, PoissonStimulus, _Table
 from ..synapses import get_synapse_kind, normalise_synapse
 from . import elementwise
 from .resources import MAX_STEPS, check_recording, clamp_step, steps_of
@@ -160,6 +160,15 @@ class StimulusSchedule:
             if isinstance(s, CurrentStimulus):
                 w.amplitude = s.amplitude
                 w.table = None
+                tail = None
+                if isinstance(s.amplitude, _Table):
+                    # a table is tabulated over its own span only; after it, its last value holds
+                    end = max(w.k0, math.floor(float(s.amplitude.times[-1]) / dt + 1e-9))
+                    if w.k1 is None or w.k1 > end:
+                        tail = _Window(s, pop, dt)
+                        tail.k0, tail.k1, tail.position = end + 1, w.k1, j
+                        tail.amplitude, tail.table = float(s.amplitude.values[-1]), None
+                        w.k1 = end
                 if callable(s.amplitude):
                     if w.k1 is None:
                         raise PynValueError(f"current stimulus on {s.target!r} with a callable amplitude "
@@ -176,6 +185,8 @@ class StimulusSchedule:
                                             "returned NaN or inf")
                     w.table = table
                 self.currents.append(w)
+                if tail is not None:
+                    self.currents.append(tail)
             elif isinstance(s, NoiseStimulus):
                 w.mean, w.std = s.mean, s.std
                 self.noises.append(w)
