@@ -496,8 +496,9 @@ def _client(client, scheduler, workers, n_runs):
             yield c
         return
     n = workers or max(1, min(os.cpu_count() or 1, n_runs))
-    with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                                   env={"PYN_NUM_THREADS": "1"}) as cluster, distributed.Client(cluster) as c:
+        log.info("sweep: a local Dask cluster of %d worker processes (dashboard: %s)", n, c.dashboard_link)
         yield c
 
 
@@ -729,6 +730,8 @@ def add_parser(sub) -> None:
 
 def command(args) -> None:
     """Run ``pyn sweep`` from parsed ``args``; exits with status 1 when a run failed."""
+    # Dask's loggers keep to their own handler (warnings and errors only while a local cluster runs)
+    logging.getLogger("distributed").propagate = False
     grid = {}
     for text in args.grid:
         path, values = parse_set(text)
