@@ -601,7 +601,7 @@ def sweep(spec, grid: dict, *, seeds=1, T, out, record=None, backend="auto", wor
                            f"got {show(record)}")
     record = _json_ready(record)
     runs = plan_sweep(spec, grid, seeds)
-    out = os.fspath(out)
+    out = os.path.abspath(os.fspath(out))      # the workers may start elsewhere
     plan_save(out, "sweep")       # the folder is made and checked writable now
     paths = list(grid)
     populations = [p["name"] for p in runs[0].spec["populations"]]
