@@ -28,6 +28,7 @@ from .population import (  # noqa: E402
     SourcePopulation, SpikeSourcePopulation)
 from .results import Results, load_results  # noqa: E402
 from .synapses import Param, SynapseKind, get_synapse_kind, register_synapse, synapse_kinds  # noqa: E402
+from .sweep import sweep  # noqa: E402  (Dask is imported only when a sweep runs)
 
 
 def connection_rules() -> list:
@@ -92,4 +93,4 @@ __all__ = ["Network", "Population", "IzhikevichPopulation", "AdExPopulation", "H
            "PynError", "PynValueError", "PynTypeError", "PynLookupError", "PynIndexError", "BackendError",
            "NotSupported", "NotRecorded", "NoSavedRun", "ResourceError", "SynapseKind", "Param", "register_synapse", "synapse_kinds", "get_synapse_kind",
            "connection_rules", "stimulus_kinds", "plasticity_rules", "layouts", "weight_distributions",
-           "connection_modes"]
+           "connection_modes", "sweep"]

@@ -20,6 +20,9 @@ def main(argv=None) -> int:
     r.add_argument("--T", type=float, required=True, help="duration in ms")
     r.add_argument("--out", default="pyn-runs")
     r.add_argument("--record", nargs="*", default=[])
+    # sweep: parameter sweeps on Dask (pyn_core/sweep.py)
+    from .sweep import add_parser as add_sweep_parser
+    add_sweep_parser(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
@@ -43,6 +46,9 @@ def _command(args) -> None:
             if m.presets:
                 sys.stdout.write("  presets: " + ", ".join(m.presets) + "\n")
             sys.stdout.write("\n")
+    elif args.cmd == "sweep":       # sweep: parameter sweeps on Dask (pyn_core/sweep.py)
+        from .sweep import command as sweep_command
+        sweep_command(args)
     else:
         from .network import Network
         with open(args.spec, encoding="utf-8") as f:
