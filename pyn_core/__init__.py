@@ -27,6 +27,7 @@ from .population import (  # noqa: E402
     AdExPopulation, HHPopulation, IzhikevichPopulation, LIFPopulation, PoissonPopulation, Population,
     SourcePopulation, SpikeSourcePopulation)
 from .results import Results, load_results  # noqa: E402
+from .recipe import rerun  # noqa: E402
 from .synapses import Param, SynapseKind, get_synapse_kind, register_synapse, synapse_kinds  # noqa: E402
 from .sweep import sweep  # noqa: E402  (Dask is imported only when a sweep runs)
 
@@ -88,7 +89,7 @@ _logging.getLogger("pyn_core").addHandler(_logging.NullHandler())
 
 __all__ = ["Network", "Population", "IzhikevichPopulation", "AdExPopulation", "HHPopulation",
            "LIFPopulation", "PoissonPopulation", "SpikeSourcePopulation", "SourcePopulation",
-           "Simulation", "SimulationError", "SpikeBatch", "Results", "load_results", "load_checkpoint", "show_data",
+           "Simulation", "SimulationError", "SpikeBatch", "Results", "load_results", "rerun", "load_checkpoint", "show_data",
            "save_plots", "models", "presets", "get_model", "register_model", "izhikevich_presets",
            "PynError", "PynValueError", "PynTypeError", "PynLookupError", "PynIndexError", "BackendError",
            "NotSupported", "NotRecorded", "NoSavedRun", "ResourceError", "SynapseKind", "Param", "register_synapse", "synapse_kinds", "get_synapse_kind",

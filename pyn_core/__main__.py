@@ -23,9 +23,17 @@ def main(argv=None) -> int:
     # sweep: parameter sweeps on Dask (pyn_core/sweep.py)
     from .sweep import add_parser as add_sweep_parser
     add_sweep_parser(sub)
+    # rerun: repeat a saved run from its recipe (exit 0: identical spikes, 1: different; dispatch in main)
+    rr = sub.add_parser("rerun", help="repeat a saved run from its recipe and compare the spikes")
+    rr.add_argument("run_dir", help="a saved run's folder (meta.json + arrays.npz)")
+    rr.add_argument("--out", default="pyn-runs", help="where the new run is saved (default: ./pyn-runs)")
+    rr.add_argument("--backend", default=None, help="backend to run on (default: the one that made the run)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
+        if args.cmd == "rerun":   # rerun: 0 when the spikes are identical, 1 when not
+            from .recipe import command
+            return command(args)
         _command(args)
     except PynError as exc:   # bad input or a run that cannot go on: the message says what to change
         parser.exit(2, f"{parser.prog}: error: {exc}\n")

@@ -8,6 +8,8 @@ leftovers of a save that was killed are removed by the next save in the same
 folder (:func:`clean_partial`) and refused by :func:`load_results`.  Folder
 names are made of the experiment name, made safe for every file system
 (:func:`safe_folder_name`), and chosen before a run starts (:func:`plan_save`).
+``meta.json`` also holds the run's recipe (how it was built and run, see
+:mod:`pyn_core.recipe`), whose arrays are in ``arrays.npz`` as ``recipe.*``.
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ from .errors import NoSavedRun, NotRecorded, PynLookupError, PynTypeError, PynVa
 
 FORMAT = "pyn-results"
 VERSION = 1
+#: The names in ``arrays.npz`` of the arrays of a run's recipe (see :mod:`pyn_core.recipe`).
+RECIPE_PREFIX = "recipe."
 
 
 class PopulationResults:
@@ -62,6 +66,10 @@ class PopulationResults:
             return traces["psc"]
         raise NotRecorded(f"population {self.__dict__.get('name')!r} has no recorded {var!r}; "
                           f"recorded: {', '.join(traces) or 'spikes only'} (pass it in properties_to_save)")
+
+    def __repr__(self):
+        traces = f", traces: {', '.join(self.traces)}" if self.traces else ""
+        return f"PopulationResults({self.name!r}: N={self.N}, {self.spike_times.size} spikes{traces})"
 
     def rate(self, duration_ms: float) -> float:
         """Mean firing rate in Hz over ``duration_ms``."""
@@ -105,10 +113,24 @@ class Results:
     ``res.t`` are the trace sample times (ms); ``res[name]`` is a
     :class:`PopulationResults`; ``res.weights[connection]`` a
     :class:`WeightRecord` (weight monitors); ``res.path`` is the saved folder
-    (or None).
+    (or None); ``res.meta["recipe"]`` how the run was made, which
+    :func:`pyn_core.rerun` repeats (the values of currents given as functions
+    are in ``res.recipe_tables``).
+
+    Examples
+    --------
+    >>> from pyn_core import Network, LIFPopulation
+    >>> net = Network([LIFPopulation("n", N=2)])
+    >>> _ = net.add_current("n", amplitude=20.0)
+    >>> res = net.simulate(T=30, dt=0.1, seed=0, save_data=None, backend="numpy")
+    >>> res
+    Results('My Experiment': 30 ms at dt = 0.1 ms, seed 0; n N=2 spikes=2; not saved)
+    >>> res["n"]
+    PopulationResults('n': N=2, 2 spikes)
     """
 
-    def __init__(self, experiment_name, dt, seed, t, populations, duration, meta=None, path=None, weights=None):
+    def __init__(self, experiment_name, dt, seed, t, populations, duration, meta=None, path=None, weights=None,
+                 recipe_tables=None):
         self.experiment_name = experiment_name
         self.dt, self.seed, self.t = dt, seed, t
         self.populations = populations     # dict name -> PopulationResults (ordered)
@@ -116,6 +138,13 @@ class Results:
         self.meta = meta or {}
         self.path = path
         self.weights = dict(weights or {})  # connection name -> WeightRecord
+        self.recipe_tables = dict(recipe_tables or {})   # arrays.npz name -> table of the recipe
+
+    def __repr__(self):
+        pops = ", ".join(f"{p.name} N={p.N} spikes={p.spike_times.size}" for p in self)
+        where = f"path={self.path!r}" if self.path else "not saved"
+        return (f"Results({self.experiment_name!r}: {self.duration:g} ms at dt = {self.dt:g} ms, seed {self.seed}; "
+                f"{pops or 'no populations'}; {where})")
 
     def __getitem__(self, name) -> PopulationResults:
         try:
@@ -156,16 +185,19 @@ class Results:
         except ValueError:
             spec = None
         from . import __version__
+        from .recipe import make_recipe
+        recipe, tables = make_recipe(sim)
         meta = {"spec": spec, "backend": sim.backend.name, "build_s": sim.build_time,
                 "versions": {"pyn_core": __version__, "numpy": np.__version__,
                              "python": platform.python_version()},
-                "error": sim.failure}
+                "error": sim.failure, "recipe": recipe}
         weights = {}
         for m in sim.recorder.weights:
             key = m.name if m.name not in weights else f"{m.name}#{len(weights)}"
             t, w = m.arrays()
             weights[key] = WeightRecord(m.name, t, m.idx.copy(), m.pre.copy(), m.post.copy(), w)
-        return cls(sim.experiment_name, sim.dt, sim.seed, steps * sim.dt, pops, sim.t, meta, weights=weights)
+        return cls(sim.experiment_name, sim.dt, sim.seed, steps * sim.dt, pops, sim.t, meta, weights=weights,
+                   recipe_tables=tables)
 
     # -- saving ------------------------------------------------------------
     def save(self, directory, *, folder=None) -> str:
@@ -206,6 +238,7 @@ class Results:
                 for part in ("t", "synapses", "pre", "post", "w"):
                     arrays[f"w{j}.{part}"] = getattr(rec, part)
                 windex.append({"key": key, "name": rec.name})
+            arrays.update(self.recipe_tables)
             with open(os.path.join(tmp, "arrays.npz"), "wb") as f:
                 np.savez(f, **arrays)
                 f.flush()
@@ -431,6 +464,8 @@ def _check_meta(meta: dict, path: str):
             raise _damaged(path, f"meta.json weights[{j}] must be an object with a distinct key and a name "
                                  f"(strings), got {_short(w)}")
         keys.add(w["key"])
+    if "recipe" in meta and not isinstance(meta["recipe"], dict):
+        raise _damaged(path, f"meta.json 'recipe' must be an object, got {_short(meta['recipe'])}")
 
 
 def _short(value) -> str:
@@ -480,6 +515,7 @@ def _assemble(path: str, meta: dict, arrays: dict) -> Results:
         if any(x.size != n for x in parts) or ww.shape != (wt.size, n):
             raise _damaged(path, f"weight record {w['key']!r} has arrays of inconsistent shapes")
         weights[w["key"]] = WeightRecord(w["name"], wt, *parts, ww)
-    extra = {k: meta[k] for k in ("spec", "backend", "build_s", "versions", "error") if k in meta}
+    extra = {k: meta[k] for k in ("spec", "backend", "build_s", "versions", "error", "recipe") if k in meta}
+    tables = {k: v for k, v in arrays.items() if k.startswith(RECIPE_PREFIX)}
     return Results(meta["experiment_name"], meta["dt"], meta["seed"], t, pops,
-                   meta["duration"], extra, path=path, weights=weights)
+                   meta["duration"], extra, path=path, weights=weights, recipe_tables=tables)

@@ -50,7 +50,6 @@ Examples
 """
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 import hashlib
 import json
@@ -64,6 +63,7 @@ import zlib
 import numpy as np
 
 from ..errors import NoSavedRun, NotSupported, PynError, PynValueError, SimulationError
+from .buildspec import _Tabulated, build_settings, network_spec, rebuild, restored_stimuli  # noqa: F401
 
 FORMAT = "pyn-checkpoint"
 VERSION = 1
@@ -71,19 +71,6 @@ META, ARRAYS = "meta.json", "arrays.npz"
 
 _NPZ_ERRORS = (OSError, EOFError, ValueError, KeyError, TypeError, IndexError, zipfile.BadZipFile, zlib.error,
                NotImplementedError, UnicodeDecodeError)
-
-
-class _Tabulated:
-    """The amplitude of a current stimulus given as a function, as the values it took at build (restored)."""
-
-    def __init__(self, table: np.ndarray):
-        self.table = table
-
-    def __call__(self, t):
-        if np.shape(t)[:1] != self.table.shape[:1]:
-            raise PynValueError(f"a restored current table has {self.table.shape[0]} steps, "
-                                f"asked for {np.shape(t)[:1]}")
-        return self.table.copy()
 
 
 # ---------------------------------------------------------------------------
@@ -238,22 +225,6 @@ def _decode_ints(saved, template, where):
     return saved
 
 
-def _stimuli(sim, arrays) -> list:
-    """The spec of every stimulus ``sim`` was built with; a function's values go into ``arrays``."""
-    out = []
-    for j, s in enumerate(sim.stimuli.given):
-        try:
-            out.append(s.to_spec())
-            continue
-        except PynValueError:          # a current given as a function: the values it took on its steps
-            pass
-        w = next(w for w in sim.stimuli.currents if w.position == j)
-        arrays[f"stimulus{j}.table"] = np.array(w.table, dtype=np.float64)
-        out.append({"kind": "current", "target": s.target, "start": s.start, "stop": s.stop,
-                    "neurons": s.neurons, "amplitude": {"saved_table": f"stimulus{j}.table"}})
-    return out
-
-
 def _json_default(o):
     if isinstance(o, np.ndarray):
         return o.tolist()
@@ -273,19 +244,11 @@ def collect(sim) -> tuple[dict, dict]:
                            "so it cannot be checkpointed")
     sim.backend.pull()
     from .. import __version__
-    from ..spec import DEFAULT_SETTINGS
     net = sim.network
     arrays = shared_state(sim)
     arrays.update({f"recorder.{k}": v for k, v in sim.recorder.state_arrays().items()})
     arrays.update({f"backend.{k}": np.asarray(v) for k, v in export().items()})
-    shell = copy.copy(net)                   # the network without its stimuli (kept apart: functions)
-    shell.stimuli = []
-    spec = shell.to_spec()
-    spec["settings"] = {k: v for k, v in spec["settings"].items() if k in DEFAULT_SETTINGS}
-    given = sim.stimuli.given
-    own = 0
-    while own < min(len(given), len(net.stimuli)) and given[own] is net.stimuli[own]:
-        own += 1
+    spec = network_spec(net)                 # the network without its stimuli (kept apart: functions)
     meta = {
         "format": FORMAT, "version": VERSION,
         "saved": _dt.datetime.now().isoformat(timespec="seconds"),
@@ -293,9 +256,7 @@ def collect(sim) -> tuple[dict, dict]:
         "experiment_name": sim.experiment_name,
         "network": spec,
         "settings": dict(net.settings),
-        "build": {"dt": sim.dt, "seed": sim.seed, "learning": sim.learning, "record": sim.record_spec,
-                  "record_every_steps": int(sim.recorder.every), "stimuli": _stimuli(sim, arrays),
-                  "network_stimuli": own},
+        "build": build_settings(sim, arrays, lambda j: f"stimulus{j}.table"),
         "run": {"k": int(sim.k), "target": float(sim._target), "failure": sim.failure,
                 "backend": sim.backend.name, "enabled": [bool(q.enabled) for q in sim.projs],
                 "rng": _encode_ints(sim.rng_run.bit_generator.state)},
@@ -469,26 +430,17 @@ def _indices(A, name, a, n):
 
 
 def _restored_stimuli(meta, A, where):
-    from ..stimuli import CurrentStimulus, stimulus_from_spec
-    out = []
-    for j, d in enumerate(_field(meta, "build.stimuli", list, where)):
-        amp = d.get("amplitude") if isinstance(d, dict) else None
-        if isinstance(amp, dict) and set(amp) == {"saved_table"}:
-            name = f"stimulus{j}.table"
-            table = A.take(name, np.float64)
-            if table.ndim not in (1, 2) or not np.all(np.isfinite(table)):
-                A.bad(name, "must be a finite 1-D or 2-D array")
-            out.append(CurrentStimulus(d.get("target"), d.get("start", 0.0), d.get("stop"), _Tabulated(table),
-                                       d.get("neurons")))
-        else:
-            out.append(stimulus_from_spec(d))
-    return out
+    def table(j, d):
+        name = f"stimulus{j}.table"
+        t = A.take(name, np.float64)
+        if t.ndim not in (1, 2) or not np.all(np.isfinite(t)):
+            A.bad(name, "must be a finite 1-D or 2-D array")
+        return t
+    return restored_stimuli(_field(meta, "build.stimuli", list, where), table)
 
 
 def _rebuild(meta, A, where):
     """The network and the freshly built simulation (numpy backend, step 0) of a checkpoint."""
-    from ..network import Network
-    from .simulation import Simulation
     spec = _field(meta, "network", dict, where)
     settings = _field(meta, "settings", dict, where)
     dt = _field(meta, "build.dt", (int, float), where)
@@ -498,13 +450,11 @@ def _rebuild(meta, A, where):
     every = _field(meta, "build.record_every_steps", int, where)
     own = _field(meta, "build.network_stimuli", int, where)
     name = _field(meta, "experiment_name", str, where)
+    build = {"dt": dt, "seed": seed, "learning": learning, "record": record, "record_every_steps": every,
+             "network_stimuli": own}
     try:
         stimuli = _restored_stimuli(meta, A, where)
-        net = Network.from_spec(spec)
-        net.settings = dict(settings)
-        net.stimuli.extend(stimuli[:max(0, own)])
-        sim = Simulation(net, dt=dt, seed=seed, backend="numpy", stimuli=stimuli, record=record or None,
-                         learning=learning, record_every=every * dt, experiment_name=name)
+        sim = rebuild(spec, settings, build, None, backend="numpy", experiment_name=name, stimuli=stimuli)
     except PynError as exc:
         raise PynValueError(f"{where}: the simulation of the checkpoint cannot be rebuilt: {exc}") from exc
     if sim.recorder.every != every:
@@ -660,6 +610,7 @@ def load_checkpoint(path, backend: str = "auto"):
         raise PynValueError(f"{where}: {META} field 'run.rng' is not a state of its generator ({exc})") from exc
     sim._target = float(target)
     sim.failure = failure
+    sim.interventions["load_checkpoint"] = 1      # what ran before the checkpoint is not this run's recipe
     for q, on in zip(sim.projs, enabled):
         q.enabled = on
     if backend != "numpy":          # the build ran on numpy (cheap to start); the backend asked for starts now

@@ -159,6 +159,10 @@ class Simulation:
         self.build_time = time.perf_counter() - t0
         self.backend = select_backend(backend, self)
         self.failure = None
+        #: Calls that changed the run from outside between runs (``reward``, ``set_weights``, ``disconnect``,
+        #: ``reconnect``, ``monitor_weights`` after the start), by name: a run they drove cannot be repeated
+        #: from its recipe (:func:`pyn_core.rerun`).
+        self.interventions: dict[str, int] = {}
         log.debug("built %s in %.3f s (%d synapses)", net.name, self.build_time, self.n_synapses)
 
     # -- properties --------------------------------------------------------
@@ -329,6 +333,9 @@ class Simulation:
         raise SimulationError(self.failure)
 
     # -- weights and gating --------------------------------------------------
+    def _intervened(self, what: str):
+        self.interventions[what] = self.interventions.get(what, 0) + 1
+
     def _proj(self, name_or_pre, post=None):
         for q in self.projs:
             if (post is None and q.name == name_or_pre) or (post is not None and q.pre.name == name_or_pre
@@ -371,6 +378,7 @@ class Simulation:
         q.weight[:] = w
         if q.plastic is not None:
             q.plastic.weights_changed()
+        self._intervened("set_weights")
 
     def get_eligibility(self, name, post=None) -> np.ndarray:
         """Eligibility trace ``c`` of every synapse of a reward-modulated connection (CSR order)."""
@@ -412,6 +420,7 @@ class Simulation:
             raise PynValueError("no reward-modulated connection learns in this run: connect with "
                                 "plasticity='rstdp' and build with stdp=True")
         self.plasticity.reward(amount, self._modulator(connection))
+        self._intervened("reward")
 
     def dopamine(self, connection=None) -> float:
         """Current dopamine concentration (of ``connection``'s modulator, or the only one)."""
@@ -454,15 +463,19 @@ class Simulation:
         pre = np.repeat(np.arange(q.pre.N), np.diff(q.indptr))[idx]
         m = WeightMonitor(q, steps, idx, pre, q.post_idx[idx].astype(np.int64), self.dt)
         self.recorder.weights.append(m)
+        if self.k > 0:
+            self._intervened("monitor_weights")
         return m
 
     def disconnect(self, pre, post):
         """Stop transmission on ``pre -> post`` (weights kept, e.g. Go/NoGo gating)."""
         self._proj(pre, post).enabled = False
+        self._intervened("disconnect")
 
     def reconnect(self, pre, post):
         """Resume transmission on ``pre -> post``."""
         self._proj(pre, post).enabled = True
+        self._intervened("reconnect")
 
     # -- results -----------------------------------------------------------
     @property
