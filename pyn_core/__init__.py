@@ -29,7 +29,7 @@ from .population import (  # noqa: E402
 from .results import Results, load_results  # noqa: E402
 from .recipe import rerun  # noqa: E402
 from .synapses import Param, SynapseKind, get_synapse_kind, register_synapse, synapse_kinds  # noqa: E402
-from .sweep import sweep  # noqa: E402  (Dask is imported only when a sweep runs)
+from .sweeps import sweep  # noqa: E402  (Dask is imported only when a sweep runs)
 
 
 def connection_rules() -> list:

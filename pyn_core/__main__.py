@@ -20,8 +20,8 @@ def main(argv=None) -> int:
     r.add_argument("--T", type=float, required=True, help="duration in ms")
     r.add_argument("--out", default="pyn-runs")
     r.add_argument("--record", nargs="*", default=[])
-    # sweep: parameter sweeps on Dask (pyn_core/sweep.py)
-    from .sweep import add_parser as add_sweep_parser
+    # sweep: parameter sweeps on Dask (pyn_core/sweeps.py)
+    from .sweeps import add_parser as add_sweep_parser
     add_sweep_parser(sub)
     # rerun: repeat a saved run from its recipe (exit 0: identical spikes, 1: different; dispatch in main)
     rr = sub.add_parser("rerun", help="repeat a saved run from its recipe and compare the spikes")
@@ -54,8 +54,8 @@ def _command(args) -> None:
             if m.presets:
                 sys.stdout.write("  presets: " + ", ".join(m.presets) + "\n")
             sys.stdout.write("\n")
-    elif args.cmd == "sweep":       # sweep: parameter sweeps on Dask (pyn_core/sweep.py)
-        from .sweep import command as sweep_command
+    elif args.cmd == "sweep":       # sweep: parameter sweeps on Dask (pyn_core/sweeps.py)
+        from .sweeps import command as sweep_command
         sweep_command(args)
     else:
         from .network import Network

@@ -1,4 +1,4 @@
-"""Parameter sweeps on a real Dask LocalCluster of 2 worker processes (pyn_core/sweep.py)."""
+"""Parameter sweeps on a real Dask LocalCluster of 2 worker processes (pyn_core/sweeps.py)."""
 from __future__ import annotations
 
 import copy
@@ -15,7 +15,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from pyn_core import LIFPopulation, Network, PoissonPopulation, PynValueError, load_results, sweep  # noqa: E402
-from pyn_core.sweep import plan_sweep  # noqa: E402
+from pyn_core.sweeps import plan_sweep  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 T = 200.0
@@ -203,7 +203,7 @@ def test_the_command_line_runs_a_sweep_on_its_own_local_cluster(tmp_path):
 def test_a_progress_bar_only_on_a_terminal_and_not_when_quiet(monkeypatch):
     import io
 
-    from pyn_core.sweep import _progress
+    from pyn_core.sweeps import _progress
 
     class Terminal(io.StringIO):
         def isatty(self):
