@@ -21,6 +21,7 @@ import platform
 import re
 import reprlib
 import shutil
+import socket
 import tempfile
 import zipfile
 import zlib
@@ -221,7 +222,7 @@ class Results:
         _make_directory(directory)
         clean_partial(directory)
         try:
-            tmp = tempfile.mkdtemp(prefix=f"{PARTIAL_PREFIX}{os.getpid()}-", dir=directory)
+            tmp = tempfile.mkdtemp(prefix=partial_prefix(), dir=directory)
         except OSError as exc:
             raise PynValueError(f"cannot save the run under {directory!r}: {exc.strerror or exc}") from exc
         try:
@@ -262,7 +263,7 @@ class Results:
         return final
 
 
-#: Name prefix of a folder being written by :meth:`Results.save` (followed by the writer's process id).
+#: Name prefix of a folder being written by :meth:`Results.save` (see :func:`partial_prefix`).
 PARTIAL_PREFIX = ".pyn-partial-"
 #: The longest folder name :func:`plan_save` makes (most file systems allow 255 bytes).
 MAX_FOLDER_NAME = 120
@@ -312,7 +313,7 @@ def plan_save(directory, experiment_name) -> str:
     _make_directory(directory)
     clean_partial(directory)
     try:
-        probe = tempfile.mkdtemp(prefix=f"{PARTIAL_PREFIX}{os.getpid()}-", dir=directory)
+        probe = tempfile.mkdtemp(prefix=partial_prefix(), dir=directory)
         os.rmdir(probe)
     except OSError as exc:
         raise PynValueError(f"cannot save runs under {directory!r}: {exc.strerror or exc}") from exc
@@ -323,6 +324,16 @@ def plan_save(directory, experiment_name) -> str:
         n += 1
         path = os.path.join(directory, f"{base}-{n}")
     return path
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9_.]+", "_", socket.gethostname()) or "host"
+
+
+def partial_prefix(pid=None) -> str:
+    """The name prefix of a folder being written by process ``pid`` (default: this one) of this machine:
+    ``.pyn-partial-<host>-<pid>-``, so that only the machine that wrote it judges whether its writer is gone."""
+    return f"{PARTIAL_PREFIX}{_host()}-{os.getpid() if pid is None else int(pid)}-"
 
 
 def _alive(pid: int) -> bool:
@@ -340,9 +351,10 @@ def _alive(pid: int) -> bool:
 def clean_partial(directory, older_than_s: float = 24 * 3600) -> list:
     """Remove the half-written folders a killed :meth:`Results.save` left under ``directory``.
 
-    A folder is removed when the process that wrote it (its id is in the
-    name) is gone, or, for a name without one, when it is older than
-    ``older_than_s``.  Returns the removed paths.  Such folders are never read
+    A folder is removed when the process of this machine that wrote it (the
+    machine's name and the process id are in the folder's name) is gone;
+    one written on another machine (a shared file system) or named otherwise,
+    when it is older than ``older_than_s``.  Returns the removed paths.  Such folders are never read
     as results (:func:`load_results` refuses them).
     """
     import time
@@ -355,9 +367,10 @@ def clean_partial(directory, older_than_s: float = 24 * 3600) -> list:
     for e in entries:
         if not e.name.startswith(PARTIAL_PREFIX):
             continue
-        m = re.match(re.escape(PARTIAL_PREFIX) + r"(\d+)-", e.name)
+        m = re.fullmatch(re.escape(PARTIAL_PREFIX) + r"(.+)-(\d+)-[A-Za-z0-9_]+", e.name)
+        mine = m is not None and m.group(1) == _host()
         try:
-            stale = (not _alive(int(m.group(1)))) if m else (time.time() - e.stat().st_mtime > older_than_s)
+            stale = (not _alive(int(m.group(2)))) if mine else (time.time() - e.stat().st_mtime > older_than_s)
         except OSError:
             continue
         if stale:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from pyn_core import LIFPopulation, Network, NoSavedRun, PoissonPopulation, PynError, PynValueError, load_results
-from pyn_core.results import PARTIAL_PREFIX, clean_partial, plan_save, safe_folder_name
+from pyn_core.results import PARTIAL_PREFIX, clean_partial, partial_prefix, plan_save, safe_folder_name
 
 LONG = os.environ.get("PYN_LONG_TESTS") == "1"
 
@@ -61,14 +61,16 @@ def dead_pid() -> int:
 
 def test_partial_folders_of_dead_writers_are_cleaned_and_never_read(tmp_path):
     res = small_network().simulate(T=5.0, dt=0.1, save_data=tmp_path, seed=1, backend="numpy")
-    stale = tmp_path / f"{PARTIAL_PREFIX}{dead_pid()}-abc"
+    stale = tmp_path / f"{partial_prefix(dead_pid())}abc"
     shutil.copytree(res.path, stale)                             # a complete-looking copy, still refused
-    live = tmp_path / f"{PARTIAL_PREFIX}{os.getpid()}-xyz"       # a save in progress in a live process
+    live = tmp_path / f"{partial_prefix()}xyz"                   # a save in progress in a live process
     live.mkdir()
+    elsewhere = tmp_path / f"{PARTIAL_PREFIX}other-host-{dead_pid()}-abc"   # written by another machine
+    elsewhere.mkdir()
     with pytest.raises(NoSavedRun, match=r"did not finish"):
         load_results(stale)
     assert clean_partial(tmp_path) == [str(stale)]
-    assert not stale.exists() and live.exists()
+    assert not stale.exists() and live.exists() and elsewhere.exists()   # another machine's: by age only
     old = tmp_path / f"{PARTIAL_PREFIX}oldstyle"                 # no process id in the name: removed by age
     old.mkdir()
     assert clean_partial(tmp_path, older_than_s=3600) == []
