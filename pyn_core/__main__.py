@@ -1,25 +1,65 @@
-"""Command line: ``python -m pyn_core demo`` runs the README example; ``info`` lists models."""
+"""The ``pyn`` command (also ``python -m pyn_core``): ``demo``, ``models``, ``run``, ``rerun``, ``sweep``.
+
+``pyn --help`` lists the sub-commands and ``pyn CMD --help`` their options.  A
+user error prints one line and exits with status 2 (``--debug`` shows the
+traceback); Ctrl-C saves what a run recorded and exits with status 130.
+"""
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
-from .errors import PynError
+from .errors import PynError, PynValueError
 
 
 def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    quiet = getattr(args, "quiet", False)
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
+    try:
+        if args.cmd == "rerun":   # rerun: 0 when the spikes are identical, 1 when not
+            from .recipe import command
+            return command(args)
+        _command(args)
+    except (PynError, OSError) as exc:   # bad input or a run that cannot go on: the message says what to change
+        if args.debug:
+            raise
+        parser.exit(2, f"{parser.prog}: error: {_one_line(exc)}\n")
+    except KeyboardInterrupt as exc:
+        if args.debug:
+            raise
+        parser.exit(130, f"{parser.prog}: {exc or 'interrupted'}\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``pyn`` argument parser (every sub-command and option, each with its help)."""
     parser = argparse.ArgumentParser(prog="pyn", description="pyN spiking network simulator")
     sub = parser.add_subparsers(dest="cmd", required=True)
     d = sub.add_parser("demo", help="run the thalamocortical example, save data and a PNG")
     d.add_argument("--out", default="pyn-demo", help="output folder (default: ./pyn-demo)")
-    d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     sub.add_parser("models", help="list the neuron models and their presets")
-    r = sub.add_parser("run", help="run a network spec (JSON) and save the results")
-    r.add_argument("spec")
-    r.add_argument("--T", type=float, required=True, help="duration in ms")
-    r.add_argument("--out", default="pyn-runs")
-    r.add_argument("--record", nargs="*", default=[])
+    r = sub.add_parser("run", help="run a network spec (JSON) and save the results",
+                       description="Run a network spec (JSON, see docs/spec.md) and save the run under --out.")
+    r.add_argument("spec", help="the network spec, a JSON file")
+    r.add_argument("--T", type=float, required=True, metavar="MS", help="duration in ms")
+    r.add_argument("--dt", type=float, default=None, metavar="MS",
+                   help="time step in ms (default: the spec's settings.dt)")
+    r.add_argument("--seed", type=int, default=None, help="random seed (default: the spec's, else a fresh one, "
+                                                          "recorded in the results)")
+    r.add_argument("--backend", default="auto", help="auto (default), numpy or numba")
+    r.add_argument("--record", action="append", default=[], metavar="POP:VAR",
+                   help="record variable VAR of population POP (VAR alone: of every population that has it); "
+                        "repeat the option or separate with commas, e.g. --record exc:v,inh:v")
+    r.add_argument("--out", default="pyn-runs", metavar="DIR", help="folder the run is saved under (default: "
+                                                                     "./pyn-runs)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar and no messages, only the summary")
+    r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of an error")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     # sweep: parameter sweeps on Dask (pyn_core/sweeps.py)
     from .sweeps import add_parser as add_sweep_parser
     add_sweep_parser(sub)
@@ -28,16 +68,51 @@ def main(argv=None) -> int:
     rr.add_argument("run_dir", help="a saved run's folder (meta.json + arrays.npz)")
     rr.add_argument("--out", default="pyn-runs", help="where the new run is saved (default: ./pyn-runs)")
     rr.add_argument("--backend", default=None, help="backend to run on (default: the one that made the run)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    return parser
+
+
+def _one_line(exc) -> str:
+    """An error as one line: an OSError as 'file: reason'."""
+    if isinstance(exc, OSError) and not isinstance(exc, PynError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    return " ".join(str(exc).split())
+
+
+def _record(items) -> dict | list:
+    """``--record`` values (``POP:VAR`` or ``VAR``, comma-separated or repeated) as a record spec."""
+    pairs = [part.strip() for item in items for part in item.split(",") if part.strip()]
+    if not pairs:
+        return {}
+    if all(":" not in p for p in pairs):
+        return pairs
+    out: dict = {}
+    for p in pairs:
+        if ":" not in p:
+            raise PynValueError(f"--record {p!r}: give every item as POP:VAR when one is (or all as VAR)")
+        pop, var = p.split(":", 1)
+        out.setdefault(pop, []).append(var)
+    return out
+
+
+def _run(args) -> None:
+    """``pyn run``: build the spec, check the output folder, run with progress, save."""
+    from .network import Network
+    from .results import plan_save
     try:
-        if args.cmd == "rerun":   # rerun: 0 when the spikes are identical, 1 when not
-            from .recipe import command
-            return command(args)
-        _command(args)
-    except PynError as exc:   # bad input or a run that cannot go on: the message says what to change
-        parser.exit(2, f"{parser.prog}: error: {exc}\n")
-    return 0
+        with open(args.spec, encoding="utf-8") as f:
+            text = f.read()
+    except UnicodeDecodeError:
+        raise PynValueError(f"{args.spec}: not a text file (a JSON network spec is expected)") from None
+    net = Network.from_spec(text)
+    target = plan_save(args.out, net.name)           # an unwritable --out fails before the run
+    sim = net.build(dt=args.dt, seed=args.seed, backend=args.backend, record=_record(args.record))
+    try:
+        sim.run(args.T, progress=not args.quiet)
+    finally:
+        res = sim.results
+        res.save(args.out, folder=os.path.basename(target))
+        sys.stdout.write(res.summary() + f"\n  data: {res.path}\n")
 
 
 def _command(args) -> None:
@@ -58,14 +133,7 @@ def _command(args) -> None:
         from .sweeps import command as sweep_command
         sweep_command(args)
     else:
-        from .network import Network
-        with open(args.spec, encoding="utf-8") as f:
-            net = Network.from_spec(f.read())
-        sim = net.build(record=args.record)
-        sim.run(args.T, progress=True)
-        res = sim.results
-        res.save(args.out)
-        sys.stdout.write(res.summary() + f"\n  data: {res.path}\n")
+        _run(args)
 
 
 if __name__ == "__main__":

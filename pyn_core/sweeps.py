@@ -721,7 +721,7 @@ def add_parser(sub) -> None:
     s.add_argument("--T", type=float, required=True, help="duration of each run in ms")
     s.add_argument("--out", default="pyn-sweep", help="folder of the runs and summary.csv (default ./pyn-sweep)")
     s.add_argument("--record", nargs="*", default=[], help="traces to record (spikes always)")
-    s.add_argument("--backend", default="auto")
+    s.add_argument("--backend", default="auto", help="auto (default), numpy or numba")
     where = s.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
     where.add_argument("--scheduler", metavar="ADDRESS", help="address of a running Dask scheduler")

@@ -5,7 +5,6 @@ import logging
 import math
 import reprlib
 import signal
-import sys
 import threading
 import time
 
@@ -93,15 +92,6 @@ class _DeferredInterrupt:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
         return False
-
-
-def _text_bar(fraction, t_ms, width=30, stream=None):
-    stream = stream or sys.stderr
-    filled = int(round(width * fraction))
-    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {100 * fraction:5.1f}%  t = {t_ms:.1f} ms")
-    if fraction >= 1.0:
-        stream.write("\n")
-    stream.flush()
 
 
 class Simulation:
@@ -216,7 +206,9 @@ class Simulation:
         ms : float
             Duration; runs are resumable (two runs of 50 ms equal one of 100 ms).
         progress : None, True or callable
-            ``True`` draws a text bar on stderr; a callable is called as
+            ``True`` draws a bar (elapsed time, simulated ms per second, time
+            left) on standard error when it is a terminal, nothing otherwise
+            (:mod:`pyn_core.progress`); a callable is called as
             ``progress(fraction_done, t_ms)`` about every percent.
         """
         n = self._steps_for(ms)
@@ -259,7 +251,17 @@ class Simulation:
             raise
         if n <= 0:
             return
-        callback = _text_bar if progress is True else progress
+        bar = None
+        if progress is True:
+            from ..progress import ProgressBar
+            bar = ProgressBar(n * self.dt, start_ms=self.t)
+            callback = bar.update if bar.enabled else None
+        elif progress is None or progress is False:
+            callback = None
+        elif callable(progress):
+            callback = progress
+        else:
+            raise PynTypeError(f"progress must be None, True, False or a callable(fraction, t_ms), got {progress!r}")
         end = self.k + n
         with _DeferredInterrupt() as interrupt:
             on_step = None
@@ -282,6 +284,8 @@ class Simulation:
                 raise
             finally:
                 self.recorder.close()
+                if bar is not None:
+                    bar.close()
         if interrupt.requested:
             self._target = self.t
             raise KeyboardInterrupt(f"run interrupted at t = {self.t:g} ms (step {self.k}); the state is "

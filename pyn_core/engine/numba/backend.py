@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 import numba
 import numpy as np
@@ -217,7 +218,13 @@ class NumbaBackend:
         self._run = self.module.run_par if self.threads > 1 else self.module.run
         self._static()
         self._adopt()
+        if getattr(self.module, "fresh", False):
+            log.info("compiling the numba kernels of this network (once: later runs load them from the cache)")
+        t0 = time.perf_counter()
         self._call(0)       # compile now, or load the compiled code from numba's cache
+        took = time.perf_counter() - t0
+        if took > 1.0:
+            log.info("numba kernels ready in %.1f s", took)
 
     # -- what does not change while the simulation runs -------------------------------------------
     def _static(self):

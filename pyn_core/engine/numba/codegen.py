@@ -683,11 +683,13 @@ def module_for(kernels, fused=(), kinds=()):
     if name in _MODULES:
         return _MODULES[name]
     path = cache_dir() / f"{name}.py"
+    fresh = not path.exists()      # new code: compiled on its first call (seconds to a minute)
     _write_once(path, text)
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
     spec.loader.exec_module(mod)
+    mod.fresh = fresh
     _MODULES[name] = mod
     log.debug("numba kernels for %d model kernel(s) in %s", len(kernels), path)
     return mod
