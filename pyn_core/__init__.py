@@ -20,7 +20,7 @@ from .engine import Simulation, SpikeBatch  # noqa: E402
 from .engine.checkpoint import load_checkpoint  # noqa: E402
 from .errors import (  # noqa: E402
     BackendError, NoSavedRun, NotRecorded, NotSupported, PynError, PynIndexError, PynLookupError, PynTypeError,
-    PynValueError, ResourceError, SimulationError)
+    PynValueError, PynWarning, ResourceError, SimulationError)
 from .models import get_model, models, presets, register_model  # noqa: E402
 from .network import Network  # noqa: E402
 from .population import (  # noqa: E402
@@ -92,6 +92,6 @@ __all__ = ["Network", "Population", "IzhikevichPopulation", "AdExPopulation", "H
            "Simulation", "SimulationError", "SpikeBatch", "Results", "load_results", "rerun", "load_checkpoint", "show_data",
            "save_plots", "models", "presets", "get_model", "register_model", "izhikevich_presets",
            "PynError", "PynValueError", "PynTypeError", "PynLookupError", "PynIndexError", "BackendError",
-           "NotSupported", "NotRecorded", "NoSavedRun", "ResourceError", "SynapseKind", "Param", "register_synapse", "synapse_kinds", "get_synapse_kind",
+           "NotSupported", "NotRecorded", "NoSavedRun", "ResourceError", "PynWarning", "SynapseKind", "Param", "register_synapse", "synapse_kinds", "get_synapse_kind",
            "connection_rules", "stimulus_kinds", "plasticity_rules", "layouts", "weight_distributions",
            "connection_modes", "sweep"]

@@ -73,5 +73,10 @@ class ResourceError(PynError, MemoryError):
     """A build or a recording would not fit in memory (the message states the estimate and what is available)."""
 
 
+class PynWarning(UserWarning):
+    """A value is legal but probably not what was meant (a run of a few steps, a delay rounded by more
+    than half a step, a recorded variable some populations lack); issued with :mod:`warnings`."""
+
+
 __all__ = ["PynError", "PynValueError", "PynTypeError", "PynLookupError", "PynIndexError", "BackendError",
-           "NotSupported", "NotRecorded", "NoSavedRun", "SimulationError", "ResourceError"]
+           "NotSupported", "NotRecorded", "NoSavedRun", "SimulationError", "ResourceError", "PynWarning"]

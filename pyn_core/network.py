@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 
 import numpy as np
 
 from ._checks import check_bool, check_indices, check_name, check_real, show
 from .connectivity import RULES
-from .errors import PynLookupError, PynTypeError, PynValueError
+from .errors import PynLookupError, PynTypeError, PynValueError, PynWarning
 from .population import Population, SourcePopulation
 from .projection import LEGACY, Projection
 from .results import plan_save
@@ -407,6 +408,10 @@ class Network:
         Results
         """
         T = check_real(T, "T", minimum=0.0)
+        dt_used = self.settings["dt"] if dt is None else dt
+        if 0 < T < 10 * check_real(dt_used, "dt", strictly_positive=True):
+            warnings.warn(f"simulate(T={T:g}) runs {T:g} ms, only {T / dt_used:.3g} steps of dt = {dt_used:g} ms "
+                          "(T is in milliseconds)", PynWarning, stacklevel=2)
         target = plan_save(save_data, experiment_name) if save_data else None   # a bad folder fails now
         sim = self.build(dt=dt, seed=seed, backend=backend, I_ext=I_ext, record=list(properties_to_save),
                          stdp=stdp, record_every=record_every, experiment_name=experiment_name,

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 
 import numpy as np
 
-from .errors import BackendError
+from .errors import BackendError, PynWarning
 
 
 def _plt():
@@ -66,12 +67,19 @@ def figure(results, max_traces: int = 8, properties=None):
 def show_data(results, max_traces: int = 8, properties=None, block: bool = True):
     """Draw the results and show them (a window where a display exists).
 
-    Returns the Figure.
+    Returns the Figure.  Where there is no display (a headless machine, the
+    non-interactive ``Agg`` backend) nothing can be shown: a
+    :class:`~pyn_core.errors.PynWarning` says so, and that
+    :func:`save_plots` writes the figure to a PNG instead.
     """
     plt = _plt()
     fig = figure(results, max_traces, properties)
     if plt.get_backend().lower() != "agg":
         plt.show(block=block)
+    else:
+        warnings.warn("show_data: no display here (matplotlib backend Agg), so nothing is shown; "
+                      "pyn_core.save_plots(results, 'figure.png') writes the figure to a file", PynWarning,
+                      stacklevel=3)
     return fig
 
 

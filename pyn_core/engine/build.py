@@ -6,11 +6,12 @@ in small classes; the arrays are allocated once and updated in place.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 from ..connectivity import to_csr
-from ..errors import PynValueError
+from ..errors import PynValueError, PynWarning
 from ..plasticity import DEFAULTS
 from ..population import SourcePopulation
 from ..synapses import get_synapse_kind, receptor_key
@@ -151,6 +152,20 @@ class ProjArrays:
         self.stp_state = STPState(params, self.pre.N, dt)
 
 
+def _warn_rounding(q, dt: float):
+    """Warn when a connection's delay is rounded by more than half a step (it is shorter than half a step
+    and becomes one step: the shortest delay there is)."""
+    if q.delay_matrix is not None or isinstance(q.delay, np.ndarray):
+        d = np.asarray(q.delay_matrix if q.delay_matrix is not None else q.delay, dtype=float)
+        short = float(d.min()) if d.size else dt
+    else:
+        short = float(q.delay)
+    if short < 0.5 * dt:
+        warnings.warn(f"connection {q.name!r}: a delay of {short:g} ms is rounded up to one step of dt = {dt:g} ms "
+                      f"(delays are whole steps, at least one); use a smaller dt to keep it", PynWarning,
+                      stacklevel=4)
+
+
 def compile_network(net, dt, rng, stdp):
     """Populations, receptors and projections of ``net`` as arrays.
 
@@ -169,6 +184,7 @@ def compile_network(net, dt, rng, stdp):
     drawn = []
     for q in net.projections:
         pre, post = by_name[q.pre], by_name[q.post]
+        _warn_rounding(q, dt)
         pre_idx, post_idx, w, steps = q.instantiate(pre.desc, post.desc, dt, rng)
         drawn.append((q, pre, post, pre_idx, post_idx, w, steps))
     ring_len = 1 + max([int(d[6].max()) for d in drawn if d[6].size] + [1])

@@ -1,9 +1,11 @@
 """Recording: spikes always, traces on request, in preallocated chunks."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from ..errors import PynLookupError, PynTypeError, PynValueError
+from ..errors import PynLookupError, PynTypeError, PynValueError, PynWarning
 from .elementwise import synaptic_current
 
 #: Recordable names besides the models' state variables.
@@ -39,8 +41,14 @@ def resolve_record(record, pops) -> dict[str, list[str]]:
     for v in variables:
         if v not in allowed:
             raise PynValueError(f"unknown property to save {v!r}; allowed: {', '.join(sorted(allowed))}")
-    return {p.name: [v for v in variables if v != "spike_raster" and (v in DERIVED or v in p.model.state)]
-            for p in neuron_pops}
+    out = {p.name: [v for v in variables if v != "spike_raster" and (v in DERIVED or v in p.model.state)]
+           for p in neuron_pops}
+    for v in variables:
+        lacking = [p.name for p in neuron_pops if v not in DERIVED and v not in p.model.state]
+        if lacking:
+            warnings.warn(f"recording {v!r} where the model has it: population(s) {', '.join(lacking)} "
+                          f"have no {v!r} and record none", PynWarning, stacklevel=4)
+    return out
 
 
 def _names(variables, what: str) -> list:
