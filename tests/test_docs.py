@@ -4,6 +4,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+from pyn_core import Results
 from pyn_core.engine.phases import STEP, phase_names, schedule_summary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,3 +45,37 @@ def test_the_code_blocks_of_extending_md_run():
     for code in blocks:
         namespace: dict = {}
         exec(compile(code, "docs/extending.md", "exec"), namespace)
+
+
+def _python_blocks(path: Path):
+    """(code, reason not run or None) of every ```python block of a Markdown file, in order."""
+    text = path.read_text()
+    out = []
+    for m in re.finditer(r"^([ \t]*)```python\n(.*?)^\1```", text, re.S | re.M):
+        indent = m.group(1)
+        code = "\n".join(line[len(indent):] for line in m.group(2).splitlines())
+        before = text[:m.start()].rstrip().splitlines()[-1:] or [""]
+        skip = re.search(r"<!-- not run: (.+?) -->", before[0])
+        out.append((code, skip.group(1) if skip else None))
+    return out
+
+
+DOC_FILES = [ROOT / "README.md"] + sorted(p for p in DOCS.glob("*.md") if p.name != "extending.md")
+
+
+@pytest.mark.parametrize("path", DOC_FILES, ids=lambda p: p.name)
+def test_every_python_block_of_the_docs_runs(path, tmp_path, monkeypatch):
+    """Each file's blocks run in order in one namespace, in an empty folder; a block that cannot run here
+    says why in a ``<!-- not run: reason -->`` line just before it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    namespace: dict = {"__name__": "__docs__"}
+    for i, (code, reason) in enumerate(_python_blocks(path)):
+        if reason is not None:
+            assert len(reason) > 10, f"{path.name} block {i}: say why it is not run"
+            continue
+        exec(compile(code, f"{path.name}[{i}]", "exec"), namespace)
+        for name, value in namespace.items():     # examples show activity in every population they run
+            if isinstance(value, Results):
+                silent = [p.name for p in value if p.spike_times.size == 0]
+                assert not silent, f"{path.name} block {i}: {name} has populations without a spike: {silent}"
