@@ -1,4 +1,5 @@
-"""Command line: ``python -m pyn_core demo`` runs the README example; ``info`` lists models."""
+"""Command line: ``python -m pyn_core demo`` runs the README example; ``info`` lists models; ``validate``
+checks network specs and ``schema`` prints their JSON Schema."""
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,16 @@ def main(argv=None) -> int:
     r.add_argument("--T", type=float, required=True, help="duration in ms")
     r.add_argument("--out", default="pyn-runs")
     r.add_argument("--record", nargs="*", default=[])
+    # -- validate, schema: check specs against the JSON Schema and the semantic rules (pyn_core.schema) --
+    v = sub.add_parser("validate", help="check network specs (JSON): every problem, one line each with its path")
+    v.add_argument("spec", nargs="+", help="spec file(s)")
+    s = sub.add_parser("schema", help="print the JSON Schema of the network spec (for editors)")
+    s.add_argument("--indent", type=int, default=2, help="indentation of the JSON (default 2)")
+    # -- end validate, schema --
     args = parser.parse_args(argv)
+    if args.cmd in ("validate", "schema"):    # validate, schema: their own exit codes (0 valid, 2 problems)
+        from .schema import run_schema, run_validate
+        return (run_validate if args.cmd == "validate" else run_schema)(args)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         _command(args)
