@@ -34,9 +34,9 @@ Examples
 >>> spec = Network([LIFPopulation("a", N=3)]).to_spec()
 >>> spec["populations"][0]["params"] = {"tau_m": -5.0}
 >>> spec["settings"]["dt"] = 0
->>> for line in validate(spec):            # doctest: +SKIP (needs jsonschema)
+>>> for line in validate(spec):  # doctest: +SKIP
 ...     print(line)
-populations[0].params.tau_m: -5.0 is less than or equal to the minimum of 0
+populations[0].params.tau_m: -5.0 is less than or equal to the minimum of 0.0
 settings.dt: 0 is less than or equal to the minimum of 0
 """
 from __future__ import annotations
@@ -135,7 +135,8 @@ def _layouts() -> dict:
         branches.append({"if": {"properties": {"layout": {"const": kind}}, "required": ["layout"]},
                          "then": _d({"properties": {f: LAYOUT_FIELD_SCHEMAS[f](kind) for f in fields},
                                      "additionalProperties": False,
-                                     "required": ["xyz"] if kind == "explicit" else []}, f"{kind}: {LAYOUT_DOCS[kind]}")})
+                                     "required": ["xyz"] if kind == "explicit" else []},
+                                    f"{kind}: {LAYOUT_DOCS[kind]}")})
     named = [k for k in space.LAYOUTS if k != "explicit"]   # "explicit" needs its xyz
     return _d({"type": ["null", "string", "object", "array"],
                "if": {"type": "string"}, "then": {"enum": named},
@@ -199,6 +200,10 @@ RULE_PARAM_SCHEMAS = {
 RULE_REQUIRED = {"fixed_indegree": ("k",), "fixed_outdegree": ("k",), "explicit": ("pre", "post")}
 
 
+#: The rule of a connection that names none (the original pyN default, ``synapses="sparse-random"``).
+_NO_RULE: dict = dict(projection.LEGACY["sparse-random"][0])  # type: ignore[call-overload]
+
+
 def _rule() -> dict:
     _keys_match(connectivity.RULES, RULE_DOCS, "connection rule(s)")
     branches = []
@@ -216,7 +221,8 @@ def _rule() -> dict:
                "allOf": branches},
               "the connection rule: a name (" + ", ".join(named) + ") or a dict {\"name\": ..., parameters} ("
               + "; ".join(f"{k}: {v}" for k, v in RULE_DOCS.items()) + "). Rules the population sizes cannot "
-              "satisfy are refused by pyn validate.")
+              "satisfy are refused by pyn validate. Left out: the original pyN 'sparse-random' rule, "
+              f"{_NO_RULE}.", default=dict(_NO_RULE))
 
 
 DIST_PARAM_DOCS = {"low": "lower bound", "high": "upper bound (>= low: checked by pyn validate)",
@@ -295,10 +301,11 @@ def _plasticity_rule(rule: str) -> dict:
 def _plasticity() -> dict:
     rules = list(plasticity.RULES)
     others = [r for r in rules if r != DEFAULT_RULE]
-    branches = [{"if": {"properties": {"rule": {"const": r}}, "required": ["rule"]}, "then": _ref(f"plasticity.{r}")}
-                for r in others]
+    branches: list[dict] = [{"if": {"properties": {"rule": {"const": r}}, "required": ["rule"]},
+                             "then": _ref(f"plasticity.{r}")} for r in others]
     other = [{"properties": {"rule": {"const": r}}, "required": ["rule"]} for r in others]
-    branches.append({"if": {"not": {"anyOf": other}} if other else True, "then": _ref(f"plasticity.{DEFAULT_RULE}")})
+    condition: dict | bool = {"not": {"anyOf": other}} if other else True
+    branches.append({"if": condition, "then": _ref(f"plasticity.{DEFAULT_RULE}")})
     return _d({"type": ["null", "boolean", "string", "object"], "if": {"type": "string"},
                "then": {"enum": ["default", *rules]},
                "properties": {"rule": PLASTICITY_FIELD_SCHEMAS["rule"]}, "allOf": branches},
@@ -363,10 +370,9 @@ def _projection() -> dict:
     return _d({"type": "object", "properties": {k: fields[k] for k in spec.PROJECTION_FIELDS},
                "additionalProperties": False, "required": ["pre", "post"],
                "if": {"properties": {"weight_matrix": {"type": "array"}}, "required": ["weight_matrix"]},
-               "then": {"properties": {"rule": matrix_rule, "weight": _d({"type": "number", "const": 0},
-                                                                          "0 with a weight_matrix (it gives the weights)")},
-                        "required": ["weight"]},
-               "else": {"required": ["rule"]}},
+               "then": {"properties": {"rule": matrix_rule, "weight": _d(
+                   {"type": "number", "const": 0}, "0 with a weight_matrix (it gives the weights)")},
+                        "required": ["weight"]}},
               "a connection from population 'pre' to 'post'")
 
 

@@ -267,6 +267,15 @@ def test_typical_mistakes_are_named_by_path_by_both(edit, path, validator):
     assert _refusal(spec) is not None
 
 
+def test_a_connection_without_rule_takes_the_original_sparse_random_rule(validator):
+    spec = _doc_examples()[0][1]
+    del spec["projections"][1]["rule"]
+    assert schema_mod.schema_problems(spec, validator) == []
+    rule = Network.from_spec(spec).projections[1].rule
+    default = validator.schema["$defs"]["projection"]["properties"]["rule"]["default"]
+    assert {k: rule[k] for k in default} == default and default["name"] == "pairwise_bernoulli"
+
+
 # -- (d) docs/spec.md -------------------------------------------------------------------------------
 
 def _doc_examples():
