@@ -233,7 +233,7 @@ DIST_PARAM_DOCS = {"low": "lower bound", "high": "upper bound (>= low: checked b
 def _value(what: str, unit: str, default, minimum=None, distributions=True) -> dict:
     """A weight or delay: a number, one number per synapse, or (weights) a distribution dict."""
     bound = {} if minimum is None else {"minimum": minimum}
-    types = ["number", "array"] + (["object"] if distributions else [])
+    types = ["number", "array"] + (["object", "null"] if distributions else [])   # a null weight: the default
     out = {"type": types, **bound, "items": {"type": "number", **bound}}
     text = (f"{what} ({unit}): a number for every synapse, a list with one number per synapse (as many as the "
             "rule makes: checked by pyn validate)")
@@ -249,9 +249,10 @@ def _value(what: str, unit: str, default, minimum=None, distributions=True) -> d
                                    f"{d}: {DIST_PARAM_DOCS[k]}") for k in projection.DIST_PARAMS[d]}},
                                   "additionalProperties": False, "required": list(projection.DIST_PARAMS[d])}}
                         for d in dists]
-        text += (" or a distribution drawn once per synapse: " + "; ".join(
+        text += (", a distribution drawn once per synapse (" + "; ".join(
             f"{{\"dist\": \"{d}\", " + ", ".join(f'"{k}": ...' for k in projection.DIST_PARAMS[d]) + "}"
-            for d in dists))
+            for d in dists) + f") or null ({default}; with no rule either: the original sparse-random weights, "
+            f"{projection.LEGACY['sparse-random'][1]})")
     return _d(out, text, default=default)
 
 

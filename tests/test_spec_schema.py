@@ -267,13 +267,21 @@ def test_typical_mistakes_are_named_by_path_by_both(edit, path, validator):
     assert _refusal(spec) is not None
 
 
-def test_a_connection_without_rule_takes_the_original_sparse_random_rule(validator):
+def test_a_connection_without_rule_or_with_a_null_weight_takes_the_defaults(validator):
+    from pyn_core.projection import LEGACY
     spec = _doc_examples()[0][1]
     del spec["projections"][1]["rule"]
+    spec["projections"][2]["weight"] = None
     assert schema_mod.schema_problems(spec, validator) == []
-    rule = Network.from_spec(spec).projections[1].rule
-    default = validator.schema["$defs"]["projection"]["properties"]["rule"]["default"]
-    assert {k: rule[k] for k in default} == default and default["name"] == "pairwise_bernoulli"
+    net = Network.from_spec(spec)
+    props = validator.schema["$defs"]["projection"]["properties"]
+    assert {k: net.projections[1].rule[k] for k in props["rule"]["default"]} == props["rule"]["default"]
+    assert props["rule"]["default"]["name"] == "pairwise_bernoulli"
+    assert net.projections[2].weight == props["weight"]["default"]
+    spec["projections"][1]["weight"] = None           # neither: the original sparse-random weights
+    assert schema_mod.schema_problems(spec, validator) == []
+    assert Network.from_spec(spec).projections[1].weight == LEGACY["sparse-random"][1]
+    assert str(LEGACY["sparse-random"][1]) in props["weight"]["description"]
 
 
 # -- (d) docs/spec.md -------------------------------------------------------------------------------
