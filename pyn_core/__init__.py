@@ -73,6 +73,15 @@ def izhikevich_presets() -> list:
     return presets("izhikevich")
 
 
+def spec_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of the network spec, generated from this process's registries.
+
+    See :mod:`pyn_core.schema` and docs/spec.md; ``pyn schema`` prints it.
+    """
+    from .schema import spec_schema as _schema
+    return _schema()
+
+
 def show_data(results, **kw):
     """Plot results: one panel per population and saved property (needs matplotlib)."""
     from .plotting import show_data as _show
@@ -94,4 +103,4 @@ __all__ = ["Network", "Population", "IzhikevichPopulation", "AdExPopulation", "H
            "PynError", "PynValueError", "PynTypeError", "PynLookupError", "PynIndexError", "BackendError",
            "NotSupported", "NotRecorded", "NoSavedRun", "ResourceError", "PynWarning", "SynapseKind", "Param", "register_synapse", "synapse_kinds", "get_synapse_kind",
            "connection_rules", "stimulus_kinds", "plasticity_rules", "layouts", "weight_distributions",
-           "connection_modes", "sweep"]
+           "connection_modes", "sweep", "spec_schema"]

@@ -1,4 +1,5 @@
-"""The ``pyn`` command (also ``python -m pyn_core``): ``demo``, ``models``, ``run``, ``rerun``, ``sweep``.
+"""The ``pyn`` command (also ``python -m pyn_core``): ``demo``, ``models``, ``run``, ``rerun``, ``sweep``,
+``validate`` (every problem of a spec, with its path) and ``schema`` (the spec's JSON Schema).
 
 ``pyn --help`` lists the sub-commands and ``pyn CMD --help`` their options.  A
 user error prints one line and exits with status 2 (``--debug`` shows the
@@ -19,6 +20,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     quiet = getattr(args, "quiet", False)
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
+    if args.cmd in ("validate", "schema"):    # validate, schema: their own exit codes (0 valid, 2 problems)
+        from .schema import run_schema, run_validate
+        return (run_validate if args.cmd == "validate" else run_schema)(args)
     try:
         if args.cmd == "rerun":   # rerun: 0 when the spikes are identical, 1 when not
             from .recipe import command
@@ -68,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     rr.add_argument("run_dir", help="a saved run's folder (meta.json + arrays.npz)")
     rr.add_argument("--out", default="pyn-runs", help="where the new run is saved (default: ./pyn-runs)")
     rr.add_argument("--backend", default=None, help="backend to run on (default: the one that made the run)")
+    # -- validate, schema: check specs against the JSON Schema and the semantic rules (pyn_core.schema) --
+    v = sub.add_parser("validate", help="check network specs (JSON): every problem, one line each with its path")
+    v.add_argument("spec", nargs="+", help="spec file(s)")
+    s = sub.add_parser("schema", help="print the JSON Schema of the network spec (for editors)")
+    s.add_argument("--indent", type=int, default=2, help="indentation of the JSON (default 2)")
+    # -- end validate, schema --
     return parser
 
 
