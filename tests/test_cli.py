@@ -79,10 +79,10 @@ def test_run_options_are_honoured(spec_file, tmp_path, capsys):
 
 
 def test_record_a_variable_of_every_population(spec_file, tmp_path, capsys):
-    code, out, err = run_cli("run", spec_file, "--T", 5, "--record", "v", "--out", tmp_path, "--quiet",
+    code, out, err = run_cli("run", spec_file, "--T", 5, "--record", "v", "--out", tmp_path / "runs", "--quiet",
                              "--backend", "numpy", capsys=capsys)
     assert code == 0, err
-    res = load_results(tmp_path / os.listdir(tmp_path)[0])
+    res = load_results(tmp_path / "runs" / os.listdir(tmp_path / "runs")[0])
     assert "v" in res["exc"].traces and "v" in res["inh"].traces
 
 
