@@ -216,12 +216,12 @@ def _rule() -> dict:
                          "then": {"properties": props, "additionalProperties": False,
                                   "required": list(RULE_REQUIRED.get(name, ()))}})
     named = [r for r in connectivity.RULES if r not in RULE_REQUIRED]
-    return _d({"type": ["string", "object"], "if": {"type": "string"}, "then": {"enum": named},
+    return _d({"type": ["string", "object", "null"], "if": {"type": "string"}, "then": {"enum": named},
                "required": ["name"], "properties": {"name": _d({"enum": list(connectivity.RULES)}, "the rule")},
                "allOf": branches},
               "the connection rule: a name (" + ", ".join(named) + ") or a dict {\"name\": ..., parameters} ("
               + "; ".join(f"{k}: {v}" for k, v in RULE_DOCS.items()) + "). Rules the population sizes cannot "
-              "satisfy are refused by pyn validate. Left out: the original pyN 'sparse-random' rule, "
+              "satisfy are refused by pyn validate. Left out or null: the original pyN 'sparse-random' rule, "
               f"{_NO_RULE}.", default=dict(_NO_RULE))
 
 

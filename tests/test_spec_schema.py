@@ -271,11 +271,13 @@ def test_a_connection_without_rule_or_with_a_null_weight_takes_the_defaults(vali
     from pyn_core.projection import LEGACY
     spec = _doc_examples()[0][1]
     del spec["projections"][1]["rule"]
+    spec["projections"][0]["rule"] = None
     spec["projections"][2]["weight"] = None
     assert schema_mod.schema_problems(spec, validator) == []
     net = Network.from_spec(spec)
     props = validator.schema["$defs"]["projection"]["properties"]
-    assert {k: net.projections[1].rule[k] for k in props["rule"]["default"]} == props["rule"]["default"]
+    for i in (0, 1):
+        assert {k: net.projections[i].rule[k] for k in props["rule"]["default"]} == props["rule"]["default"]
     assert props["rule"]["default"]["name"] == "pairwise_bernoulli"
     assert net.projections[2].weight == props["weight"]["default"]
     spec["projections"][1]["weight"] = None           # neither: the original sparse-random weights
