@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,12 +92,25 @@ def _parse_limit(text: str):
     return float(m.group(1)) * scale
 
 
+#: How long a reading of the memory available is reused (it changes slowly; ``advance`` checks every call).
+MEMORY_READING_S = 1.0
+_reading = [-math.inf, None]     # [time, bytes] of the last reading of the operating system's figure
+
+
 def available_memory():
     """Bytes of memory a build may use, or None when unknown or the check is off (see the module docstring)."""
     limit = os.environ.get("PYN_MEMORY_LIMIT")
     if limit is not None and limit.strip() != "":
         value = _parse_limit(limit)
         return None if value == 0 else value
+    now = time.monotonic()
+    if now - _reading[0] > MEMORY_READING_S:
+        _reading[:] = now, _system_memory()
+    return _reading[1]
+
+
+def _system_memory():
+    """``MemAvailable`` of ``/proc/meminfo``, else the free physical pages, else None."""
     try:
         with open("/proc/meminfo", encoding="ascii") as f:
             for line in f:
