@@ -250,7 +250,7 @@ class Results:
             if windex:
                 meta["weights"] = windex
             with open(os.path.join(tmp, "meta.json"), "w", encoding="utf-8") as f:
-                json.dump(meta, f, indent=1, default=_json_default)
+                json.dump(meta, f, indent=1, default=json_default)
                 f.flush()
                 os.fsync(f.fileno())
             if os.path.exists(final):
@@ -379,7 +379,8 @@ def clean_partial(directory, older_than_s: float = 24 * 3600) -> list:
     return removed
 
 
-def _json_default(o):
+def json_default(o):
+    """``default=`` of :func:`json.dump` for pyN's files: numpy arrays and scalars as plain JSON."""
     if isinstance(o, np.ndarray):
         return o.tolist()
     if isinstance(o, np.generic):

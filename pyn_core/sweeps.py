@@ -50,11 +50,10 @@ import time
 import uuid
 from numbers import Integral
 
-import numpy as np
 
 from ._checks import check_count, check_real, show
 from .errors import BackendError, PynError, PynTypeError, PynValueError
-from .results import PARTIAL_PREFIX, load_results, plan_save
+from .results import PARTIAL_PREFIX, json_default, load_results, plan_save
 
 log = logging.getLogger("pyn_core")
 
@@ -216,13 +215,7 @@ def set_path(spec: dict, keys: tuple, value, path: str = "") -> None:
 
 def _json_ready(obj):
     """``obj`` as plain JSON data (numpy arrays and scalars converted)."""
-    def default(o):
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-        if isinstance(o, np.generic):
-            return o.item()
-        raise PynTypeError(f"cannot write {type(o).__name__} to JSON")
-    return json.loads(json.dumps(obj, default=default, allow_nan=False))
+    return json.loads(json.dumps(obj, default=json_default, allow_nan=False))
 
 
 def _digest(obj, n: int = 8) -> str:

@@ -62,7 +62,8 @@ import zlib
 
 import numpy as np
 
-from ..errors import NoSavedRun, NotSupported, PynError, PynValueError, SimulationError
+from ..errors import NoSavedRun, NotSupported, PynError, PynTypeError, PynValueError, SimulationError
+from ..results import json_default
 from .buildspec import _Tabulated, build_settings, network_spec, rebuild, restored_stimuli  # noqa: F401
 
 FORMAT = "pyn-checkpoint"
@@ -226,11 +227,10 @@ def _decode_ints(saved, template, where):
 
 
 def _json_default(o):
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, np.generic):
-        return o.item()
-    raise PynValueError(f"a checkpoint cannot hold a {type(o).__name__} in meta.json")
+    try:
+        return json_default(o)
+    except PynTypeError:
+        raise PynValueError(f"a checkpoint cannot hold a {type(o).__name__} in meta.json") from None
 
 
 def collect(sim) -> tuple[dict, dict]:
