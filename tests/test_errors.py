@@ -10,6 +10,8 @@ import json
 import os
 import random
 import shutil
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +22,9 @@ from pyn_core import (AdExPopulation, BackendError, HHPopulation, IzhikevichPopu
                       PynTypeError, PynValueError, SimulationError, SourcePopulation, SpikeSourcePopulation,
                       get_model, load_results)
 from pyn_core.results import NoSavedRun, NotRecorded
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))       # the spec walker beside this file
+from spec_tree import at as _at, paths as _paths  # noqa: E402
 
 BUILD = {"dt": 0.1, "seed": 0, "backend": "numpy"}
 
@@ -409,20 +414,6 @@ WRONG_VALUES = [None, True, False, 0, 1, 3, -1, -2.5, -0.0, 1e-300, 2.5, float("
                 "", "nope", "1.5", "izh", "grid", "stdp", "excitatory", [], [1, 2], [-1], [0, 1, 2], [None], ["a"],
                 [[1], [1, 2]], [1.0, float("nan")], {}, {"x": 1}, {"kind": "nope"}, {"dist": "uniform"},
                 {"layout": "box"}, {"name": "explicit"}, {"rule": "rstdp"}]
-
-
-def _paths(obj, prefix=()):
-    """Every path (tuple of keys and indices) into a nested dict/list, the root excluded."""
-    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
-    for k, v in items:
-        yield prefix + (k,)
-        yield from _paths(v, prefix + (k,))
-
-
-def _at(obj, path):
-    for k in path:
-        obj = obj[k]
-    return obj
 
 
 def mutate(spec: dict, rng: random.Random) -> tuple[dict, list]:

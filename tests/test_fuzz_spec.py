@@ -30,6 +30,8 @@ import os
 import random
 import reprlib
 import signal
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -40,6 +42,9 @@ import pyn_core
 from pyn_core import (AdExPopulation, HHPopulation, IzhikevichPopulation, LIFPopulation, Network, PoissonPopulation,
                       Population, PynError, SpikeSourcePopulation)
 from pyn_core.connectivity import check_rule_sizes, normalise_rule
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))       # the spec walker beside this file
+from spec_tree import at as _at, paths as _paths  # noqa: E402
 
 LONG = os.environ.get("PYN_LONG_TESTS") == "1"
 FUZZ_EXAMPLES = 150 * (25 if LONG else 1)
@@ -256,19 +261,6 @@ BAD_VALUES = [None, True, False, 0, -1, 1, 2.5, -0.0, -1e300, 1e300, 10 ** 30, 2
               [float("nan")], ["a"], {}, {"x": 1}, {"dist": "normal"}, {"name": "explicit"}, _deep(40), DEEP]
 #: Replacements that are wrong at any field (so a refusal must name the field or the value)
 CLEARLY_BAD = {id(v) for v in BAD_VALUES if isinstance(v, float) and not math.isfinite(v)} | {id(DEEP)}
-
-
-def _paths(obj, prefix=()):
-    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
-    for k, v in items:
-        yield prefix + (k,)
-        yield from _paths(v, prefix + (k,))
-
-
-def _at(obj, path):
-    for k in path:
-        obj = obj[k]
-    return obj
 
 
 def _field(path):

@@ -39,6 +39,7 @@ from pyn_core.models import get_model, register_model  # noqa: E402
 from pyn_core.synapses import Param, get_synapse_kind, register_synapse  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from spec_tree import at as _at, paths  # noqa: E402
 from test_fuzz_spec import valid_specs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,18 +164,8 @@ BAD = ["x", "", "nope", {}, {"x": 1}, [], [1], [[1, 2]], True, False, None, -1, 
        10 ** 30, 2 ** 31, -1e300, "grid", "all_to_all", "stdp", "exp"]
 
 
-def _paths(obj, prefix=()):
-    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
-    for k, v in items:
-        if prefix + (k,) != ("view",):
-            yield prefix + (k,)
-            yield from _paths(v, prefix + (k,))
-
-
-def _at(obj, path):
-    for k in path:
-        obj = obj[k]
-    return obj
+def _paths(obj):
+    return paths(obj, skip={("view",)})      # the free-form view is not the schema's
 
 
 def mutate(spec, rnd):
