@@ -354,8 +354,11 @@ def _one_line(exc) -> str:
 
 def _save_run(results, out: str, run_id: str) -> str:
     """Save ``results`` as ``out/run_id``: written under the run's own staging folder, then moved into
-    place (a stale folder of the same id is replaced)."""
-    staging = os.path.join(out, STAGING, run_id)
+    place (a stale folder of the same id is replaced).
+
+    Each run stages in a folder of its own directly under ``out`` (no staging folder is shared, so
+    workers finishing at the same moment cannot remove one another's)."""
+    staging = os.path.join(out, f"{STAGING}-{run_id}")
     shutil.rmtree(staging, ignore_errors=True)       # what a killed attempt at this run left
     saved = results.save(staging, folder="run")
     final = os.path.join(out, run_id)
@@ -367,9 +370,8 @@ def _save_run(results, out: str, run_id: str) -> str:
     results.path = final
     if stale is not None:
         shutil.rmtree(stale, ignore_errors=True)
-    for folder in (staging, os.path.join(out, STAGING)):
-        with contextlib.suppress(OSError):
-            os.rmdir(folder)
+    with contextlib.suppress(OSError):
+        os.rmdir(staging)
     return final
 
 

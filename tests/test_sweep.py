@@ -189,7 +189,7 @@ def test_the_command_line_runs_a_sweep_on_its_own_local_cluster(tmp_path):
            "--T", "100", "--out", str(out), "--workers", "2", "--backend", "numpy"]
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr     # stdout names each failed run and its error
     assert done.stdout.startswith("4 runs: 4 ok, 0 skipped (done), 0 failed")
     table = read_summary(out)
     assert [(r["exc.tau_m"], r["seed"], r["status"]) for r in table] == \
@@ -217,3 +217,27 @@ def test_a_progress_bar_only_on_a_terminal_and_not_when_quiet(monkeypatch):
     bar.update(1)
     bar.close()
     assert "3/8" in sys.stderr.getvalue()
+
+
+def test_runs_finishing_together_do_not_undo_one_another(tmp_path, monkeypatch):
+    # two workers of a sweep save into the same folder at the same moment. The worst interleaving, made
+    # to happen here: run B has made (or found) the folders above its staging folder, and run A finishes
+    # and tidies up before B makes its own. Each run stages in a folder of its own directly under the
+    # sweep's folder, so A has nothing of B's to remove.
+    from pyn_core.sweeps import _save_run
+
+    res = Network.from_spec(small_spec()).build(seed=0, backend="numpy").run(5.0)
+    real_mkdir = os.mkdir
+    interleaved = []
+
+    def mkdir(path, *args, **kwargs):
+        if not interleaved and os.path.basename(os.fspath(path)).endswith("run-b"):
+            interleaved.append(_save_run(res, str(tmp_path), "run-a"))   # A finishes meanwhile
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    saved_b = _save_run(res, str(tmp_path), "run-b")
+    assert interleaved == [str(tmp_path / "run-a")] and saved_b == str(tmp_path / "run-b")
+    assert sorted(os.listdir(tmp_path)) == ["run-a", "run-b"]        # both in place, no staging folder left
+    counts = [p.spike_times.size for p in res]
+    assert [p.spike_times.size for p in load_results(saved_b)] == counts
