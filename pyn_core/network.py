@@ -369,7 +369,7 @@ class Network:
         return sim
 
     def simulate(self, experiment_name="My Experiment", T=50, dt=0.125, integration_time=30, I_ext=None,
-                 spike_delta=50, save_data="./", properties_to_save=(), stdp=True, *, seed=None,
+                 spike_delta=50, save_data=None, properties_to_save=(), stdp=True, *, seed=None,
                  backend="auto", progress=None, record_every=None, record_weights=None):
         """Run the network for ``T`` ms — the original pyN call.
 
@@ -391,8 +391,11 @@ class Network:
         save_data : str or None
             Folder under which the run is saved atomically in its own folder
             (its name is chosen, and the folder checked to be writable, before
-            the run starts; an interrupted run saves what it recorded);
-            ``None`` or ``False`` saves nothing.
+            the run starts; an interrupted run saves what it recorded).  The
+            default ``None`` (or ``False``) saves nothing: unlike the original
+            pyN, whose default ``'./'`` wrote a folder into the working
+            directory on every call, a run is saved only when asked; pass
+            ``save_data='./'`` for the old behaviour.
         properties_to_save : list of str
             Traces to record: state variables (``'v'``, ``'u'``, ``'w'``, ...),
             ``'I_ext'``, ``'I_syn'`` (alias ``'psc'``, ``'I_rec'``) and
@@ -426,7 +429,7 @@ class Network:
         return results
 
     def setup(self, experiment_name="My Experiment", T=50, dt=0.125, integration_time=30, I_ext=None,
-              spike_delta=50, save_data="./", properties_to_save=(), stdp=True, *, seed=None, backend="auto"):
+              spike_delta=50, save_data=None, properties_to_save=(), stdp=True, *, seed=None, backend="auto"):
         """Prepare a run that is then advanced step by step (``sim.advance(ms)``); the original pyN call."""
         sim = self.build(dt=dt, seed=seed, backend=backend, I_ext=I_ext, record=list(properties_to_save),
                          stdp=stdp, experiment_name=experiment_name)

@@ -316,15 +316,18 @@ def test_tutorial_thalamocortical_loop(in_tmp_cwd, backend):
     assert os.path.isdir(results.path)
 
 
-def test_tutorial_stdp_flag_and_default_save(in_tmp_cwd, backend):
+def test_tutorial_stdp_flag_and_nothing_saved_unless_asked(in_tmp_cwd, backend):
     A = IzhikevichPopulation(name='thalamus', N=20)
     B = IzhikevichPopulation(name='cortex', N=10)
     brain = Network(populations=[A, B])
     brain.connect(pre='thalamus', post='cortex')
-    res = brain.simulate(stdp=False, backend=backend)     # defaults: T=50, dt=0.125, saved under ./
+    res = brain.simulate(stdp=False, backend=backend)     # defaults: T=50, dt=0.125, nothing saved
     assert res.duration == pytest.approx(50.0) and brain.last_simulation.k == 400
     assert res.t.size == 0                                # nothing asked for: spikes only
+    assert res.path is None and os.listdir(".") == []     # the working directory is left alone
+    res = brain.simulate(stdp=False, backend=backend, save_data="./")     # the original default, asked for
     assert os.path.realpath(os.path.dirname(res.path)) == os.path.realpath(".")
+    assert os.listdir(".") == [os.path.basename(res.path)]
     stim = {'thalamus': [{'start': 0, 'stop': 50, 'mV': 25, 'neurons': list(range(20))}]}
     brain.simulate(backend=backend, stdp=False, I_ext=stim, save_data=None, seed=1)
     w_static = brain.last_simulation.get_weights("thalamus", "cortex")[2]
