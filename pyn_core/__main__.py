@@ -116,7 +116,8 @@ def _run(args) -> None:
         raise PynValueError(f"{args.spec}: not a text file (a JSON network spec is expected)") from None
     net = Network.from_spec(text)
     target = plan_save(args.out, net.name)           # an unwritable --out fails before the run
-    sim = net.build(dt=args.dt, seed=args.seed, backend=args.backend, record=_record(args.record))
+    sim = net.build(dt=args.dt, seed=args.seed, backend=args.backend, record=_record(args.record),
+                    progress=not args.quiet)
     try:
         sim.run(args.T, progress=not args.quiet)
     finally:

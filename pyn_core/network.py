@@ -316,7 +316,7 @@ class Network:
 
     # -- running -----------------------------------------------------------
     def build(self, dt=None, seed=None, backend="auto", I_ext=None, record=None, stdp=None,
-              record_every=None, experiment_name=None, record_weights=None, *, learning=None):
+              record_every=None, experiment_name=None, record_weights=None, *, learning=None, progress=None):
         """Compile the network into a :class:`~pyn_core.engine.Simulation`.
 
         Parameters
@@ -342,6 +342,11 @@ class Network:
             Weight monitors: ``{connection: every_ms}`` or ``{connection:
             {"every": ms, "synapses": n or indices}}`` (see
             :meth:`Simulation.monitor_weights`); in ``results.weights``.
+        progress : None, bool or callable, optional
+            ``True`` shows the stages of a build that takes more than half a
+            second on a terminal (the connections being drawn, the numba
+            compile) with their elapsed time; a callable is called as
+            ``progress(stage, done, total)`` (see :mod:`pyn_core.progress`).
         """
         from .engine import Simulation
         dt = self.settings["dt"] if dt is None else dt
@@ -354,7 +359,7 @@ class Network:
                 check_indices(s.neurons, pop.N, f"I_ext[{pop.name!r}] neurons")
         sim = Simulation(self, dt=dt, seed=seed, backend=backend, stimuli=self.stimuli + extra,
                          record=record, learning=learning, record_every=record_every,
-                         experiment_name=experiment_name or self.name)
+                         experiment_name=experiment_name or self.name, progress=progress)
         if record_weights is not None:
             if not isinstance(record_weights, dict):
                 raise PynTypeError("record_weights must be a dict {connection: every_ms} or "
@@ -404,7 +409,8 @@ class Network:
             Plastic connections learn (the original default is True);
             ``False`` freezes every weight.
         seed, backend, progress, record_every, record_weights
-            See :meth:`build` and :meth:`Simulation.run`.
+            See :meth:`build` and :meth:`Simulation.run` (``progress=True``
+            shows the build's stages too; a callable gets the run's progress).
 
         Returns
         -------
@@ -418,7 +424,7 @@ class Network:
         target = plan_save(save_data, experiment_name) if save_data else None   # a bad folder fails now
         sim = self.build(dt=dt, seed=seed, backend=backend, I_ext=I_ext, record=list(properties_to_save),
                          stdp=stdp, record_every=record_every, experiment_name=experiment_name,
-                         record_weights=record_weights)
+                         record_weights=record_weights, progress=progress is True)
         self.last_simulation = sim
         try:
             sim.run(T, progress=progress)

@@ -172,7 +172,7 @@ def _table(results, path):
     return table
 
 
-def rebuild_run(results, backend=None, path=None):
+def rebuild_run(results, backend=None, path=None, progress=None):
     """A fresh simulation (step 0) built from the recipe of ``results``, weight monitors included."""
     from .engine.buildspec import rebuild
     from .engine.checkpoint import _difference, structure
@@ -193,7 +193,7 @@ def rebuild_run(results, backend=None, path=None):
     _check_versions(_field(recipe, "versions", dict, path))
     try:
         sim = rebuild(spec, settings, build, _table(results, path), backend=chosen,
-                      experiment_name=results.experiment_name)
+                      experiment_name=results.experiment_name, progress=progress)
     except PynValueError as exc:
         if str(exc).startswith(repr(path)):
             raise
@@ -279,7 +279,7 @@ def rerun(run_dir, out=None, backend=None, progress=None):
     from .results import load_results
     path = os.fspath(run_dir)
     saved = load_results(path)
-    sim = rebuild_run(saved, backend, path)
+    sim = rebuild_run(saved, backend, path, progress=progress is True)
     recipe = saved.meta["recipe"]
     steps = _field(recipe, "steps", int, path)
     if steps < 0:

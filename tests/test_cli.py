@@ -140,3 +140,60 @@ def test_progress_true_from_python_draws_on_a_terminal(monkeypatch):
     sim.run(10.0, progress=True)
     assert "10.0/10.0 ms" in stream.getvalue()
     np.testing.assert_equal(sim.t, 10.0)
+
+
+def three_connections():
+    net = Network([LIFPopulation("a", N=30), LIFPopulation("b", N=30)], name="three")
+    net.connect("a", "b", rule="all_to_all", weight=1.0, name="ab")
+    net.connect("b", "a", rule="all_to_all", weight=1.0, name="ba")
+    net.connect("a", "a", rule={"name": "pairwise_bernoulli", "p": 0.2}, weight=1.0, name="aa")
+    return net
+
+
+@pytest.mark.parametrize("backend", ["numpy", pytest.param("numba", marks=pytest.mark.requires_numba)])
+def test_the_build_reports_its_stages_to_a_callback(backend):
+    seen = []
+    sim = three_connections().build(dt=0.1, seed=0, backend=backend,
+                                    progress=lambda stage, done, total: seen.append((stage, done, total)))
+    connecting = "building 'three': connections"
+    assert seen[:4] == [(connecting, 0, 3), (connecting, 1, 3), (connecting, 2, 3), (connecting, 3, 3)]
+    if backend == "numba":      # then the backend's preparation: compiled now, or loaded from the cache
+        assert len(seen) == 5 and seen[4][0] in ("compiling the numba kernels (once)",
+                                                 "loading the compiled numba kernels") and seen[4][1:] == (0, None)
+    else:
+        assert len(seen) == 4
+    assert sim.n_synapses > 0
+
+
+def test_the_build_draws_its_stages_on_a_terminal_only(monkeypatch):
+    import pyn_core.progress as progress_module
+    monkeypatch.setattr(progress_module, "SHOW_AFTER_S", 0.0)      # every stage drawn, however short
+    stream = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    three_connections().build(dt=0.1, seed=0, backend="numpy", progress=True)
+    text = stream.getvalue()
+    assert "building 'three': connections" in text and "3/3" in text and text.endswith("\n")
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    three_connections().build(dt=0.1, seed=0, backend="numpy", progress=True)
+    assert pipe.getvalue() == ""
+    with pytest.raises(TypeError, match="progress must be"):
+        three_connections().build(dt=0.1, seed=0, backend="numpy", progress="yes")
+
+
+def test_a_long_stage_keeps_its_elapsed_time_moving():
+    # one long step (one big connection, the numba compile) does not freeze the clock on the screen
+    import time
+
+    from pyn_core.progress import BuildProgress
+    stream = FakeTerminal()
+    with BuildProgress(True, stream=stream, delay=0.1).stage("compiling") as stage:
+        stage.working_on("everything")
+        time.sleep(1.3)
+    text = stream.getvalue()
+    assert "compiling (everything)" in text
+    assert "00:01]" in text or "1 s]" in text        # redrawn while the step ran (tqdm or the plain bar)
+    quick = FakeTerminal()
+    with BuildProgress(True, stream=quick).stage("quick", total=1) as stage:
+        stage.advance()
+    assert quick.getvalue() == ""                    # a stage shorter than half a second shows nothing

@@ -166,8 +166,11 @@ def _warn_rounding(q, dt: float):
                       stacklevel=4)
 
 
-def compile_network(net, dt, rng, stdp):
+def compile_network(net, dt, rng, stdp, progress=None):
     """Populations, receptors and projections of ``net`` as arrays.
+
+    ``progress`` (a :class:`pyn_core.progress.BuildProgress`) shows the
+    connections being drawn, one by one.
 
     ``net.settings["dtype"]`` (``"float64"``, default, or ``"float32"``) is the
     type of the weights and of the delay ring buffers: float32 halves their
@@ -182,11 +185,17 @@ def compile_network(net, dt, rng, stdp):
     pops = [PopArrays(i, p, dt) for i, p in enumerate(net.populations)]
     by_name = {p.name: p for p in pops}
     drawn = []
-    for q in net.projections:
-        pre, post = by_name[q.pre], by_name[q.post]
-        _warn_rounding(q, dt)
-        pre_idx, post_idx, w, steps = q.instantiate(pre.desc, post.desc, dt, rng)
-        drawn.append((q, pre, post, pre_idx, post_idx, w, steps))
+    if progress is None:
+        from ..progress import BuildProgress
+        progress = BuildProgress(None)
+    with progress.stage(f"building {net.name!r}: connections", total=len(net.projections)) as stage:
+        for q in net.projections:
+            stage.working_on(q.name)
+            pre, post = by_name[q.pre], by_name[q.post]
+            _warn_rounding(q, dt)
+            pre_idx, post_idx, w, steps = q.instantiate(pre.desc, post.desc, dt, rng)
+            drawn.append((q, pre, post, pre_idx, post_idx, w, steps))
+            stage.advance()
     ring_len = 1 + max([int(d[6].max()) for d in drawn if d[6].size] + [1])
     receptors: list[Receptor] = []
     rec_index: dict = {}

@@ -103,11 +103,12 @@ def restored_stimuli(specs: list, table) -> list:
 
 
 def rebuild(spec: dict, settings: dict, build: dict, table, backend: str = "numpy", experiment_name=None,
-            stimuli=None):
+            stimuli=None, progress=None):
     """A fresh :class:`~pyn_core.engine.Simulation` (step 0) built as :func:`build_settings` describes.
 
     ``stimuli``, if given, are the already restored stimuli (else they are
-    made from ``build["stimuli"]`` with ``table``).  Errors are the
+    made from ``build["stimuli"]`` with ``table``); ``progress`` shows the
+    build (see :meth:`pyn_core.Network.build`).  Errors are the
     :class:`~pyn_core.errors.PynError` of whatever part is refused.
     """
     from ..network import Network
@@ -121,4 +122,5 @@ def rebuild(spec: dict, settings: dict, build: dict, table, backend: str = "nump
     return Simulation(net, dt=dt, seed=build["seed"], backend=backend, stimuli=stimuli,
                       record=build["record"] or None, learning=build["learning"],
                       record_every=build["record_every_steps"] * dt,
-                      experiment_name=net.name if experiment_name is None else experiment_name)
+                      experiment_name=net.name if experiment_name is None else experiment_name,
+                      progress=progress)

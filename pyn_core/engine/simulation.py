@@ -117,7 +117,7 @@ class Simulation:
     """
 
     def __init__(self, net, dt, seed, backend="auto", stimuli=(), record=None, learning=True,
-                 record_every=None, experiment_name="experiment", *, stdp=None):
+                 record_every=None, experiment_name="experiment", *, stdp=None, progress=None):
         self.dt = check_real(dt, "dt", strictly_positive=True)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2 ** 32))
@@ -132,8 +132,15 @@ class Simulation:
         ss = np.random.SeedSequence(self.seed)
         rng_build, rng_run = (np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(2))
         self.rng_run = rng_run
+        if progress is not None and not isinstance(progress, bool) and not callable(progress):
+            raise PynTypeError(f"progress must be None, True, False or a callable(stage, done, total), "
+                               f"got {progress!r}")
+        from ..progress import BuildProgress
+        #: The build's progress (stages drawn on a terminal or passed to a callback); backends show their
+        #: own preparation (the numba compile) through it.
+        self.build_progress = BuildProgress(progress)
         self.pops, self.receptors, self.projs, self.ring_len, receptor_for = compile_network(
-            net, self.dt, rng_build, self.learning)
+            net, self.dt, rng_build, self.learning, self.build_progress)
         self.plasticity = PlasticityState(self.pops, self.projs, self.dt)
         by_name = {p.name: p for p in self.pops}
         for s in stimuli:

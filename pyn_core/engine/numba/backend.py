@@ -31,6 +31,7 @@ results do not depend on the number of threads.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -218,10 +219,14 @@ class NumbaBackend:
         self._run = self.module.run_par if self.threads > 1 else self.module.run
         self._static()
         self._adopt()
-        if getattr(self.module, "fresh", False):
+        fresh = getattr(self.module, "fresh", False)
+        if fresh:
             log.info("compiling the numba kernels of this network (once: later runs load them from the cache)")
         t0 = time.perf_counter()
-        self._call(0)       # compile now, or load the compiled code from numba's cache
+        shown = getattr(sim, "build_progress", None)
+        label = "compiling the numba kernels (once)" if fresh else "loading the compiled numba kernels"
+        with shown.stage(label) if shown is not None else contextlib.nullcontext():
+            self._call(0)       # compile now, or load the compiled code from numba's cache
         took = time.perf_counter() - t0
         if took > 1.0:
             log.info("numba kernels ready in %.1f s", took)
