@@ -129,6 +129,8 @@ def check_indices(neurons, N: int, what: str) -> np.ndarray:
         raise PynTypeError(f"{what} must be integer neuron indices, got {show(neurons)}") from None
     if arr.ndim == 0:
         arr = arr.reshape(1)
+    if arr.ndim > 1:
+        raise PynTypeError(f"{what} must be a flat list of neuron indices, got {show(neurons)}")
     if arr.size and (arr.dtype.kind not in "iuf" or arr.dtype.kind == "b"):
         raise PynTypeError(f"{what} must be integer neuron indices, got {show(neurons)}")
     if arr.size and arr.dtype.kind == "f":

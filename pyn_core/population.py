@@ -54,6 +54,9 @@ class Population:
     synapse_defaults : dict, optional
         Synapse kind and parameters of connections onto this population
         unless a connection names its own (see :mod:`pyn_core.synapses`).
+        Fields given here replace the model's default synapse field by
+        field; naming another ``kind`` starts from that kind's own defaults
+        (e.g. ``{"kind": "delta"}`` on a LIF population drops its ``tau``).
 
     Raises
     ------
@@ -150,6 +153,8 @@ class Population:
     def default_synapse(self, mode: str) -> dict:
         """Synapse used by connections onto this population unless told otherwise."""
         syn = dict(self.model.default_synapse)
+        if self.synapse_defaults.get("kind", syn.get("kind")) != syn.get("kind"):
+            syn = {}        # another kind: none of the model's own synapse fields (its tau) apply
         syn.update(self.synapse_defaults)
         if syn["kind"] == "cond_exp":
             suffix = "E" if mode == "excitatory" else "I"
@@ -213,7 +218,7 @@ def IzhikevichPopulation(name, a=None, b=None, c=None, d=None, v0=None, u0=None,
 
 
 def AdExPopulation(name, N=1, *, preset=None, connectivity=None, positions=None, color=None,
-                   scale=1.0, v0=None, w0=None, **params):
+                   scale=1.0, v0=None, w0=None, synapse_defaults=None, **params):
     """Adaptive exponential integrate-and-fire neurons (PyNN parameter names and units).
 
     Examples
@@ -224,10 +229,12 @@ def AdExPopulation(name, N=1, *, preset=None, connectivity=None, positions=None,
     """
     initial = {k: v for k, v in (("v", v0), ("w", w0)) if v is not None}
     return Population(name, N, "adex", params=params, preset=preset, initial=initial,
-                      positions=positions, connectivity=connectivity, color=color, scale=scale)
+                      positions=positions, connectivity=connectivity, color=color, scale=scale,
+                      synapse_defaults=synapse_defaults)
 
 
-def HHPopulation(name, N=1, *, connectivity=None, positions=None, color=None, scale=1.0, v0=None, **params):
+def HHPopulation(name, N=1, *, connectivity=None, positions=None, color=None, scale=1.0, v0=None,
+                 synapse_defaults=None, **params):
     """Hodgkin-Huxley (1952) neurons; injected current in µA/cm².
 
     Examples
@@ -237,11 +244,15 @@ def HHPopulation(name, N=1, *, connectivity=None, positions=None, color=None, sc
     """
     initial = {"v": v0} if v0 is not None else {}
     return Population(name, N, "hh", params=params, initial=initial, positions=positions,
-                      connectivity=connectivity, color=color, scale=scale)
+                      connectivity=connectivity, color=color, scale=scale, synapse_defaults=synapse_defaults)
 
 
-def LIFPopulation(name, N=1, *, connectivity=None, positions=None, color=None, scale=1.0, v0=None, **params):
+def LIFPopulation(name, N=1, *, connectivity=None, positions=None, color=None, scale=1.0, v0=None,
+                  synapse_defaults=None, **params):
     """Leaky integrate-and-fire neurons; input current in nA (1 nA = 1 mV with R = 1 MΩ).
+
+    ``synapse_defaults`` (as for :class:`Population`) sets the synapse of
+    connections onto them, e.g. ``{"kind": "delta"}`` for voltage jumps.
 
     Examples
     --------
@@ -250,7 +261,7 @@ def LIFPopulation(name, N=1, *, connectivity=None, positions=None, color=None, s
     """
     initial = {"v": v0} if v0 is not None else {}
     return Population(name, N, "lif", params=params, initial=initial, positions=positions,
-                      connectivity=connectivity, color=color, scale=scale)
+                      connectivity=connectivity, color=color, scale=scale, synapse_defaults=synapse_defaults)
 
 
 def _check_trains(spike_times, name):

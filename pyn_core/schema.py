@@ -589,6 +589,8 @@ def spec_schema() -> dict:
     for r in plasticity.RULES:
         defs[f"plasticity.{r}"] = _plasticity_rule(r)
     top = {
+        "$schema": _d({"type": "string"}, "address of this schema (where an editor finds it for completion and "
+                      "checking); pyN reads it as a comment"),
         "format": _d({"const": spec.FORMAT}, "always \"pyn-network\""),
         "version": _d({"type": "integer", "minimum": 1, "maximum": spec.VERSION},
                       f"version of the format; this schema describes version {spec.VERSION} (older versions "

@@ -44,7 +44,7 @@ FORMAT = "pyn-network"
 VERSION = 1
 #: version -> function upgrading a spec of that version to the next one
 UPGRADES: dict = {}
-_TOP_KEYS = ("format", "version", "name", "populations", "projections", "stimuli", "settings", "view")
+_TOP_KEYS = ("$schema", "format", "version", "name", "populations", "projections", "stimuli", "settings", "view")
 #: The fields of a population entry, by kind.
 NEURON_FIELDS = ("name", "model", "N", "preset", "params", "initial", "options", "positions", "connectivity",
                  "scale", "color", "synapse_defaults")
@@ -280,7 +280,7 @@ def _projection(net, d: dict):
     wm, dm = d.pop("weight_matrix", None), d.pop("delay_matrix", None)
     wm = None if wm is None else number_array(wm, "weight_matrix")
     dm = None if dm is None else number_array(dm, "delay_matrix")
-    kw = dict(rule=d.get("rule"), weight=d.get("weight", 1.0), scale=d.get("scale", 1.0),
+    kw = dict(rule=d.get("rule"), weight=d.get("weight", 1.0 if wm is None else 0.0), scale=d.get("scale", 1.0),
               delay=d.get("delay", 0.25), std=d.get("delay_std", 0.0), mode=d.get("mode", "excitatory"),
               synapse=d.get("synapse"), plasticity=d.get("plasticity", "default"), name=d.get("name"),
               stp=d.get("stp"))

@@ -67,7 +67,7 @@ class _Stimulus:
                 arr = np.asarray(neurons)
             except (TypeError, ValueError, OverflowError):   # ragged nesting
                 arr = None
-            if arr is None or (arr.size and arr.dtype.kind not in "iuf"):
+            if arr is None or arr.ndim > 1 or (arr.size and arr.dtype.kind not in "iuf"):
                 raise PynTypeError(f"{where}: neurons must be a list of neuron indices, got {show(neurons)}")
             if arr.size and arr.dtype.kind == "f" and not np.all(np.isfinite(arr) & (arr == np.round(arr))):
                 raise PynTypeError(f"{where}: neurons must be integer neuron indices, got {show(neurons)}")

@@ -408,3 +408,14 @@ def test_python_m_pyn_core_validate(tmp_path):
     assert done.returncode == 2, done.stderr
     assert done.stdout == f"{path}: settings.dt: 0 is less than or equal to the minimum of 0\n"
     assert done.stderr == ""
+
+
+def test_a_spec_that_names_its_schema_passes_the_schema_and_pyn_validate(tmp_path, validator):
+    spec = {"$schema": "./pyn-network.schema.json", **_doc_examples()[0][1]}
+    assert schema_mod.schema_problems(spec, validator) == []
+    assert schema_mod.schema_problems({**spec, "$schema": 3}, validator) != []       # a string, if given
+    path = tmp_path / "net.pyn.json"
+    path.write_text(json.dumps(spec))
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["validate", str(path)]) == 0

@@ -7,7 +7,7 @@ import pytest
 
 import pyn_core
 from pyn_core import (AdExPopulation, HHPopulation, IzhikevichPopulation, LIFPopulation, Network,
-                      PoissonPopulation, Population, SpikeSourcePopulation)
+                      PoissonPopulation, Population, PynTypeError, PynValueError, SpikeSourcePopulation)
 
 
 def two_pops():
@@ -684,3 +684,64 @@ def test_fixed_degree_of_zero_onto_itself_without_multapses():
     net = Network([LIFPopulation("a", N=3)])
     net.connect("a", "a", rule={"name": "fixed_indegree", "k": 0, "allow_multapses": False})
     assert net.build(dt=0.1, seed=0, backend="numpy").n_synapses == 0
+
+
+# -- slips that were refused or accepted wrongly -----------------------------------------------------
+def test_a_spec_may_name_its_schema_for_editors():
+    spec = Network([LIFPopulation("a", N=2)]).to_spec()
+    spec = {"$schema": "./pyn-network.schema.json", **spec}
+    net = Network.from_spec(spec)
+    assert "$schema" not in net.to_spec() and net.get("a").N == 2
+    with pytest.raises(PynValueError, match=r"unknown network spec field\(s\) \['\$schemas'\]"):
+        Network.from_spec({"$schemas": "x", **Network([LIFPopulation("a", N=2)]).to_spec()})
+
+
+def test_a_weight_matrix_connection_needs_no_weight_field():
+    net = Network([LIFPopulation("a", N=3), LIFPopulation("b", N=2)])
+    matrix = np.arange(1.0, 7.0).reshape(3, 2)
+    net.connect("a", "b", synapses=matrix, delay=1.0, std=0.0)
+    spec = net.to_spec()
+    del spec["projections"][0]["weight"]
+    sim = Network.from_spec(spec).build(dt=0.1, seed=0, backend="numpy")
+    pre, post, w = sim.get_weights("a", "b")
+    np.testing.assert_array_equal(w, matrix[pre, post])
+    spec["projections"][0]["weight"] = 2.0          # a weight beside the matrix is still refused
+    with pytest.raises(PynValueError, match="weight_matrix gives the weights"):
+        Network.from_spec(spec)
+
+
+@pytest.mark.parametrize("make", [LIFPopulation, HHPopulation, AdExPopulation,
+                                  lambda name, N, **kw: Population(name, N, "izhikevich", **kw)])
+def test_synapse_defaults_of_another_kind_drop_the_models_own_fields(make):
+    pop = make("p", N=2, synapse_defaults={"kind": "delta"})
+    assert pop.default_synapse("excitatory") == {"kind": "delta"}
+    assert Network.from_spec(Network([pop]).to_spec()).get("p").default_synapse("inhibitory") == {"kind": "delta"}
+    same = make("q", N=2, synapse_defaults={"tau": 3.0}).default_synapse("excitatory")   # same kind: field by field
+    assert same.get("tau") == 3.0 or same["kind"] == "cond_exp"
+
+
+def test_a_delta_synapse_default_makes_voltage_jumps():
+    # LIF with R = 1: a delta synapse of weight w moves v by w mV in the step the spike arrives, and decays
+    # with tau_m after (the exponential kernel of the model's own default would instead rise over steps)
+    net = Network([SpikeSourcePopulation("s", spike_times=[[1.0]]),
+                   LIFPopulation("n", N=1, v_rest=-70.0, v_thresh=-50.0, tau_m=10.0,
+                                 synapse_defaults={"kind": "delta"})])
+    net.connect("s", "n", rule="all_to_all", weight=4.0, delay=1.0, std=0.0)
+    res = net.build(dt=0.1, seed=0, backend="numpy", record={"n": ["v"]}).run(5.0)
+    v = res["n"].v[:, 0]
+    jump = int(np.argmax(np.diff(v))) + 1
+    assert v[jump] - v[jump - 1] == pytest.approx(4.0, abs=1e-9)
+    np.testing.assert_allclose(v[jump + 10], -70.0 + 4.0 * np.exp(-1.0 / 10.0), rtol=1e-6)   # 1 ms later
+
+
+@pytest.mark.parametrize("neurons", [[[]], [[0]], [[0, 1]]])
+def test_neuron_lists_must_be_flat(neurons):
+    net = Network([LIFPopulation("a", N=3)])
+    net.add_current("a", 5.0, neurons=[0])
+    spec = net.to_spec()
+    spec["stimuli"][0]["neurons"] = neurons
+    with pytest.raises(PynTypeError, match="neurons must be a list of neuron indices"):
+        Network.from_spec(spec)
+    stim = {"a": [{"start": 0, "stop": 5, "mV": 1.0, "neurons": neurons}]}
+    with pytest.raises(PynTypeError, match="neurons"):
+        Network([LIFPopulation("a", N=3)]).build(dt=0.1, seed=0, backend="numpy", I_ext=stim)
