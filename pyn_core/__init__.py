@@ -19,14 +19,15 @@ __version__ = "0.1.0"
 from .engine import Simulation, SpikeBatch  # noqa: E402
 from .engine.checkpoint import load_checkpoint  # noqa: E402
 from .errors import (  # noqa: E402
-    BackendError, NoSavedRun, NotRecorded, NotSupported, PynError, PynIndexError, PynLookupError, PynTypeError,
-    PynValueError, PynWarning, ResourceError, SimulationError)
+    BackendError, MissingPackage, NoSavedRun, NotRecorded, NotSupported, PynError, PynIndexError, PynLookupError,
+    PynTypeError, PynValueError, PynWarning, ResourceError, SimulationError)
 from .models import get_model, models, presets, register_model  # noqa: E402
 from .network import Network  # noqa: E402
 from .population import (  # noqa: E402
     AdExPopulation, HHPopulation, IzhikevichPopulation, LIFPopulation, PoissonPopulation, Population,
     SourcePopulation, SpikeSourcePopulation)
 from .results import Results, load_results  # noqa: E402
+from .formats import read_nwb_spikes, read_sonata_spikes, read_spikes  # noqa: E402  (their packages load on use)
 from .recipe import rerun  # noqa: E402
 from .synapses import Param, SynapseKind, get_synapse_kind, register_synapse, synapse_kinds  # noqa: E402
 from .sweeps import sweep  # noqa: E402  (Dask is imported only when a sweep runs)
@@ -103,4 +104,5 @@ __all__ = ["Network", "Population", "IzhikevichPopulation", "AdExPopulation", "H
            "PynError", "PynValueError", "PynTypeError", "PynLookupError", "PynIndexError", "BackendError",
            "NotSupported", "NotRecorded", "NoSavedRun", "ResourceError", "PynWarning", "SynapseKind", "Param", "register_synapse", "synapse_kinds", "get_synapse_kind",
            "connection_rules", "stimulus_kinds", "plasticity_rules", "layouts", "weight_distributions",
-           "connection_modes", "sweep", "spec_schema"]
+           "connection_modes", "sweep", "spec_schema", "MissingPackage", "read_spikes", "read_nwb_spikes",
+           "read_sonata_spikes"]

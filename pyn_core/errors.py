@@ -53,6 +53,10 @@ class BackendError(PynError, ImportError):
     """A backend cannot be used here (it is not installed)."""
 
 
+class MissingPackage(PynError, ImportError):
+    """An optional package a feature needs is not installed (the message says what to install)."""
+
+
 class NotSupported(PynError, NotImplementedError):
     """A backend cannot run part of a network (``backend="auto"`` then takes another)."""
 

@@ -172,6 +172,31 @@ class Results:
                          f"rate={p.rate(self.duration):.2f} Hz")
         return "\n".join(lines)
 
+    # -- other formats (pyn_core.formats, optional packages) --------------------
+    def to_nwb(self, path, **options) -> str:
+        """Write the run as an NWB file (needs ``pip install 'pyn_core[nwb]'``); returns its path.
+
+        See :func:`pyn_core.formats.nwb.to_nwb` for the options and what goes where.
+        """
+        from .formats import to_nwb
+        return to_nwb(self, path, **options)
+
+    def to_sonata(self, path, **options) -> str:
+        """Write the spikes as a SONATA spike file (needs ``pip install 'pyn_core[sonata]'``); returns its path.
+
+        See :func:`pyn_core.formats.sonata.to_sonata`.
+        """
+        from .formats import to_sonata
+        return to_sonata(self, path, **options)
+
+    def to_neo(self, **options):
+        """The run as a ``neo.Block`` (needs ``pip install 'pyn_core[neo]'``).
+
+        See :func:`pyn_core.formats.neo_export.to_neo`.
+        """
+        from .formats import to_neo
+        return to_neo(self, **options)
+
     # -- construction ------------------------------------------------------
     @classmethod
     def from_simulation(cls, sim) -> "Results":

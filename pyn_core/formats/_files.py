@@ -1,0 +1,111 @@
+"""What every writer and reader of :mod:`pyn_core.formats` shares: atomic files, optional packages,
+the neurons' positions of a run."""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import tempfile
+
+import numpy as np
+
+from ..errors import MissingPackage, PynValueError
+
+#: The optional extra that installs each format's packages: ``pip install 'pyn_core[EXTRA]'``.
+EXTRAS = {"pynwb": "nwb", "hdmf": "nwb", "h5py": "sonata", "neo": "neo", "quantities": "neo"}
+
+
+def need(module: str, feature: str):
+    """Import the optional package ``module`` that ``feature`` needs, or say how to install it.
+
+    Examples
+    --------
+    >>> need("json", "reading JSON").__name__
+    'json'
+    >>> need("no_such_package_here", "this feature")
+    Traceback (most recent call last):
+    ...
+    pyn_core.errors.MissingPackage: this feature needs the 'no_such_package_here' package: pip install no_such_package_here
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        top = module.split(".")[0]
+        extra = EXTRAS.get(top)
+        how = f"pip install 'pyn_core[{extra}]'" if extra else f"pip install {top}"
+        raise MissingPackage(f"{feature} needs the {top!r} package: {how}") from exc
+
+
+@contextlib.contextmanager
+def atomic_output(path, *, overwrite: bool = False, what: str = "file"):
+    """Yield a temporary path beside ``path``; when the block ends without error it becomes ``path``.
+
+    Nothing half-written is ever at ``path``: the file is written under a
+    temporary name in the same folder and renamed into place (an existing
+    ``path`` is replaced only with ``overwrite=True``); on any error or
+    interruption the temporary file is removed.
+
+    Raises
+    ------
+    PynValueError
+        ``path`` exists and ``overwrite`` is false, or its folder does not exist
+        or cannot be written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "spikes.h5")
+    >>> with atomic_output(target) as tmp:
+    ...     _ = open(tmp, "w").write("data")
+    >>> open(target).read()
+    'data'
+    >>> with atomic_output(target) as tmp:
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    pyn_core.errors.PynValueError: ... exists already; pass overwrite=True (pyn export --force) to replace it
+    """
+    path = os.path.abspath(os.fspath(path))
+    folder, name = os.path.split(path)
+    if os.path.isdir(path):
+        raise PynValueError(f"cannot write the {what} {path!r}: it is a folder")
+    if os.path.lexists(path) and not overwrite:
+        raise PynValueError(f"cannot write the {what}: {path!r} exists already; pass overwrite=True "
+                            "(pyn export --force) to replace it")
+    if not os.path.isdir(folder):
+        raise PynValueError(f"cannot write the {what} {path!r}: the folder {folder!r} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=folder)
+    except OSError as exc:
+        raise PynValueError(f"cannot write the {what} {path!r}: {exc.strerror or exc}") from exc
+    os.close(fd)
+    os.unlink(tmp)          # writers (h5py, pynwb) create the file themselves
+    try:
+        yield tmp
+        if os.path.lexists(path) and not overwrite:      # made meanwhile by someone else
+            raise PynValueError(f"cannot write the {what}: {path!r} exists already")
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def positions_of(results) -> dict:
+    """``{population: (N, 3) positions in the network's units}`` of the run, from its saved spec.
+
+    Populations the spec does not describe (results made by hand or read from
+    another simulator) are left out.
+    """
+    spec = results.meta.get("spec") if isinstance(results.meta, dict) else None
+    if not isinstance(spec, dict):
+        return {}
+    from ..network import Network
+    try:
+        net = Network.from_spec(spec)
+    except Exception:       # noqa: BLE001 - positions are extra information; a spec that no longer builds has none
+        return {}
+    out = {}
+    for pop in net.populations:
+        if pop.name in results.populations and pop.N == results[pop.name].N:
+            out[pop.name] = np.asarray(pop.positions, dtype=float)
+    return out
