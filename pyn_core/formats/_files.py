@@ -91,12 +91,19 @@ def atomic_output(path, *, overwrite: bool = False, what: str = "file"):
 
 
 def positions_of(results) -> dict:
-    """``{population: (N, 3) positions in the network's units}`` of the run, from its saved spec.
+    """``{population: (N, 3) positions}`` of the neurons of a run, where they are known.
 
-    Populations the spec does not describe (results made by hand or read from
-    another simulator) are left out.
+    Readers of other simulators' files put the positions they find (SONATA
+    nodes, an NWB units table's columns) in ``results.meta["positions"]``;
+    a pyN run has them from its saved network spec.  Populations of unknown
+    positions are left out.
     """
-    spec = results.meta.get("spec") if isinstance(results.meta, dict) else None
+    meta = results.meta if isinstance(results.meta, dict) else {}
+    given = meta.get("positions")
+    if isinstance(given, dict) and given:
+        return {name: np.asarray(xyz, dtype=float).reshape(-1, 3) for name, xyz in given.items()
+                if name in results.populations and np.asarray(xyz).size == 3 * results[name].N}
+    spec = meta.get("spec")
     if not isinstance(spec, dict):
         return {}
     from ..network import Network
