@@ -1,5 +1,6 @@
 """The ``pyn`` command (also ``python -m pyn_core``): ``demo``, ``models``, ``run``, ``rerun``, ``sweep``,
-``validate`` (every problem of a spec, with its path) and ``schema`` (the spec's JSON Schema).
+``export`` (a run as NWB or SONATA), ``validate`` (every problem of a spec, with its path) and ``schema``
+(the spec's JSON Schema).
 
 ``pyn --help`` lists the sub-commands and ``pyn CMD --help`` their options.  A
 user error prints one line and exits with status 2 (``--debug`` shows the
@@ -72,6 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     rr.add_argument("run_dir", help="a saved run's folder (meta.json + arrays.npz)")
     rr.add_argument("--out", default="pyn-runs", help="where the new run is saved (default: ./pyn-runs)")
     rr.add_argument("--backend", default=None, help="backend to run on (default: the one that made the run)")
+    # export: a run in the formats other tools read (pyn_core.formats)
+    e = sub.add_parser("export", help="write a run as NWB and/or SONATA spikes",
+                       description="Write a run as an NWB file and/or a SONATA spike file. SOURCE is a saved "
+                                   "pyN run's folder, or a spike file pyN reads (SONATA .h5, NWB .nwb), so "
+                                   "another simulator's spikes can be converted too.")
+    e.add_argument("source", help="a saved run's folder (meta.json + arrays.npz), or a SONATA/NWB spike file")
+    e.add_argument("--nwb", metavar="FILE", help="write an NWB file (needs pip install 'pyn_core[nwb]')")
+    e.add_argument("--sonata", metavar="FILE", help="write a SONATA spike file (needs pip install "
+                                                    "'pyn_core[sonata]')")
+    e.add_argument("--sorting", default="by_time", choices=("by_time", "by_id", "none"),
+                   help="order of the spikes in the SONATA file (default: by_time)")
+    e.add_argument("--force", action="store_true", help="replace files that exist (otherwise refused)")
+    e.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of an error")
     # -- validate, schema: check specs against the JSON Schema and the semantic rules (pyn_core.schema) --
     v = sub.add_parser("validate", help="check network specs (JSON): every problem, one line each with its path")
     v.add_argument("spec", nargs="+", help="spec file(s)")
@@ -126,6 +140,29 @@ def _run(args) -> None:
         sys.stdout.write(res.summary() + f"\n  data: {res.path}\n")
 
 
+def _export(args) -> None:
+    """``pyn export``: read the source, check every target, then write each (atomically)."""
+    from .formats import read_spikes
+    from .formats._files import need
+    targets = [(flag, path) for flag, path in (("--nwb", args.nwb), ("--sonata", args.sonata)) if path]
+    if not targets:
+        raise PynValueError("export: give at least one of --nwb FILE, --sonata FILE")
+    paths = [os.path.abspath(p) for _, p in targets]
+    if len(set(paths)) < len(paths):
+        raise PynValueError("export: --nwb and --sonata name the same file")
+    for flag, path in targets:       # refused before anything is written
+        need("pynwb" if flag == "--nwb" else "h5py", "the NWB format" if flag == "--nwb" else "the SONATA format")
+        if os.path.lexists(path) and not args.force:
+            raise PynValueError(f"export: {path!r} exists already; pass --force to replace it")
+    res = read_spikes(args.source)
+    for flag, path in targets:
+        if flag == "--nwb":
+            res.to_nwb(path, overwrite=args.force)
+        else:
+            res.to_sonata(path, overwrite=args.force, sorting=args.sorting)
+        sys.stdout.write(f"{flag[2:]}: {path}\n")
+
+
 def _command(args) -> None:
     """Run the sub-command of the parsed ``args``."""
     if args.cmd == "demo":
@@ -140,6 +177,8 @@ def _command(args) -> None:
             if m.presets:
                 sys.stdout.write("  presets: " + ", ".join(m.presets) + "\n")
             sys.stdout.write("\n")
+    elif args.cmd == "export":
+        _export(args)
     elif args.cmd == "sweep":       # sweep: parameter sweeps on Dask (pyn_core/sweeps.py)
         from .sweeps import command as sweep_command
         sweep_command(args)
