@@ -75,7 +75,8 @@ def atomic_output(path, *, overwrite: bool = False, what: str = "file"):
     if not os.path.isdir(folder):
         raise PynValueError(f"cannot write the {what} {path!r}: the folder {folder!r} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=folder)
+        ext = os.path.splitext(name)[1]      # kept last: some writers check the extension (pynwb: .nwb)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=f".partial{ext}", dir=folder)
     except OSError as exc:
         raise PynValueError(f"cannot write the {what} {path!r}: {exc.strerror or exc}") from exc
     os.close(fd)
@@ -116,3 +117,44 @@ def positions_of(results) -> dict:
         if pop.name in results.populations and pop.N == results[pop.name].N:
             out[pop.name] = np.asarray(pop.positions, dtype=float)
     return out
+
+
+def model_of(results, population: str):
+    """The model name of ``population`` in the run's saved spec (None for a source or when unknown)."""
+    spec = results.meta.get("spec") if isinstance(results.meta, dict) else None
+    for d in (spec or {}).get("populations", []) if isinstance(spec, dict) else []:
+        if isinstance(d, dict) and d.get("name") == population:
+            return d.get("model")
+    return None
+
+
+#: Input currents as a model takes them: (pyN unit, SI unit, factor from the pyN unit to the SI unit).
+_CURRENTS = {"nA": ("nA", "amperes", 1e-9), "µA/cm²": ("uA/cm**2", "amperes/cm^2", 1e-6)}
+_INPUTS = ("I_ext", "I_syn", "psc", "I_rec")
+
+
+def trace_unit(results, population: str, var: str) -> tuple:
+    """``(unit, si_unit, factor)`` of a recorded trace: its unit in pyN (as the ``quantities`` package
+    writes it, ``"dimensionless"`` where the model has none), its SI unit as NWB names it (``"n.a."``
+    where none applies), and the factor that takes pyN's numbers to SI.
+
+    Examples
+    --------
+    >>> from pyn_core import Network, LIFPopulation
+    >>> res = Network([LIFPopulation("a", N=1)]).build(dt=0.1, seed=0, record=["v", "I_ext"]).run(1.0)
+    >>> trace_unit(res, "a", "v"), trace_unit(res, "a", "I_ext")
+    (('mV', 'volts', 0.001), ('nA', 'amperes', 1e-09))
+    """
+    from ..models import get_model
+    name = model_of(results, population)
+    try:
+        model = get_model(name) if name else None
+    except Exception:       # noqa: BLE001 - a model of another process: units unknown
+        model = None
+    if model is None:
+        return ("dimensionless", "n.a.", 1.0)
+    if var == model.voltage:
+        return ("mV", "volts", 1e-3)
+    if var in _INPUTS or (name == "adex" and var == "w"):
+        return _CURRENTS.get(model.input_unit, ("dimensionless", "n.a.", 1.0))
+    return ("dimensionless", "n.a.", 1.0)
