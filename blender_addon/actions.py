@@ -9,6 +9,7 @@ the field and says what to write instead.
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 import numpy as np
@@ -18,6 +19,8 @@ from . import driver, view
 from . import spec_convert as sc
 from .scene_data import refresh_synapse_params, scene_spec, set_scene_spec, write_fields
 from .runtime import NetworkRuntime, bake_network, frame_to_ms
+from . import spike_import
+from .spike_import import IMPORTED
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +167,34 @@ def export_spec(scene, path) -> dict:
     return spec
 
 
+def import_spikes(scene, path, positions=None, layout: str = "grid"):
+    """Play the spikes of a file (SONATA, NWB or a saved pyN run) in ``scene``, like a bake.
+
+    The panel's network becomes one placeholder spike source per population
+    of the file at the neurons' positions (see :mod:`.spike_import`), built
+    as any network; the file's spikes become the scene's bake, and the frame
+    range covers the run.  The scene's look (time per frame, glow) is kept.
+
+    Returns
+    -------
+    Bake
+    """
+    pyn = scene.pyn
+    view_now = {k: getattr(pyn, k) for k in sc.VIEW_DEFAULTS if hasattr(pyn, k)}
+    results, spec, note = spike_import.prepare(path, positions, layout, view_now)
+    load_spec(scene, spec, build_view=True)
+    bake = spike_import.bake_of(results, pyn.built_hash, note)
+    scene.frame_start = int(pyn.start_frame)
+    scene.frame_end = max(scene.frame_start + 1,
+                          int(pyn.start_frame + math.ceil(bake.t_end / float(pyn.ms_per_frame) - 1e-9)))
+    # the bake covers every frame of the range (after the run's last spike: none)
+    bake.t_end = max(bake.t_end, (scene.frame_end - pyn.start_frame) * float(pyn.ms_per_frame))
+    driver.store_bake(scene, bake)
+    driver.update_scene(scene)
+    log.info("imported %s: %d populations, %d spikes", path, len(bake.names), len(bake.record))
+    return bake
+
+
 # ---------------------------------------------------------------------------
 # building, baking, playing
 # ---------------------------------------------------------------------------
@@ -266,6 +297,11 @@ def bake(scene, progress=None):
     Bake
     """
     pyn = scene.pyn
+    imported = driver.usable_bake(scene)
+    if imported is not None and imported.note.startswith(IMPORTED):
+        raise pyn_core.PynValueError(f"the scene plays spikes {imported.note}; its neurons are placeholders that "
+                                     "do not spike, so baking would replace those spikes with silence (clear "
+                                     "the bake first to do so, or import the file again)")
     if not pyn.built_hash:
         build(scene)
     rt = driver.runtime(scene)

@@ -6,6 +6,7 @@ fault of the add-on and keeps its traceback.
 """
 
 import logging
+import os
 
 import bpy
 import pyn_core
@@ -284,11 +285,36 @@ class PYN_OT_export_spec(_PynOperator, ExportHelper):
         return f"saved {self.filepath}"
 
 
+class PYN_OT_import_spikes(_PynOperator, ImportHelper):
+    """Play spikes from a file: SONATA (NEST, BMTK), NWB, or a saved pyN run's folder (pick its meta.json)"""
+
+    bl_idname = "pyn.import_spikes"
+    bl_label = "Import Spikes"
+    filename_ext = ""
+    filter_glob: StringProperty(default="*.h5;*.hdf5;*.sonata;*.nwb;meta.json", options={"HIDDEN"})
+    positions: StringProperty(name="Positions", subtype="FILE_PATH", default="",
+                              description="Optional positions of the neurons: a CSV file population,index,x,y,z "
+                                          "or a SONATA nodes file (.h5) with x, y, z")
+    layout: EnumProperty(name="Layout", default="grid",
+                         items=[("grid", "Grid", "neurons on a cubic grid"),
+                                ("sphere", "Sphere", "neurons filling a ball"),
+                                ("box", "Box", "neurons at random in a box")],
+                         description="Where neurons go whose positions neither the file nor the CSV gives")
+
+    def run(self, context):
+        path = self.filepath
+        if os.path.basename(path) == "meta.json":       # a pyN run: its folder
+            path = os.path.dirname(path)
+        positions = bpy.path.abspath(self.positions) if self.positions else None
+        bake = actions.import_spikes(context.scene, path, positions=positions, layout=self.layout)
+        return f"{bake.note}: {len(bake.names)} populations, {len(bake.record)} spikes"
+
+
 CLASSES = (
     PYN_OT_population_add, PYN_OT_population_remove, PYN_OT_projection_add, PYN_OT_projection_remove,
     PYN_OT_stimulus_add, PYN_OT_stimulus_remove, PYN_OT_param_add, PYN_OT_param_remove,
     PYN_OT_build, PYN_OT_bake, PYN_OT_bake_clear, PYN_OT_reset, PYN_OT_live,
-    PYN_OT_import_spec, PYN_OT_export_spec,
+    PYN_OT_import_spec, PYN_OT_export_spec, PYN_OT_import_spikes,
 )
 
 

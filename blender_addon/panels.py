@@ -96,6 +96,7 @@ class PYN_PT_network(_PynPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("pyn.import_spec", icon="IMPORT", text="Import")
         row.operator("pyn.export_spec", icon="EXPORT", text="Export")
+        layout.operator("pyn.import_spikes", icon="FILE_VOLUME", text="Play Spikes from File")
 
 
 def _editable_list(layout, ui_list, owner, items, active, op_prefix, rows=3):
