@@ -129,3 +129,48 @@ def _pixels(path):
     px = np.array(img.pixels[:], dtype=np.float32)
     bpy.data.images.remove(img)
     return px
+
+
+def test_imported_spikes_scene_files_are_nest_style_sonata(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    scene = load("imported_spikes")
+    spikes, nodes = scene.write_nest_files(str(tmp_path))
+    with h5py.File(spikes, "r") as f:
+        assert sorted(f["spikes"]) == ["E", "I"]
+        g = f["spikes/E"]
+        assert g.attrs["sorting"] == "none" and g["timestamps"].attrs["units"] == "ms"
+        assert g["node_ids"].dtype == np.uint64 and np.any(np.diff(g["timestamps"][()]) < 0)   # thread order
+    res = pyn_core.read_sonata_spikes(spikes, nodes=nodes)
+    assert [res[p].N for p in ("E", "I")] == [800, 200]
+    rates = {p: res[p].rate(scene.T_MS) for p in ("E", "I")}
+    assert 10.0 < rates["E"] < 20.0 and rates["I"] > rates["E"]      # background plus two waves of bursts
+    # the wave: neurons firing between 100 and 110 ms sit about 0.6 units/ms * (t - 40) from the left edge
+    e = res["E"]
+    window = (e.spike_times > 100.0) & (e.spike_times < 110.0)
+    x = res.meta["positions"]["E"][e.spike_ids[window], 0]
+    assert abs(np.median(x) - (-30.0 + 0.6 * (105.0 - 40.0))) < 4.0
+
+
+@pytest.mark.requires_bpy
+def test_imported_spikes_scene_plays_the_file(tmp_path):
+    bpy = pytest.importorskip("bpy")
+    pytest.importorskip("h5py")
+    import blender_addon
+    from blender_addon import driver, view
+    blender_addon.register()
+    try:
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        scene = bpy.context.scene
+        load("imported_spikes").build_scene(scene)
+        bake = driver.usable_bake(scene)
+        assert bake is not None and bake.note == "imported from spikes.h5 (sonata)" and bake.sizes == [800, 200]
+        assert (scene.frame_start, scene.frame_end) == (1, 401)
+        assert tuple(round(c, 2) for c in scene.pyn.populations[0].color) == (0.15, 0.55, 1.0)
+        scene.frame_set(110)
+        lit = view.read_activity("E") > 0.3
+        co = np.empty(800 * 3, dtype=np.float32)
+        view.population_object("E").data.vertices.foreach_get("co", co)
+        x = co.reshape(-1, 3)[lit, 0]
+        assert lit.sum() > 50 and abs(np.median(x) - (-30.0 + 0.6 * (105.0 - 40.0))) < 5.0   # the wave front
+    finally:
+        blender_addon.unregister()
