@@ -18,7 +18,7 @@ if [ ! -x .venv-test/bin/python ]; then "$PY" -m venv .venv-test; fi
 if [ "${PYN_SKIP_NUMPY2:-0}" != "1" ]; then
   if [ ! -x .venv-np2/bin/python ]; then "$PY" -m venv .venv-np2; fi
   .venv-np2/bin/python -m pip install -q -e ".[plot,formats]" "numpy>=2" scipy pytest hypothesis jsonschema \
-      "dask[distributed]>=2024.1" tqdm nwbinspector
+      "dask[distributed]>=2024.1" tqdm nwbinspector elephant
   .venv-np2/bin/python -m pytest -p no:cacheprovider -q -m "not requires_bpy and not requires_numba and not slow" \
       --ignore=tests/blender pyn_core tests
 fi

@@ -73,3 +73,16 @@ def test_without_neo_a_clear_message(res, monkeypatch):
     monkeypatch.setitem(sys.modules, "neo", None)
     with pytest.raises(MissingPackage, match=r"the Neo format needs the 'neo' package: pip install 'pyn_core\[neo\]'"):
         res.to_neo()
+
+
+def test_elephant_takes_the_block_as_it_is(res):
+    # Elephant (numpy 2 only: the suite's numpy 2 run has it) computes the run's rates and counts
+    es = pytest.importorskip("elephant.statistics")
+    block = res.to_neo()
+    for g in block.groups:
+        for st in g.spiketrains:
+            i = st.annotations["index"]
+            want = (res[g.name].spike_ids == i).sum() / (res.duration * 1e-3)
+            assert es.mean_firing_rate(st).rescale("Hz").magnitude == pytest.approx(want)
+        hist = es.time_histogram(list(g.spiketrains), bin_size=5 * pq.ms)
+        assert int(hist.magnitude.sum()) == res[g.name].spike_times.size
