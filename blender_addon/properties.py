@@ -117,9 +117,31 @@ class PynParam(PropertyGroup):
     value: FloatProperty(name="Value", description="Parameter value (in the model's units)")
 
 
+def _population_renamed(self, context):
+    """Connections and stimuli follow a population's new name (``last_name`` is the one they use)."""
+    old, new = self.last_name, self.name
+    if old and old != new:
+        pyn = getattr(self.id_data, "pyn", None)
+        if pyn is not None:
+            for pr in pyn.projections:
+                if pr.pre == old:
+                    pr.pre = new
+                if pr.post == old:
+                    pr.post = new
+            for st in pyn.stimuli:
+                if st.target == old:
+                    st.target = new
+    if self.last_name != new:
+        self.last_name = new
+
+
 class PynPopulation(PropertyGroup):
     """A group of neurons of one model (``name`` is the population's name)."""
 
+    name: StringProperty(name="Name", default="pop", update=_population_renamed,
+                         description="Name of the population (connections and stimuli follow a rename)")
+    last_name: StringProperty(default="", options={"HIDDEN"},
+                              description="The name connections and stimuli use (set when the name changes)")
     model: StringProperty(name="Model", default="izhikevich", search=_search_models,
                           description="Neuron model: any registered one (the suggestions list them)")
     preset: StringProperty(name="Preset", default="tonic_spiking", search=_search_presets,

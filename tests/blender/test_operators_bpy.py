@@ -39,20 +39,14 @@ def network_through_the_operators(scene):
     return pyn
 
 
-def test_renaming_a_population_after_connecting_it_is_reported_by_field(scene):
+def test_renaming_a_population_after_connecting_it_keeps_the_network_whole(scene):
     pyn = network_through_the_operators(scene)
-    pyn.populations[0].name = "thalamus"  # the connection and the stimulus keep the old name
-    message = reported_error(bpy.ops.pyn.build)
-    assert message == ("connection 1 (pop -> pop): From 'pop' is not a population of this network; "
-                       "choose one of: 'thalamus'")
-    assert not pyn.built_hash
-    pyn.projections[0].pre = "thalamus"
-    assert "To 'pop'" in reported_error(bpy.ops.pyn.build)
-    pyn.projections[0].post = "thalamus"
-    assert reported_error(bpy.ops.pyn.build).startswith(
-        "stimulus 1 (current on 'pop'): Target 'pop' is not a population of this network")
-    pyn.stimuli[0].target = "thalamus"
+    pyn.populations[0].name = "thalamus"  # the connection and the stimulus follow the new name
+    assert (pyn.projections[0].pre, pyn.projections[0].post, pyn.stimuli[0].target) == ("thalamus",) * 3
     assert bpy.ops.pyn.build() == {"FINISHED"} and pyn.built_hash
+    pyn.projections[0].pre = "pop"        # a name typed that is no population's: reported by field
+    assert reported_error(bpy.ops.pyn.build) == ("connection 1 (pop -> thalamus): From 'pop' is not a population "
+                                                 "of this network; choose one of: 'thalamus'")
 
 
 @pytest.mark.parametrize("item, field, typo, words", [
@@ -98,10 +92,10 @@ def test_files_that_cannot_be_read_or_written_are_reported(scene, tmp_path):
 def test_the_panel_status_says_what_build_would_report(scene):
     pyn = network_through_the_operators(scene)
     assert actions.status(scene)["problem"] == ""
-    pyn.populations[0].name = "renamed"
+    pyn.projections[0].pre = "renamed"
     driver_cache = blender_addon.driver.CACHE.changed
     driver_cache.clear()
-    assert actions.status(scene)["problem"].startswith("connection 1 (pop -> pop): From 'pop'")
+    assert actions.status(scene)["problem"].startswith("connection 1 (renamed -> pop): From 'renamed'")
 
 
 # -- a synapse kind of the user's own ------------------------------------------------------------
@@ -202,3 +196,20 @@ def test_a_spec_with_the_explicit_rule_loads_builds_and_exports_unchanged(scene,
     path = tmp_path / "lists.json"
     assert bpy.ops.pyn.export_spec(filepath=str(path)) == {"FINISHED"}
     assert json.loads(path.read_text())["projections"] == spec["projections"]
+
+
+def test_connections_and_stimuli_follow_a_renamed_population(scene):
+    actions.add_population(scene, "A")
+    actions.add_population(scene, "B")
+    actions.add_projection(scene, "A", "B")
+    actions.add_projection(scene, "B", "B")
+    actions.add_stimulus(scene, "A")
+    pyn = scene.pyn
+    pyn.populations[0].name = "thalamus"           # typed in the list
+    assert [(pr.pre, pr.post) for pr in pyn.projections] == [("thalamus", "B"), ("B", "B")]
+    assert pyn.stimuli[0].target == "thalamus"
+    pyn.populations[1].name = "cortex"
+    assert [(pr.pre, pr.post) for pr in pyn.projections] == [("thalamus", "cortex"), ("cortex", "cortex")]
+    assert bpy.ops.pyn.build() == {"FINISHED"}     # no stale name left behind
+    spec = pyn_core.Network.from_spec(scene_data.scene_spec(scene))
+    assert [p.name for p in spec.populations] == ["thalamus", "cortex"]
