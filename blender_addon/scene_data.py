@@ -177,10 +177,14 @@ def upgrade(pyn) -> None:
 
     A synapse saved as the number of a fixed choice (:data:`STORED_SYNAPSES`)
     becomes the kind's name (the type of the saved value tells, so this needs
-    no version); then the steps up to :data:`DATA_VERSION` run in turn.  Run
+    no version), and a population saved without ``last_name`` gets its name
+    there (so its first rename is followed too); then the steps up to :data:`DATA_VERSION` run in turn.  Run
     it before anything reads the panel (the ``load_post`` handler does).
     """
     _synapse_numbers_to_names(pyn)
+    for pop in pyn.populations:        # saved before renames were followed: the name in use is the name
+        if not pop.last_name:
+            pop.last_name = pop.name
     steps: dict = {}  # {from_version: function(pyn)}; none yet
     while pyn.data_version < DATA_VERSION:
         step = steps.get(pyn.data_version)

@@ -213,3 +213,13 @@ def test_connections_and_stimuli_follow_a_renamed_population(scene):
     assert bpy.ops.pyn.build() == {"FINISHED"}     # no stale name left behind
     spec = pyn_core.Network.from_spec(scene_data.scene_spec(scene))
     assert [p.name for p in spec.populations] == ["thalamus", "cortex"]
+
+
+def test_a_population_saved_before_renames_were_followed_is_followed_after_loading(scene):
+    actions.add_population(scene, "A")
+    actions.add_projection(scene, "A", "A")
+    pop = scene.pyn.populations[0]
+    pop.last_name = ""                     # as a file saved by an older add-on holds it
+    scene_data.upgrade(scene.pyn)          # what the load_post handler runs
+    pop.name = "B"
+    assert (scene.pyn.projections[0].pre, scene.pyn.projections[0].post) == ("B", "B")
