@@ -103,10 +103,20 @@ def remove_projection(scene, index: int) -> None:
     _clamp_active(scene.pyn, "projections", "active_projection", index)
 
 
+#: A new Poisson drive runs at 100 Hz per neuron with a weight that makes the target model's default
+#: neurons fire (at dt = 0.1 ms, 10-100 ms: Izhikevich about 33 Hz, LIF 27 Hz, AdEx 18 Hz); other models
+#: (Hodgkin-Huxley, whose inputs diverge at dt = 0.1 ms before they drive it) keep weight 1.
+NEW_POISSON = {"rate": 100.0, "weight": {"izhikevich": 5.0, "lif": 40.0, "adex": 0.02}}
+
+
 def add_stimulus(scene, target: str | None = None, kind: str = "current", **fields):
     """Append a stimulus (to the active population unless given)."""
     pyn = scene.pyn
     data = sc.default_stimulus(target if target is not None else _active_population_name(pyn), kind)
+    if kind == "poisson":
+        model = next((p.model for p in pyn.populations if p.name == data["target"]), None)
+        data["rate"] = NEW_POISSON["rate"]
+        data["weight"] = NEW_POISSON["weight"].get(model, data["weight"])
     data.update(fields)
     return _append(pyn, "stimuli", "active_stimulus", data)
 

@@ -223,3 +223,16 @@ def test_a_population_saved_before_renames_were_followed_is_followed_after_loadi
     scene_data.upgrade(scene.pyn)          # what the load_post handler runs
     pop.name = "B"
     assert (scene.pyn.projections[0].pre, scene.pyn.projections[0].post) == ("B", "B")
+
+
+@pytest.mark.parametrize("model", ["izhikevich", "lif", "adex"])
+def test_the_poisson_plus_makes_the_default_population_fire(scene, model):
+    assert bpy.ops.pyn.population_add() == {"FINISHED"}
+    scene.pyn.populations[0].model = model
+    scene.pyn.populations[0].preset = "tonic_spiking" if model == "izhikevich" else ""
+    assert bpy.ops.pyn.stimulus_add(kind="poisson") == {"FINISHED"}
+    stim = scene.pyn.stimuli[0]
+    assert stim.kind == "poisson" and stim.rate == 100.0
+    res = pyn_core.Network.from_spec(scene_data.scene_spec(scene)).build(backend="numpy").run(100.0)
+    rate = res["pop"].rate(stim.stop - stim.start)
+    assert rate > 5.0, (model, rate)       # the default window drives spikes
