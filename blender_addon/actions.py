@@ -312,6 +312,10 @@ def bake(scene, progress=None):
         raise pyn_core.PynValueError(f"the scene plays spikes {imported.note}; its neurons are placeholders that "
                                      "do not spike, so baking would replace those spikes with silence (clear "
                                      "the bake first to do so, or import the file again)")
+    if scene.frame_end <= pyn.start_frame:
+        raise pyn_core.PynValueError(f"nothing to bake: the scene ends at frame {scene.frame_end}, not after the "
+                                     f"start frame {pyn.start_frame} (the frame showing time 0); set End after "
+                                     "Start frame")
     if not pyn.built_hash:
         build(scene)
     rt = driver.runtime(scene)

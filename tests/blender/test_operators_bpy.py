@@ -236,3 +236,14 @@ def test_the_poisson_plus_makes_the_default_population_fire(scene, model):
     res = pyn_core.Network.from_spec(scene_data.scene_spec(scene)).build(backend="numpy").run(100.0)
     rate = res["pop"].rate(stim.stop - stim.start)
     assert rate > 5.0, (model, rate)       # the default window drives spikes
+
+
+def test_a_bake_of_no_frames_is_refused_with_the_reason(scene):
+    network_through_the_operators(scene)
+    scene.pyn.start_frame = 50
+    scene.frame_end = 20
+    message = reported_error(bpy.ops.pyn.bake)
+    assert message.startswith("nothing to bake: the scene ends at frame 20, not after the start frame 50")
+    assert blender_addon.driver.stored_bake(scene) is None
+    scene.frame_end = 80
+    assert bpy.ops.pyn.bake() == {"FINISHED"} and blender_addon.driver.stored_bake(scene).t_end > 0
