@@ -127,9 +127,26 @@ def remove_stimulus(scene, index: int) -> None:
     _clamp_active(scene.pyn, "stimuli", "active_stimulus", index)
 
 
-def add_param(scene, name: str = "a", value: float = 0.0) -> None:
-    """Give the active population an explicit parameter value."""
+def add_param(scene, name: str | None = None, value: float | None = None) -> None:
+    """Give the active population an explicit parameter value.
+
+    Without a name, the first of the model's parameters the population does
+    not set yet, at its default value (the model's first one when it sets
+    them all).
+    """
     pop = scene.pyn.populations[scene.pyn.active_population]
+    if name is None:
+        taken = {q.name for q in pop.params}
+        try:
+            model = pyn_core.get_model(pop.model)
+            names = list(model.params)
+        except pyn_core.PynError:
+            model, names = None, ["a"]
+        name = next((n for n in names if n not in taken), names[0])
+        if value is None and model is not None:
+            default = model.params[name].default
+            value = float(default) if isinstance(default, (int, float)) else 0.0
+    value = 0.0 if value is None else value
     item = pop.params.add()
     item.name = name
     item.value = value

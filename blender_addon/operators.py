@@ -145,14 +145,14 @@ class PYN_OT_param_add(_PynOperator):
 
     bl_idname = "pyn.param_add"
     bl_label = "Add Parameter"
-    name: StringProperty(default="a")
+    name: StringProperty(default="", description="Parameter to set; empty: the next one of the model not set yet")
 
     @classmethod
     def poll(cls, context):
         return _has_populations(context)
 
     def run(self, context):
-        actions.add_param(context.scene, self.name)
+        actions.add_param(context.scene, self.name or None)
 
 
 class PYN_OT_param_remove(_PynOperator):

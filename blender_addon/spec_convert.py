@@ -794,7 +794,7 @@ def check_panel(data: dict) -> None:
     pyn_core.PynIndexError
         A neuron of a stimulus beyond the N of its target.
     pyn_core.PynValueError
-        A neuron list that cannot be read.
+        A neuron list that cannot be read, or a parameter given twice.
 
     Examples
     --------
@@ -813,6 +813,12 @@ def check_panel(data: dict) -> None:
             raise PynLookupError(
                 f"population {p['name']!r}: Model {p['model']!r} is not a registered neuron model; choose one "
                 f"of: {', '.join(models)} (a model of your own: pyn_core.register_model it first)")
+        seen = set()
+        for q in p.get("params", []):
+            if q["name"] in seen:
+                raise PynValueError(f"population {p['name']!r}: parameter {q['name']!r} is given twice; "
+                                    "remove one of the rows (only one value can apply)")
+            seen.add(q["name"])
     for i, pr in enumerate(data["projections"]):
         where = f"connection {i + 1} ({pr['pre']} -> {pr['post']})"
         for key, label in (("pre", "From"), ("post", "To")):

@@ -247,3 +247,17 @@ def test_a_bake_of_no_frames_is_refused_with_the_reason(scene):
     assert blender_addon.driver.stored_bake(scene) is None
     scene.frame_end = 80
     assert bpy.ops.pyn.bake() == {"FINISHED"} and blender_addon.driver.stored_bake(scene).t_end > 0
+
+
+def test_parameter_rows_are_unique(scene):
+    actions.add_population(scene, "A", model="lif", preset="")
+    for _ in range(3):
+        assert bpy.ops.pyn.param_add() == {"FINISHED"}
+    pop = scene.pyn.populations[0]
+    model = pyn_core.get_model("lif")
+    assert [q.name for q in pop.params] == list(model.params)[:3]          # the next parameter each time
+    assert [q.value for q in pop.params] == pytest.approx([model.params[q.name].default for q in pop.params])
+    pop.params[2].name = pop.params[0].name                               # a name typed twice
+    assert reported_error(bpy.ops.pyn.build) == (f"population 'A': parameter {pop.params[0].name!r} is given "
+                                                 "twice; remove one of the rows (only one value can apply)")
+    assert actions.status(scene)["problem"].startswith("population 'A': parameter")
