@@ -262,7 +262,10 @@ def build(scene, frame_camera: bool | None = None) -> NetworkRuntime:
     scene : bpy.types.Scene
     frame_camera : bool, optional
         Aim the pyN camera at the network.  By default this happens when the
-        scene has no camera or uses the pyN camera.
+        scene has no camera or uses the pyN camera.  The General template's
+        Camera, Light and Cube are hidden from the render (not deleted; see
+        :func:`.view.hide_template_objects`), and its Camera gives way to the
+        pyN camera; a camera of your own stays the scene's camera.
 
     Returns
     -------
@@ -276,6 +279,10 @@ def build(scene, frame_camera: bool | None = None) -> NetworkRuntime:
     rt = NetworkRuntime(spec)
     view.ensure_view_id(scene)
     view.drop_foreign_collections(scene)
+    hidden = view.hide_template_objects(scene)
+    cam = scene.camera
+    if cam is not None and cam.name == "Camera" and cam.hide_render and not view.is_own_camera(scene, cam):
+        scene.camera = None     # the template's camera, hidden from the render: the add-on's own, framed
     if frame_camera is None:
         frame_camera = scene.camera is None or view.is_own_camera(scene, scene.camera)
     keep = {view.object_name(n, scene) for n in rt.names}
@@ -297,6 +304,8 @@ def build(scene, frame_camera: bool | None = None) -> NetworkRuntime:
     view.setup_look(scene, np.concatenate(points) if frame_camera else None)
     driver.install_runtime(scene, rt)
     driver.update_scene(scene)
+    #: The General template's objects this build hid from the render (the Build button says so).
+    rt.hidden_from_render = hidden
     log.info("built %s: %d populations, %d neurons", spec.get("name"), len(rt.names), rt.n)
     return rt
 

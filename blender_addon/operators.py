@@ -185,7 +185,12 @@ class PYN_OT_build(_PynOperator):
 
     def run(self, context):
         rt = actions.build(context.scene)
-        return f"built {len(rt.names)} population(s), {rt.n} neurons"
+        message = f"built {len(rt.names)} population(s), {rt.n} neurons"
+        hidden = getattr(rt, "hidden_from_render", [])
+        if hidden:
+            message += (f"; hid the template's {', '.join(hidden)} from the render (the camera icon in the "
+                        "Outliner shows them again)")
+        return message
 
 
 class PYN_OT_bake(_PynOperator):

@@ -571,6 +571,29 @@ def frame_camera(scene, points: np.ndarray, margin: float = 1.15, direction=(1.0
     return cam
 
 
+#: The objects of Blender's General startup file, by name and type: Build hides them from the render.
+TEMPLATE_OBJECTS = {"Camera": "CAMERA", "Light": "LIGHT", "Cube": "MESH"}
+
+
+def hide_template_objects(scene) -> list:
+    """Hide the General template's Camera, Light and Cube of ``scene`` from the render (not deleted).
+
+    An object counts as the template's when it has the template's name and
+    type, is not the add-on's, and (the Cube) is still the 8-vertex cube.
+    Returns the names hidden now (already hidden ones are not listed).
+    """
+    hidden = []
+    for name, kind in TEMPLATE_OBJECTS.items():
+        ob = scene.objects.get(name)
+        if ob is None or ob.type != kind or VIEW_KEY in ob or ob.hide_render:
+            continue
+        if kind == "MESH" and len(ob.data.vertices) != 8:
+            continue
+        ob.hide_render = True
+        hidden.append(name)
+    return hidden
+
+
 def setup_look(scene, points: np.ndarray | None = None) -> None:
     """Black world, Standard view transform, a soft key light and a framed camera."""
     world = scene.world or bpy.data.worlds.new("pyN.world")

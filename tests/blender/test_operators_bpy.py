@@ -261,3 +261,33 @@ def test_parameter_rows_are_unique(scene):
     assert reported_error(bpy.ops.pyn.build) == (f"population 'A': parameter {pop.params[0].name!r} is given "
                                                  "twice; remove one of the rows (only one value can apply)")
     assert actions.status(scene)["problem"].startswith("population 'A': parameter")
+
+
+def test_build_from_the_general_template_renders_the_network_not_the_template(addon):
+    from bpy_extras.object_utils import world_to_camera_view
+
+    from blender_addon import view
+    bpy.ops.wm.read_factory_settings(use_empty=False)          # Blender's General startup file
+    scene = bpy.context.scene
+    assert {"Camera", "Light", "Cube"} <= set(scene.objects.keys()) and scene.camera.name == "Camera"
+    actions.add_population(scene, "exc", N=200)
+    actions.add_population(scene, "inh", N=50)
+    scene.pyn.populations[1].center = (12.0, 0.0, 0.0)          # beside the first: it must be in view too
+    rt = actions.build(scene)
+    assert rt.hidden_from_render == ["Camera", "Light", "Cube"]
+    for name in ("Camera", "Light", "Cube"):                    # hidden from the render, not deleted
+        assert scene.objects[name].hide_render
+    assert view.is_own_camera(scene, scene.camera)
+    assert (scene.render.resolution_x, scene.render.resolution_y) == (1920, 1080)   # the template's
+    bpy.context.view_layer.update()                             # the camera's matrix as it was placed
+    for name in ("exc", "inh"):
+        for co in rt.positions(name):
+            p = world_to_camera_view(scene, scene.camera, __import__("mathutils").Vector(co.tolist()))
+            assert 0.0 < p.x < 1.0 and 0.0 < p.y < 1.0 and p.z > 0, (name, tuple(p))
+    assert actions.build(scene).hidden_from_render == []          # already hidden: said once
+    # a camera of the user's own stays the scene's camera
+    cam = bpy.data.objects.new("MyCam", bpy.data.cameras.new("MyCam"))
+    scene.collection.objects.link(cam)
+    scene.camera = cam
+    actions.build(scene)
+    assert scene.camera is cam
