@@ -302,16 +302,28 @@ def _remove_handler(handlers, name: str) -> None:
             handlers.remove(fn)
 
 
+@persistent
+def on_render_init(scene, *_args) -> None:
+    """Before a render: the pyN camera fits the network at the render's size (see :func:`.view.fit_camera`)."""
+    try:
+        view.fit_camera(scene)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:   # a camera edited by hand: left as it is
+        log.warning("pyN: could not fit the camera of scene %r: %s", scene.name, exc)
+
+
 def register() -> None:
     _remove_handler(bpy.app.handlers.frame_change_pre, "on_frame_change")
     _remove_handler(bpy.app.handlers.load_post, "on_load_post")
+    _remove_handler(bpy.app.handlers.render_init, "on_render_init")
     bpy.app.handlers.frame_change_pre.append(on_frame_change)
     bpy.app.handlers.load_post.append(on_load_post)
+    bpy.app.handlers.render_init.append(on_render_init)
 
 
 def unregister() -> None:
     _remove_handler(bpy.app.handlers.frame_change_pre, "on_frame_change")
     _remove_handler(bpy.app.handlers.load_post, "on_load_post")
+    _remove_handler(bpy.app.handlers.render_init, "on_render_init")
     if bpy.app.timers.is_registered(_live_tick):
         bpy.app.timers.unregister(_live_tick)
     CACHE.clear()

@@ -544,31 +544,85 @@ def read_voltage(population: str, scene=None) -> np.ndarray:
 # camera, light, world, colour management
 # ---------------------------------------------------------------------------
 
+#: Custom property of a camera the add-on keeps framed: what must stay in view (see :func:`fit_camera`).
+FIT_KEY = "pyn_fit"
+
+
 def frame_camera(scene, points: np.ndarray, margin: float = 1.15, direction=(1.0, -1.6, 0.9),
                  lens: float = 50.0):
-    """Aim the pyN camera at a cloud of points so that all of them are in view."""
+    """Aim the pyN camera at a cloud of points so that all of them are in view, at any aspect ratio.
+
+    The camera keeps what it must show (:data:`FIT_KEY`), and :func:`fit_camera`
+    moves it to the right distance for the render's size, now and before each
+    render (a ``render_init`` handler), so a change of resolution never crops
+    the network.
+    """
     points = np.asarray(points, dtype=float).reshape(-1, 3)
     if not len(points):
         points = np.zeros((1, 3))
     lo, hi = points.min(axis=0), points.max(axis=0)
-    center = Vector(((lo + hi) / 2).tolist())
-    radius = max(float(np.linalg.norm(points - np.asarray(center), axis=1).max()), 0.5)
+    center = (lo + hi) / 2
+    radius = max(float(np.linalg.norm(points - center, axis=1).max()), 0.5)
     name = helper_name("camera", scene)
     cam = bpy.data.objects.get(name)
     if cam is None:
         cam = _new_object(name, bpy.data.cameras.new(name))
         _tag(cam, scene, "camera")
         collection(scene).objects.link(cam)
+    cam.data.type = "PERSP"
     cam.data.lens = lens
+    cam.data.sensor_fit = "AUTO"
     cam.data.clip_end = 10000.0
-    fov = min(cam.data.angle_x, cam.data.angle_y) if hasattr(cam.data, "angle_x") else cam.data.angle
-    distance = margin * radius / math.sin(fov / 2)
     d = Vector(direction).normalized()
-    cam.location = center + d * distance
     cam.rotation_mode = "QUATERNION"
     cam.rotation_quaternion = (-d).to_track_quat("-Z", "Y")
+    cam[FIT_KEY] = {"center": center.tolist(), "radius": radius, "margin": float(margin)}
     scene.camera = cam
+    fit_camera(scene, cam)
     return cam
+
+
+def keep_in_view(cam, center, half_width: float, half_height: float, margin: float = 1.05) -> None:
+    """Make an orthographic camera keep a rectangle of the view plane in view (see :func:`fit_camera`)."""
+    cam[FIT_KEY] = {"center": [float(c) for c in center], "half_width": float(half_width),
+                    "half_height": float(half_height), "margin": float(margin)}
+
+
+def _image_size(scene) -> tuple:
+    r = scene.render
+    return (r.resolution_x * r.pixel_aspect_x, r.resolution_y * r.pixel_aspect_y)
+
+
+def fit_camera(scene, cam=None) -> bool:
+    """Fit the scene's camera to what it keeps in view, at the render's current aspect ratio.
+
+    A perspective camera keeps a sphere (centre, radius): it moves along its
+    view axis to where the sphere fits the image's shorter side.  An
+    orthographic camera keeps a rectangle: its scale is set so that both sides
+    fit.  Cameras without :data:`FIT_KEY` (a user's own) are left alone.
+    Returns whether the camera was fitted.
+    """
+    cam = scene.camera if cam is None else cam
+    fit = cam.get(FIT_KEY) if cam is not None and cam.type == "CAMERA" else None
+    if fit is None:
+        return False
+    fit = fit.to_dict() if hasattr(fit, "to_dict") else dict(fit)
+    w, h = _image_size(scene)
+    margin = float(fit.get("margin", 1.1))
+    if cam.data.type == "ORTHO" and "half_width" in fit:
+        hw, hh = float(fit["half_width"]), float(fit["half_height"])
+        # sensor fit AUTO: the scale spans the image's longer side
+        cam.data.ortho_scale = 2 * margin * (max(hw, hh * w / h) if w >= h else max(hh, hw * h / w))
+        return True
+    if "radius" not in fit:
+        return False
+    sensor = cam.data.sensor_width if cam.data.sensor_fit != "VERTICAL" else cam.data.sensor_height
+    half_fov = math.atan(sensor / 2 * min(w, h) / max(w, h) / cam.data.lens)   # along the shorter side
+    distance = margin * float(fit["radius"]) / math.sin(half_fov)
+    turn = cam.rotation_quaternion if cam.rotation_mode == "QUATERNION" else cam.rotation_euler.to_quaternion()
+    back = turn @ Vector((0.0, 0.0, 1.0))          # a camera looks along its -Z
+    cam.location = Vector(fit["center"]) + back.normalized() * distance
+    return True
 
 
 #: The objects of Blender's General startup file, by name and type: Build hides them from the render.

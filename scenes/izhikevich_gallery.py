@@ -227,14 +227,20 @@ def add_labels(scene, spec: dict) -> None:
 
 
 def frame_front(scene) -> None:
-    """An orthographic camera looking at the 5 x 4 grid from the front."""
+    """An orthographic camera looking at the 5 x 4 grid from the front, fitting it at any render size."""
     cam = scene.camera
     cam.data.type = "ORTHO"
-    cam.data.ortho_scale = COLUMNS * SPACING + 0.5
+    cam.data.sensor_fit = "AUTO"
     cam.location = (0.0, -40.0, -0.3)
     cam.rotation_mode = "XYZ"
     cam.rotation_euler = (np.pi / 2, 0.0, 0.0)
     scene.render.resolution_x, scene.render.resolution_y = 1000, 860
+    # what must stay in view: the 5 x 4 neurons and the labels under them (20.5 x 17.6 units), so another
+    # --size shows the whole gallery rather than cropping it
+    view = _addon("view")
+    view.keep_in_view(cam, (0.0, 0.0, -0.3), (COLUMNS * SPACING + 0.5) / 2, (COLUMNS * SPACING + 0.5) * 0.43,
+                      margin=1.0)
+    view.fit_camera(scene, cam)
 
 
 def build_scene(scene) -> None:

@@ -9,6 +9,8 @@ import functools
 import json
 import types
 
+import numpy as np
+
 import pytest
 
 pytestmark = pytest.mark.requires_bpy
@@ -291,3 +293,25 @@ def test_build_from_the_general_template_renders_the_network_not_the_template(ad
     scene.camera = cam
     actions.build(scene)
     assert scene.camera is cam
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (800, 500), (500, 800), (1000, 1000)])
+def test_the_pyn_camera_frames_the_network_at_any_render_size(scene, size):
+    from bpy_extras.object_utils import world_to_camera_view
+    from mathutils import Vector
+
+    from blender_addon import driver, view
+    actions.add_population(scene, "wide", N=300)
+    scene.pyn.populations[0].layout = "box"
+    scene.pyn.populations[0].size = (30.0, 4.0, 4.0)            # a long box: the aspect ratio matters
+    rt = actions.build(scene)
+    scene.render.resolution_x, scene.render.resolution_y = size   # changed after Build, as --size does
+    assert driver.on_render_init in bpy.app.handlers.render_init   # kept across loading files (persistent)
+    scene.render.engine = "BLENDER_WORKBENCH"
+    scene.render.resolution_percentage = 5                          # a tiny render: the handler runs before it
+    bpy.ops.render.render()
+    bpy.context.view_layer.update()
+    p = np.array([tuple(world_to_camera_view(scene, scene.camera, Vector(co.tolist()))) for co in rt.positions("wide")])
+    assert (p[:, 0] > 0).all() and (p[:, 0] < 1).all() and (p[:, 1] > 0).all() and (p[:, 1] < 1).all(), size
+    assert max(np.ptp(p[:, 0]), np.ptp(p[:, 1])) > 0.35      # and not lost in the middle (a bounding sphere)
+    assert view.FIT_KEY in scene.camera
