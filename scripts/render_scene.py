@@ -85,6 +85,40 @@ def to_palette(path: Path, colors: int) -> None:
     small.save(path, optimize=True)
 
 
+def encode_movie(scene, folder: Path, first: int, last: int, stem: str) -> Path:
+    """Encode the rendered ``frame_NNNN.png`` of ``folder`` as an MP4 (H.264) beside them; returns its path.
+
+    The frames are put in the sequencer of a scratch scene and that is
+    rendered: the 3D scene is not rendered a second time.
+    """
+    import bpy
+
+    movie_scene = bpy.data.scenes.new("pyN movie")
+    try:
+        movie_scene.render.resolution_x = scene.render.resolution_x
+        movie_scene.render.resolution_y = scene.render.resolution_y
+        movie_scene.render.resolution_percentage = scene.render.resolution_percentage
+        movie_scene.render.fps, movie_scene.render.fps_base = scene.render.fps, scene.render.fps_base
+        movie_scene.frame_start, movie_scene.frame_end = 1, last - first + 1
+        editor = movie_scene.sequence_editor_create()
+        names = [f"frame_{i:04d}.png" for i in range(first, last + 1)]
+        strip = editor.strips.new_image("frames", str(folder / names[0]), 1, 1)
+        for name in names[1:]:
+            strip.elements.append(name)
+        settings = movie_scene.render.image_settings
+        if hasattr(settings, "media_type"):
+            settings.media_type = "VIDEO"
+        settings.file_format = "FFMPEG"
+        movie_scene.render.ffmpeg.format = "MPEG4"
+        movie_scene.render.ffmpeg.codec = "H264"
+        movie_scene.render.use_sequencer = True
+        movie_scene.render.filepath = str(folder / f"{stem}_")
+        bpy.ops.render.render(animation=True, scene=movie_scene.name)
+        return next(iter(sorted(folder.glob(f"{stem}_*.mp4"))), folder / f"{stem}_.mp4")
+    finally:
+        bpy.data.scenes.remove(movie_scene)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scene", type=Path, help="scene script, e.g. scenes/thalamocortical.py")
@@ -157,14 +191,8 @@ def main(argv=None) -> int:
         scene.render.filepath = str(args.out.resolve() / "frame_")
         bpy.ops.render.render(animation=True)
         if args.movie:
-            settings = scene.render.image_settings
-            if hasattr(settings, "media_type"):
-                settings.media_type = "VIDEO"
-            settings.file_format = "FFMPEG"
-            scene.render.ffmpeg.format = "MPEG4"
-            scene.render.ffmpeg.codec = "H264"
-            scene.render.filepath = str(args.out.resolve() / f"{args.scene.stem}_")
-            bpy.ops.render.render(animation=True)
+            movie = encode_movie(scene, args.out.resolve(), first, last, args.scene.stem)
+            log.info("movie: %s", movie)
     log.info("rendered in %.1f s -> %s", time.perf_counter() - t0, args.out)
     return 0
 

@@ -174,3 +174,35 @@ def test_imported_spikes_scene_plays_the_file(tmp_path):
         assert lit.sum() > 50 and abs(np.median(x) - (-30.0 + 0.6 * (105.0 - 40.0))) < 5.0   # the wave front
     finally:
         blender_addon.unregister()
+
+
+def test_render_scene_movie_encodes_the_frames_it_rendered_once(tmp_path):
+    bpy = pytest.importorskip("bpy")
+    out = tmp_path / "frames"
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "render_scene.py"), "scenes/izhikevich_gallery.py",
+                          "--frames", "42-44", "--out", str(out), "--size", "60x52", "--samples", "1", "--movie"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    log = run.stdout + run.stderr
+    assert log.count("Saved: ") == 3 and log.count("Video append frame") == 3
+    movie, = out.glob("izhikevich_gallery_*.mp4")
+    clip = bpy.data.movieclips.load(str(movie))
+    assert clip.frame_duration == 3 and tuple(clip.size) == (60, 52)
+    # the movie is made of those frames: only the sequencer of a scratch scene renders, not the 3D scene
+    spec = importlib.util.spec_from_file_location("render_scene", ROOT / "scripts" / "render_scene.py")
+    render_scene = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render_scene)
+    rendered = []
+
+    def seen(scene, *_):
+        rendered.append(scene.name)
+
+    bpy.app.handlers.render_init.append(seen)
+    try:
+        scene = bpy.data.scenes.new("3d")
+        scene.render.resolution_x, scene.render.resolution_y = 60, 52
+        again = render_scene.encode_movie(scene, out, 42, 44, "again")
+    finally:
+        bpy.app.handlers.render_init.remove(seen)
+    assert set(rendered) == {"pyN movie"} and "pyN movie" not in bpy.data.scenes
+    assert bpy.data.movieclips.load(str(again)).frame_duration == 3
