@@ -302,6 +302,7 @@ def build(scene, frame_camera: bool | None = None) -> NetworkRuntime:
     else:
         view.build_connections(scene, np.zeros((0, 2, 3)))
     view.setup_look(scene, np.concatenate(points) if frame_camera else None)
+    view.refresh_materials(scene)          # the colour map of the voltage colouring
     driver.install_runtime(scene, rt)
     driver.update_scene(scene)
     #: The General template's objects this build hid from the render (the Build button says so).

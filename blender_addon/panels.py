@@ -241,6 +241,7 @@ class PYN_PT_view(_PynPanel, bpy.types.Panel):
         sub.prop(pyn, "max_connection_curves", text="Max")
         col.prop(pyn, "color_by")
         if pyn.color_by == "voltage":
+            col.prop(pyn, "colormap")
             col.prop(pyn, "voltage_auto")
             sub = col.row(align=True)
             sub.enabled = not pyn.voltage_auto

@@ -270,6 +270,13 @@ class PynSettings(PropertyGroup):
         ("voltage", "Membrane potential",
          "Neurons are coloured by their membrane potential (blue at rest to white at the peak) and flash "
          "when they spike")], default="spikes", update=_refresh_view)
+    colormap: EnumProperty(name="Colour map", items=[
+        ("pyn", "pyN", "Blue at rest through green and yellow to white at the peak; most colours near rest"),
+        ("viridis", "Viridis", "matplotlib's viridis: perceptually uniform, readable in grey and by colour-blind "
+                               "viewers"),
+        ("magma", "Magma", "matplotlib's magma: black through purple and orange to pale yellow"),
+        ("coolwarm", "Cool-warm", "Blue below the middle of the range, red above (diverging)")],
+        default="pyn", update=_refresh_view, description="Colours of the membrane potential")
     voltage_auto: BoolProperty(name="Model range", default=True, update=_refresh_view,
                                description="Map each model's rest to peak onto the colours "
                                            "(else the range below, for all neurons)")

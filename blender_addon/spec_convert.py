@@ -231,6 +231,7 @@ VIEW_DEFAULTS = {
     "max_connection_curves": 2000,
     "point_cloud_above": 20000,
     "color_by": "spikes",
+    "colormap": "pyn",
     "voltage_auto": True,
     "voltage_min": -80.0,
     "voltage_max": -40.0,

@@ -44,6 +44,33 @@ VIEW_KEY = "pyn_view"
 #: spends most of its colours there: blue near rest, green and yellow towards threshold.
 VOLTAGE_COLORS = ((0.0, (0.01, 0.02, 0.30)), (0.08, (0.0, 0.25, 0.9)), (0.16, (0.05, 0.75, 0.55)),
                   (0.25, (0.9, 0.8, 0.05)), (0.5, (1.0, 0.3, 0.02)), (1.0, (1.0, 0.95, 0.85)))
+#: The colour maps the voltage colouring offers: pyN's own ramp (above) and matplotlib's viridis, magma and
+#: coolwarm sampled at 9 points (linear RGB; the ramp interpolates between them).
+COLORMAPS = {
+    "pyn": VOLTAGE_COLORS,
+    "viridis": ((0.0, (0.058, 0.0004, 0.0887)), (0.125, (0.0632, 0.026, 0.199)), (0.25, (0.0431, 0.0848, 0.2588)),
+                (0.375, (0.0252, 0.1697, 0.2716)), (0.5, (0.0148, 0.2813, 0.2639)), (0.625, (0.0215, 0.4252, 0.2156)),
+                (0.75, (0.1123, 0.5852, 0.1212)), (0.875, (0.418, 0.7176, 0.0299)), (1.0, (0.9847, 0.7997, 0.0182))),
+    "magma": ((0.0, (0.0001, 0.0, 0.0011)), (0.125, (0.0122, 0.0055, 0.0623)), (0.25, (0.0818, 0.0062, 0.2008)),
+              (0.375, (0.2261, 0.0192, 0.2212)), (0.5, (0.4717, 0.038, 0.1919)), (0.625, (0.7959, 0.0833, 0.1247)),
+              (0.75, (0.97, 0.2485, 0.1207)), (0.875, (0.993, 0.5536, 0.2478)), (1.0, (0.9708, 0.9806, 0.5217))),
+    "coolwarm": ((0.0, (0.0432, 0.0726, 0.5283)), (0.125, (0.1217, 0.2236, 0.8232)), (0.25, (0.2678, 0.434, 0.9898)),
+                 (0.375, (0.483, 0.6294, 0.9455)), (0.5, (0.7245, 0.7188, 0.7154)), (0.625, (0.9104, 0.5494, 0.412)),
+                 (0.75, (0.9042, 0.3163, 0.1936)), (0.875, (0.7207, 0.1135, 0.0712)), (1.0, (0.4561, 0.0012, 0.0197))),
+}
+
+
+def set_colormap(ramp, name: str) -> None:
+    """Give a colour ramp node the stops of colour map ``name`` (see :data:`COLORMAPS`)."""
+    stops = COLORMAPS.get(name, VOLTAGE_COLORS)
+    elements = ramp.color_ramp.elements
+    while len(elements) > len(stops):
+        elements.remove(elements[-1])
+    while len(elements) < len(stops):
+        elements.new(0.5)
+    for element, (position, rgb) in zip(elements, stops):
+        element.position = position
+        element.color = (*rgb, 1.0)
 
 
 def _scene(scene):
@@ -212,12 +239,7 @@ def _material(name: str, color, as_points: bool, glow: float, idle: float, by_vo
     strength.operation = "MULTIPLY_ADD"  # level * glow + idle
     ramp = nt.nodes.new("ShaderNodeValToRGB")
     ramp.name = "voltage_colors"
-    elements = ramp.color_ramp.elements
-    while len(elements) < len(VOLTAGE_COLORS):
-        elements.new(0.5)
-    for element, (position, rgb) in zip(elements, VOLTAGE_COLORS):
-        element.position = position
-        element.color = (*rgb, 1.0)
+    set_colormap(ramp, "pyn")
     mix = nt.nodes.new("ShaderNodeMix")
     mix.name = "emission_color"
     mix.data_type = "RGBA"
@@ -272,6 +294,9 @@ def refresh_materials(scene) -> None:
         mat = bpy.data.materials.get(object_name(pop.name, scene))
         if mat is not None and mat.node_tree and "bsdf" in mat.node_tree.nodes:
             _set_material_values(mat, pop.color, pyn.glow_strength, pyn.base_strength, by_voltage)
+            ramp = mat.node_tree.nodes.get("voltage_colors")
+            if ramp is not None:
+                set_colormap(ramp, getattr(pyn, "colormap", "pyn"))
 
 
 # ---------------------------------------------------------------------------

@@ -134,6 +134,8 @@ def main(argv=None) -> int:
                         help="bake the network even if the scene brings a bake of its own")
     parser.add_argument("--color-by", choices=("spikes", "voltage"),
                         help="colour neurons by spikes or by membrane potential (default: the scene's)")
+    parser.add_argument("--colormap", choices=("pyn", "viridis", "magma", "coolwarm"),
+                        help="colour map of the membrane potential (with --color-by voltage)")
     parser.add_argument("--movie", action="store_true", help="with --frames: also write an MP4")
     parser.add_argument("--save-blend", type=Path, help="also save the built scene as a .blend")
     parser.add_argument("--palette", type=int, metavar="N",
@@ -161,6 +163,8 @@ def main(argv=None) -> int:
     scene.frame_end = max(scene.frame_end, last)
     if args.color_by is not None:
         scene.pyn.color_by = args.color_by
+    if args.colormap is not None:
+        scene.pyn.colormap = args.colormap
     if args.no_bake:
         driver.clear_bake(scene)
     else:

@@ -315,3 +315,26 @@ def test_the_pyn_camera_frames_the_network_at_any_render_size(scene, size):
     assert (p[:, 0] > 0).all() and (p[:, 0] < 1).all() and (p[:, 1] > 0).all() and (p[:, 1] < 1).all(), size
     assert max(np.ptp(p[:, 0]), np.ptp(p[:, 1])) > 0.35      # and not lost in the middle (a bounding sphere)
     assert view.FIT_KEY in scene.camera
+
+
+@pytest.mark.parametrize("name", ["viridis", "magma", "coolwarm", "pyn"])
+def test_the_voltage_colour_map_reaches_the_materials_and_the_spec(scene, name, tmp_path):
+    from blender_addon import view
+    actions.add_population(scene, "A", N=10)
+    actions.build(scene)
+    scene.pyn.color_by = "voltage"
+    scene.pyn.colormap = name
+    ramp = bpy.data.materials[view.object_name("A", scene)].node_tree.nodes["voltage_colors"]
+    stops = view.COLORMAPS[name]
+    assert len(ramp.color_ramp.elements) == len(stops)
+    for element, (position, rgb) in zip(ramp.color_ramp.elements, stops):
+        assert element.position == pytest.approx(position, abs=1e-6)
+        assert tuple(element.color)[:3] == pytest.approx(rgb, abs=1e-6)
+    # the colour map is a view setting: saved in the spec and read back
+    actions.export_spec(scene, tmp_path / "net.json")
+    assert json.loads((tmp_path / "net.json").read_text())["view"]["colormap"] == name
+    scene.pyn.colormap = "pyn"
+    actions.import_spec(scene, tmp_path / "net.json")
+    assert scene.pyn.colormap == name
+    assert len(bpy.data.materials[view.object_name("A", scene)].node_tree.nodes["voltage_colors"]
+               .color_ramp.elements) == len(stops)                 # a build applies it to new materials
