@@ -254,7 +254,7 @@ def connection_segments(rt: NetworkRuntime, max_curves: int, seed: int = 0) -> n
     return out
 
 
-def build(scene, frame_camera: bool | None = None) -> NetworkRuntime:
+def build(scene, frame_camera: bool | None = None, progress=None) -> NetworkRuntime:
     """Build the panel's network: the core's network, one object per population, the look.
 
     Parameters
@@ -266,6 +266,9 @@ def build(scene, frame_camera: bool | None = None) -> NetworkRuntime:
         Camera, Light and Cube are hidden from the render (not deleted; see
         :func:`.view.hide_template_objects`), and its Camera gives way to the
         pyN camera; a camera of your own stays the scene's camera.
+    progress : callable, optional
+        ``progress(fraction)`` with a number in [0, 1] while the core draws
+        the connections (the Build button drives Blender's progress cursor).
 
     Returns
     -------
@@ -276,7 +279,12 @@ def build(scene, frame_camera: bool | None = None) -> NetworkRuntime:
     if not len(pyn.populations):
         raise pyn_core.PynValueError("the network has no population: add one first")
     spec = scene_spec(scene)
-    rt = NetworkRuntime(spec)
+    core_progress = None
+    if progress is not None:
+        def core_progress(stage, done, total):
+            if total:
+                progress(done / total)
+    rt = NetworkRuntime(spec, progress=core_progress)
     view.ensure_view_id(scene)
     view.drop_foreign_collections(scene)
     hidden = view.hide_template_objects(scene)

@@ -184,7 +184,12 @@ class PYN_OT_build(_PynOperator):
         return _has_populations(context)
 
     def run(self, context):
-        rt = actions.build(context.scene)
+        wm = context.window_manager
+        wm.progress_begin(0, 100)
+        try:
+            rt = actions.build(context.scene, progress=lambda f: wm.progress_update(int(100 * f)))
+        finally:
+            wm.progress_end()
         message = f"built {len(rt.names)} population(s), {rt.n} neurons"
         hidden = getattr(rt, "hidden_from_render", [])
         if hidden:

@@ -61,7 +61,7 @@ class NetworkRuntime:
         (:func:`~blender_addon.voltage.model_range`).
     """
 
-    def __init__(self, spec: dict, network=None) -> None:
+    def __init__(self, spec: dict, network=None, progress=None) -> None:
         import pyn_core  # the core is bundled with the add-on as a wheel
 
         self.spec = spec
@@ -78,7 +78,7 @@ class NetworkRuntime:
         self.dt = float(settings.get("dt") or 0.1)
         self.sim = None
         self.spike_count = 0
-        self.reset()
+        self.reset(progress)
 
     @property
     def n(self) -> int:
@@ -102,9 +102,13 @@ class NetworkRuntime:
         """(N, 3) positions of population ``name``, as the core places them."""
         return np.asarray(self.network.populations[self.index(name)].positions, dtype=float)
 
-    def reset(self) -> None:
-        """Start the simulation again from time 0 (same seed, so the same spikes)."""
-        self.sim = self.network.build()
+    def reset(self, progress=None) -> None:
+        """Start the simulation again from time 0 (same seed, so the same spikes).
+
+        ``progress``, if given, follows the build (``progress(stage, done, total)``, see
+        :meth:`pyn_core.Network.build`).
+        """
+        self.sim = self.network.build() if progress is None else self.network.build(progress=progress)
         self.dt = float(getattr(self.sim, "dt", self.dt))
         self.glow.reset()
         self.spike_count = 0

@@ -338,3 +338,14 @@ def test_the_voltage_colour_map_reaches_the_materials_and_the_spec(scene, name, 
     assert scene.pyn.colormap == name
     assert len(bpy.data.materials[view.object_name("A", scene)].node_tree.nodes["voltage_colors"]
                .color_ramp.elements) == len(stops)                 # a build applies it to new materials
+
+
+def test_build_reports_its_progress(scene):
+    actions.add_population(scene, "A", N=50)
+    actions.add_projection(scene, "A", "A")
+    actions.add_population(scene, "B", N=20)
+    actions.add_projection(scene, "A", "B")
+    seen = []
+    actions.build(scene, progress=seen.append)
+    assert seen == [0.0, 0.5, 1.0]                # at the start, then after each of the two connections
+    assert bpy.ops.pyn.build() == {"FINISHED"}    # the button, with Blender's progress cursor
