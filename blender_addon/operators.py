@@ -5,6 +5,7 @@ it (``{'ERROR'}``, with its message) instead of raising.  Anything else is a
 fault of the add-on and keeps its traceback.
 """
 
+import contextlib
 import logging
 import os
 
@@ -25,6 +26,17 @@ def _has_scene(context) -> bool:
 
 def _has_populations(context) -> bool:
     return _has_scene(context) and len(context.scene.pyn.populations) > 0
+
+
+@contextlib.contextmanager
+def _progress_cursor(context):
+    """Blender's progress cursor for long work: yields ``progress(fraction)``."""
+    wm = context.window_manager
+    wm.progress_begin(0, 100)
+    try:
+        yield lambda fraction: wm.progress_update(int(100 * fraction))
+    finally:
+        wm.progress_end()
 
 
 class _PynOperator(bpy.types.Operator):
@@ -184,12 +196,8 @@ class PYN_OT_build(_PynOperator):
         return _has_populations(context)
 
     def run(self, context):
-        wm = context.window_manager
-        wm.progress_begin(0, 100)
-        try:
-            rt = actions.build(context.scene, progress=lambda f: wm.progress_update(int(100 * f)))
-        finally:
-            wm.progress_end()
+        with _progress_cursor(context) as progress:
+            rt = actions.build(context.scene, progress=progress)
         message = f"built {len(rt.names)} population(s), {rt.n} neurons"
         hidden = getattr(rt, "hidden_from_render", [])
         if hidden:
@@ -209,12 +217,8 @@ class PYN_OT_bake(_PynOperator):
         return _has_populations(context) and not context.scene.pyn.live
 
     def run(self, context):
-        wm = context.window_manager
-        wm.progress_begin(0, 100)
-        try:
-            result = actions.bake(context.scene, progress=lambda f: wm.progress_update(int(100 * f)))
-        finally:
-            wm.progress_end()
+        with _progress_cursor(context) as progress:
+            result = actions.bake(context.scene, progress=progress)
         return f"baked {len(result.record)} spikes over {result.t_end:g} ms"
 
 
