@@ -208,7 +208,7 @@ def _socket(sockets, identifier: str):
 def _material(name: str, color, as_points: bool, glow: float, idle: float, by_voltage: bool = False):
     """The material of a population: emission from the spike glow, optionally coloured by voltage.
 
-    ``level = max(activity, voltage_mix * voltage)``; emission strength
+    ``level = max(activity, object colour (red), voltage_mix * voltage)``; emission strength
     ``idle + glow * level``; emission colour: the population's colour, or,
     with ``voltage_mix`` = 1, the voltage colour ramp at ``level`` (a spike
     flashes white and cools down through the ramp).
@@ -226,6 +226,16 @@ def _material(name: str, color, as_points: bool, glow: float, idle: float, by_vo
     vattr.name = "voltage"
     vattr.attribute_name = VOLTAGE
     vattr.attribute_type = mode
+    # the object's colour (black as built) lights every neuron of the object: where a game engine cannot
+    # refresh the per-neuron attribute (UPBGE without Geometry Nodes at runtime), its component sets it to
+    # the population's mean glow
+    obinfo = nt.nodes.new("ShaderNodeObjectInfo")
+    obinfo.name = "object_glow"
+    obsplit = nt.nodes.new("ShaderNodeSeparateColor")
+    obsplit.name = "object_glow_red"
+    oblevel = nt.nodes.new("ShaderNodeMath")
+    oblevel.name = "spike_level"
+    oblevel.operation = "MAXIMUM"
     vmix = nt.nodes.new("ShaderNodeValue")
     vmix.name = "voltage_mix"
     vmix.label = "Colour by voltage"
@@ -249,7 +259,10 @@ def _material(name: str, color, as_points: bool, glow: float, idle: float, by_vo
     links = nt.links
     links.new(vattr.outputs["Fac"], vterm.inputs[0])
     links.new(vmix.outputs["Value"], vterm.inputs[1])
-    links.new(attr.outputs["Fac"], level.inputs[0])
+    links.new(obinfo.outputs["Color"], obsplit.inputs["Color"])
+    links.new(attr.outputs["Fac"], oblevel.inputs[0])
+    links.new(obsplit.outputs["Red"], oblevel.inputs[1])
+    links.new(oblevel.outputs["Value"], level.inputs[0])
     links.new(vterm.outputs["Value"], level.inputs[1])
     links.new(level.outputs["Value"], strength.inputs[0])
     links.new(level.outputs["Value"], ramp.inputs["Fac"])
@@ -260,7 +273,8 @@ def _material(name: str, color, as_points: bool, glow: float, idle: float, by_vo
     links.new(bsdf.outputs["BSDF"], out.inputs["Surface"])
     bsdf.inputs["Roughness"].default_value = 0.6
     _no_light_sampling(mat)
-    layout = ((attr, 0, 0), (vattr, 0, -200), (vmix, 0, -400), (vterm, 250, -300), (level, 500, -100),
+    layout = ((attr, 0, 0), (obinfo, -250, 200), (obsplit, 0, 200), (oblevel, 250, 100),
+              (vattr, 0, -200), (vmix, 0, -400), (vterm, 250, -300), (level, 500, -100),
               (strength, 750, 0), (ramp, 750, -250), (mix, 1050, -250), (bsdf, 1300, 0), (out, 1600, 0))
     for node, x, y in layout:
         node.location = (x, y)
@@ -422,6 +436,7 @@ def population_object_build(scene, name: str, positions: np.ndarray, color, *, r
     mesh.update()
     ob = _new_object(oname, mesh)
     ob[POP_KEY] = name
+    ob.color = (0.0, 0.0, 0.0, 1.0)     # no glow of the whole object (its material reads the red channel)
     _tag(ob, scene)
     collection(scene).objects.link(ob)
     mat = _material(oname, color, as_points, glow, idle, by_voltage)

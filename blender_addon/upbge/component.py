@@ -77,11 +77,17 @@ def load_spec(source: str, blend_dir: str = "") -> dict[str, Any]:
     return spec
 
 
-def write_activity(game_object: Any, values: npt.NDArray[np.float32], attribute: str = ATTRIBUTE) -> bool:
+def write_activity(game_object: Any, values: npt.NDArray[np.float32], attribute: str = ATTRIBUTE,
+                   object_color: bool = False) -> bool:
     """Light one population object: its mesh's ``activity`` attribute, else its colour.
 
     Returns True if the per-neuron attribute was written.  With another
     ``attribute`` (``voltage``) nothing falls back to the object colour.
+    ``object_color`` sets the object colour to the mean glow even where the
+    attribute was written (for UPBGE releases that do not re-evaluate
+    Geometry Nodes at runtime, where the attribute changes nothing on
+    screen); the add-on's material adds the colour's red channel to every
+    neuron's glow.
     """
     blender_object = getattr(game_object, "blenderObject", None)
     mesh = getattr(blender_object, "data", None)
@@ -91,6 +97,9 @@ def write_activity(game_object: Any, values: npt.NDArray[np.float32], attribute:
         if attr is not None and len(attr.data) == len(values):
             attr.data.foreach_set("value", values)
             mesh.update_tag()
+            if object_color and attribute == ATTRIBUTE:
+                level = float(values.mean()) if len(values) else 0.0
+                game_object.color = [level, level, level, 1.0]
             return True
     if attribute == ATTRIBUTE:
         level = float(values.mean()) if len(values) else 0.0
@@ -135,6 +144,10 @@ class PynNetwork(bge.types.KX_PythonComponent):
     ``Object prefix``
         Population ``p`` is shown by the object named ``prefix + p``; empty:
         the names the pyN add-on gave (``pyN.<view id>.<p>``).
+    ``Object colour glow``
+        Also light each population object as a whole by its mean glow
+        (through the object colour, which the add-on's material reads): for
+        UPBGE releases that do not re-evaluate Geometry Nodes at runtime.
     """
 
     args = OrderedDict([
@@ -142,6 +155,7 @@ class PynNetwork(bge.types.KX_PythonComponent):
         ("ms per tick", 1.0),
         ("Glow decay (ticks)", 3.0),
         ("Object prefix", ""),
+        ("Object colour glow", False),
     ])
 
     def start(self, args: dict[str, Any]) -> None:
@@ -159,6 +173,7 @@ class PynNetwork(bge.types.KX_PythonComponent):
         self.voltage_range: tuple[Any, Any] = (None, None)
         if not view["voltage_auto"]:
             self.voltage_range = (float(view["voltage_min"]), float(view["voltage_max"]))
+        self.object_color = bool(args.get("Object colour glow", False))
         prefix = str(args.get("Object prefix", ""))
         objects = self.object.scene.objects
         self.targets = [(name, find_object(objects, name, prefix)) for name in self.runtime.names]
@@ -178,6 +193,6 @@ class PynNetwork(bge.types.KX_PythonComponent):
         for i, (name, game_object) in enumerate(self.targets):
             if game_object is None:
                 continue
-            write_activity(game_object, rt.activity(name, self.params))
+            write_activity(game_object, rt.activity(name, self.params), object_color=self.object_color)
             if levels is not None:
                 write_activity(game_object, levels[rt.offsets[i]:rt.offsets[i + 1]], VOLTAGE)

@@ -507,3 +507,20 @@ def test_scenes_built_with_the_old_names_play_and_rebuild(scene):
     assert scene.pyn.view_id == vid and "pyN" not in bpy.data.collections
     assert not [ob for ob in bpy.data.objects if ob.name in ("pyN.thalamus", "pyN.cortex", "pyN.camera")]
     assert scene.camera.name == f"pyN.{vid}:camera" and view.population_object("thalamus").name == f"pyN.{vid}.thalamus"
+
+
+def test_the_object_colour_lights_the_whole_population(scene, tmp_path):
+    # a game engine that cannot refresh the per-neuron attribute sets the object colour instead
+    # (the UPBGE component's "Object colour glow"): the material adds its red channel to every neuron's glow
+    actions.add_population(scene, "quiet", N=8)
+    actions.build(scene)
+    ob = view.population_object("quiet")
+    assert tuple(ob.color) == (0.0, 0.0, 0.0, 1.0)             # as built: no glow of its own
+    scene.render.engine = "CYCLES"
+    scene.cycles.samples = 1
+    scene.cycles.device = "CPU"
+    scene.render.resolution_x, scene.render.resolution_y = 48, 32
+    dark = _render(scene, tmp_path / "dark.png").mean()
+    ob.color = (0.8, 0.8, 0.8, 1.0)
+    lit = _render(scene, tmp_path / "lit.png").mean()
+    assert lit > 2 * dark + 0.01, (dark, lit)

@@ -157,3 +157,24 @@ def test_default_names_and_voltage_levels(component, tmp_path):
     assert got.max() > 0.0
     # an explicit prefix still names the objects directly
     assert component.find_object(scene.objects, "cortex", "pyN.Scene.").name == "pyN.Scene.cortex"
+
+
+def test_object_colour_glow_lights_objects_whose_attribute_the_game_cannot_show(component, tmp_path):
+    spec = network_spec()
+    path = tmp_path / "network.json"
+    path.write_text(json.dumps(spec))
+    scene = types.SimpleNamespace(objects=FakeObjects())
+    scene.objects["pyN.thalamus"] = game_object("pyN.thalamus", 12, scene)
+    scene.objects["pyN.cortex"] = game_object("pyN.cortex", 6, scene)
+    before = list(scene.objects["pyN.thalamus"].color)
+    comp = component.PynNetwork(game_object("Empty", None, scene))
+    args = dict(component.PynNetwork.args)
+    assert args["Object colour glow"] is False                   # off unless asked
+    args.update({"Spec": str(path), "ms per tick": 2.0, "Object colour glow": True})
+    comp.start(args)
+    for _ in range(20):
+        comp.update()
+    thal = scene.objects["pyN.thalamus"]
+    mean = float(np.mean(np.array(thal.blenderObject.data.attributes["activity"].data)))
+    assert mean > 0 and thal.color == pytest.approx([mean, mean, mean, 1.0])   # the attribute, and the colour
+    assert list(thal.color) != before
