@@ -92,7 +92,9 @@ def test_build_and_run_with_everything_reruns_identically(tmp_path):
     for key, rec in res.weights.items():
         np.testing.assert_array_equal(rec.w, again.weights[key].w, err_msg=key)
         np.testing.assert_array_equal(rec.synapses, again.weights[key].synapses)
-    assert not np.array_equal(res.weights["exc->inh"].w[0], res.weights["exc->inh"].w[-1])   # it learned
+    # it learned (the whole connection: its 7 monitored synapses may all sit between neurons that never pair,
+    # for some of the seeds drawn here, 2 in 30)
+    assert np.any(sim.get_weights("exc->inh")[2] != 8.0)
     np.testing.assert_array_equal(res.t, again.t)
     np.testing.assert_array_equal(res["exc"].u, again["exc"].u)
 
